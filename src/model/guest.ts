@@ -1,0 +1,191 @@
+/**
+ * The normalized guest model. Desired manifests (after validation and
+ * normalization) and the observed host (after parsing /etc/vservers and
+ * /proc/virtual) are both expressed as `GuestSpec`, so the planner compares
+ * like with like. Every field is fully defaulted: below the boundary no code
+ * checks for `undefined` (optional fields mean "not managed / absent").
+ *
+ * Units: memory in bytes, disk space in KiB (util-vserver's 1 KiB blocks),
+ * rlimits in the kernel's units (tasks, files, pages...).
+ */
+
+export const LIMIT_NAMES = ['nproc', 'nofile', 'locks', 'msgqueue', 'nsock', 'openfd', 'shmem', 'dentry'] as const;
+export type LimitName = (typeof LIMIT_NAMES)[number];
+
+/** A limit value: a non-negative integer or 'inf' (unlimited). */
+export type LimitValue = number | 'inf';
+
+export interface Limit {
+  soft: LimitValue;
+  hard: LimitValue;
+  /** util-vserver writes `min` too; the G4 kernel ignores it. Kept for round-trips. */
+  min?: LimitValue;
+}
+
+export const INIT_STYLES = ['sysv', 'plain', 'minit', 'gentoo', 'openrc', 'arch'] as const;
+export type InitStyle = (typeof INIT_STYLES)[number];
+
+export const BUILD_METHODS = ['skeleton', 'debootstrap', 'template', 'clone', 'rsync'] as const;
+export type BuildMethod = (typeof BUILD_METHODS)[number];
+
+export interface BuildSpec {
+  method: BuildMethod;
+  /** debootstrap/skeleton/template/clone/rsync: distribution (-d) */
+  distribution?: string;
+  /** debootstrap: mirror (-m) */
+  mirror?: string;
+  /** template: tarballs (-t, repeatable) */
+  templates?: string[];
+  /** clone/rsync: --source */
+  source?: string;
+  /** extra method arguments after `--` (untrusted, passed as argv items) */
+  extraArgs?: string[];
+}
+
+export interface InterfaceSpec {
+  /** directory name under interfaces/ (e.g. "0", "eth0-v6") */
+  name: string;
+  /** host device, or null for nodev (address bound into the network context only) */
+  device: string | null;
+  /** IPv4 or IPv6 address, canonical text form */
+  address: string;
+  family: 4 | 6;
+  prefix: number;
+  /** optional label (`interfaces/<n>/name`) */
+  label?: string;
+}
+
+export interface CgroupSpec {
+  /** memory.limit_in_bytes */
+  memoryLimit?: number;
+  /** cpu.shares */
+  cpuShares?: number;
+  /** cpu.cfs_quota_us / cpu.cfs_period_us */
+  cpuQuotaUs?: number;
+  cpuPeriodUs?: number;
+  /** cpuset.cpus, cpuset.mems (kernel list syntax, e.g. "0-1,3") */
+  cpusetCpus?: string;
+  cpusetMems?: string;
+}
+
+export interface DiskLimitSpec {
+  /** directory the limit applies to (default: the guest root) */
+  directory: string;
+  /** space_total in KiB */
+  spaceKiB: number;
+  inodes: number;
+  /** reserved, percent */
+  reservedPercent: number;
+}
+
+export interface FstabEntry {
+  device: string;
+  mountpoint: string;
+  type: string;
+  options: string;
+  dump: number;
+  pass: number;
+}
+
+export type RunState = 'running' | 'stopped';
+export type DeletionPolicy = 'retain' | 'delete';
+export type DriftMode = 'enforce' | 'warn';
+
+/** Which hosts a guest belongs to: an exact name, or labels that must all match. */
+export interface HostSelector {
+  names: string[];
+  matchLabels: Record<string, string>;
+}
+
+/**
+ * Flag / capability lists are kept in util-vserver's own list syntax, normalized:
+ * lowercase canonical names (bcaps UPPERCASE without CAP_), one item per entry,
+ * `~name` for negation, sorted by bit then negation. See providers/vserver/names.ts.
+ */
+export interface GuestSpec {
+  name: string;
+  context: number;
+  nodename: string;
+  domainname?: string;
+  runState: RunState;
+  /** apps/init/mark = "default": started by the boot service */
+  startOnBoot: boolean;
+  initStyle: InitStyle;
+  interfaces: InterfaceSpec[];
+  flags: string[];
+  bcaps: string[];
+  ccaps: string[];
+  limits: Partial<Record<LimitName, Limit>>;
+  cgroup: CgroupSpec;
+  disk?: DiskLimitSpec;
+  fstab: FstabEntry[];
+}
+
+export interface GuestPolicy {
+  deletion: DeletionPolicy;
+  drift: DriftMode;
+}
+
+/** Where a desired guest came from (for error messages). */
+export interface Origin {
+  file: string;
+  line: number;
+  document: number;
+}
+
+export interface DesiredGuest {
+  spec: GuestSpec;
+  build: BuildSpec;
+  policy: GuestPolicy;
+  labels: Record<string, string>;
+  hosts: HostSelector;
+  origin: Origin;
+}
+
+/** What the kernel says about a running context (from /proc/virtual + /proc/virtnet). */
+export interface RuntimeState {
+  xid: number;
+  tasks: number;
+  initPid: number;
+  /** raw masks as hex strings (bigint does not survive JSON) */
+  flagsHex: string;
+  bcapsHex: string;
+  ccapsHex: string;
+  limits: Partial<Record<LimitName, { soft: LimitValue; hard: LimitValue }>>;
+  nodename?: string;
+  domainname?: string;
+  /** `context` VHI name: the config dir path util-vserver forced at start */
+  contextName?: string;
+  addresses: { address: string; prefix: number; family: 4 | 6 }[];
+}
+
+export interface ObservedGuest {
+  /** configuration as read from /etc/vservers/<name> */
+  spec: GuestSpec;
+  /** util-vserver's verdict (run file + context name + Tasks > 0) */
+  running: boolean;
+  runtime?: RuntimeState;
+  /** vsgitops ownership marker present in the config dir */
+  managed: boolean;
+  /** run file points at an xid that is not (or no longer) running */
+  staleRunFile: boolean;
+  /** sha256 over the config dir's files, for drift fingerprints and stale-plan checks */
+  configDigest: string;
+}
+
+export interface UnmanagedContext {
+  xid: number;
+  tasks: number;
+  contextName?: string;
+}
+
+export interface ObservedHost {
+  hostName: string;
+  /** VCIVersion from /proc/virtual/info, e.g. "0002:0308" */
+  vciVersion?: string;
+  guests: ObservedGuest[];
+  /** running contexts that no configuration explains */
+  unmanagedContexts: UnmanagedContext[];
+  /** digest over everything observed, for stale-plan detection */
+  digest: string;
+}

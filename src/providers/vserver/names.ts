@@ -1,0 +1,267 @@
+/**
+ * util-vserver's name tables for context flags, context capabilities and
+ * system (bounding) capabilities, and its list syntax (reference §5).
+ * Pure data and pure functions; shared by validation, the provider and the
+ * simulated host.
+ */
+
+export interface NameEntry {
+  name: string;
+  value: bigint;
+}
+
+const b = (n: number) => 1n << BigInt(n);
+
+/** Context flags (UV lib/cflags-v13.c order; first entry = canonical name). */
+export const CFLAG_TABLE: NameEntry[] = [
+  { name: 'lock', value: 0x1n },
+  { name: 'nproc', value: 0x4n },
+  { name: 'private', value: 0x8n },
+  { name: 'fakeinit', value: 0x10n },
+  { name: 'hideinfo', value: 0x20n },
+  { name: 'ulimit', value: 0x40n },
+  { name: 'namespace', value: 0x80n },
+  { name: 'sched_hard', value: 0x100n },
+  { name: 'sched_prio', value: 0x200n },
+  { name: 'sched_pause', value: 0x400n },
+  { name: 'virt_mem', value: 0x10000n },
+  { name: 'virt_uptime', value: 0x20000n },
+  { name: 'virt_cpu', value: 0x40000n },
+  { name: 'virt_load', value: 0x80000n },
+  { name: 'virt_time', value: 0x100000n },
+  { name: 'hide_mount', value: 0x1000000n },
+  { name: 'hide_netif', value: 0x2000000n },
+  { name: 'hide_vinfo', value: 0x4000000n },
+  { name: 'state_setup', value: b(32) },
+  { name: 'state_init', value: b(33) },
+  { name: 'state_admin', value: b(34) },
+  { name: 'sc_helper', value: b(36) },
+  { name: 'reboot_kill', value: b(37) },
+  { name: 'persistent', value: b(38) },
+  { name: 'fork_rss', value: b(48) },
+  { name: 'prolific', value: b(49) },
+  { name: 'igneg_nice', value: b(52) },
+  { name: 'igneg_ionice', value: b(53) },
+  // pseudo flags
+  { name: 'secure', value: 0x2000000n },
+  { name: 'default', value: 0x20000n | b(36) },
+];
+
+/** Aliases accepted by util-vserver (lowercase) → canonical name. */
+export const CFLAG_ALIASES: Record<string, string> = {
+  info_lock: 'lock',
+  info_nproc: 'nproc',
+  info_private: 'private',
+  info_init: 'fakeinit',
+  info_hideinfo: 'hideinfo',
+  info_ulimit: 'ulimit',
+  info_namespace: 'namespace',
+  info_nspace: 'namespace',
+};
+
+/** Context capabilities (UV lib/ccaps-v13.c). */
+export const CCAP_TABLE: NameEntry[] = [
+  { name: 'set_utsname', value: 0x1n },
+  { name: 'set_rlimit', value: 0x2n },
+  { name: 'fs_security', value: 0x4n },
+  { name: 'fs_trusted', value: 0x8n },
+  { name: 'tiocsti', value: 0x10n },
+  { name: 'raw_icmp', value: 0x100n },
+  { name: 'syslog', value: 0x1000n },
+  { name: 'oom_adjust', value: 0x2000n },
+  { name: 'audit_control', value: 0x4000n },
+  { name: 'secure_mount', value: 0x10000n },
+  { name: 'secure_remount', value: 0x20000n },
+  { name: 'binary_mount', value: 0x40000n },
+  { name: 'dev_mount', value: 0x80000n },
+  { name: 'quota_ctl', value: 0x100000n },
+  { name: 'admin_mapper', value: 0x200000n },
+  { name: 'admin_cloop', value: 0x400000n },
+  { name: 'kthread', value: 0x1000000n },
+  { name: 'namespace', value: 0x2000000n },
+];
+
+export const CCAP_ALIASES: Record<string, string> = {
+  utsname: 'set_utsname',
+  rlimit: 'set_rlimit',
+  icmp: 'raw_icmp',
+  ping: 'raw_icmp',
+  mount: 'secure_mount',
+  remount: 'secure_remount',
+};
+
+/** System capabilities, bit = Linux capability number (UV lib/bcaps-v13.c). */
+export const BCAP_NAMES = [
+  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID',
+  'SETPCAP', 'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW',
+  'IPC_LOCK', 'IPC_OWNER', 'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE', 'SYS_PACCT',
+  'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE', 'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD',
+  'LEASE', 'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP', 'MAC_OVERRIDE', 'MAC_ADMIN',
+] as const;
+
+export const BCAP_TABLE: NameEntry[] = BCAP_NAMES.map((name, i) => ({ name, value: b(i) }));
+
+export type ListKind = 'flag' | 'ccap' | 'bcap';
+
+/** What util-vserver says for an unknown name (vattribute exit 1). */
+export const UNKNOWN_MESSAGE: Record<ListKind, string> = {
+  flag: 'Unknown flag',
+  ccap: 'Unknown ccap',
+  bcap: 'Unknown bcap',
+};
+
+function tableFor(kind: ListKind): NameEntry[] {
+  return kind === 'flag' ? CFLAG_TABLE : kind === 'ccap' ? CCAP_TABLE : BCAP_TABLE;
+}
+
+/**
+ * Resolve one name (no negation) to its canonical table name, or undefined.
+ * Case-insensitive; strips the optional `vxf_` / `vxc_` / `cap_` prefix.
+ */
+export function canonicalName(kind: ListKind, raw: string): string | undefined {
+  let n = raw.trim().toLowerCase();
+  if (kind === 'flag' && n.startsWith('vxf_')) n = n.slice(4);
+  if (kind === 'ccap' && n.startsWith('vxc_')) n = n.slice(4);
+  if (kind === 'bcap' && n.startsWith('cap_')) n = n.slice(4);
+  if (kind === 'bcap') {
+    const up = n.toUpperCase();
+    return (BCAP_NAMES as readonly string[]).includes(up) ? up : undefined;
+  }
+  const aliases = kind === 'flag' ? CFLAG_ALIASES : CCAP_ALIASES;
+  if (aliases[n]) return aliases[n];
+  return tableFor(kind).some((e) => e.name === n) ? n : undefined;
+}
+
+export function valueOf(kind: ListKind, canonical: string): bigint {
+  const e = tableFor(kind).find((x) => x.name === canonical);
+  if (!e) throw new Error(`unknown ${kind} ${canonical}`);
+  return e.value;
+}
+
+export interface ListItem {
+  /** true when the item clears the bits (odd number of ~/! prefixes) */
+  negate: boolean;
+  /** canonical name, or undefined for numeric / all / none items */
+  name?: string;
+  value: bigint;
+  /** the item as written */
+  raw: string;
+}
+
+export type ListParseResult = { ok: true; items: ListItem[] } | { ok: false; bad: string };
+
+/**
+ * Parse util-vserver list syntax (UV lib/listparser.hc): comma-separated items,
+ * each with any number of `~`/`!` prefixes (each toggles "clear"), `all`/`any`,
+ * `none`, numbers (C base 0), `^N` (bit N), or names.
+ */
+export function parseList(kind: ListKind, text: string): ListParseResult {
+  const items: ListItem[] = [];
+  for (const part of text.split(',')) {
+    const raw = part.trim();
+    if (raw === '') continue;
+    let negate = false;
+    let i = 0;
+    while (i < raw.length && (raw[i] === '~' || raw[i] === '!')) {
+      negate = !negate;
+      i++;
+    }
+    const body = raw.slice(i).trim();
+    const lower = body.toLowerCase();
+    if (lower === 'all' || lower === 'any') {
+      items.push({ negate, value: (1n << 64n) - 1n, raw });
+      continue;
+    }
+    if (lower === 'none') {
+      items.push({ negate, value: 0n, raw });
+      continue;
+    }
+    if (/^\^\d+$/.test(body)) {
+      const bit = Number(body.slice(1));
+      if (bit > 63) return { ok: false, bad: body };
+      items.push({ negate, value: b(bit), raw });
+      continue;
+    }
+    const num = parseCNumber(body);
+    if (num !== undefined) {
+      items.push({ negate, value: num, raw });
+      continue;
+    }
+    const name = canonicalName(kind, body);
+    if (!name) return { ok: false, bad: body };
+    items.push({ negate, name, value: valueOf(kind, name), raw });
+  }
+  return { ok: true, items };
+}
+
+/** C strtoll(base 0) for a whole token: 0x.. hex, leading 0 octal, else decimal. */
+export function parseCNumber(s: string): bigint | undefined {
+  if (/^0[xX][0-9a-fA-F]+$/.test(s)) return BigInt(s);
+  if (/^0[0-7]+$/.test(s)) return BigInt('0o' + s.slice(1));
+  if (/^[0-9]+$/.test(s)) return BigInt(s);
+  return undefined;
+}
+
+/** Apply parsed items to a mask the way the kernel does: (old & ~mask) | (value & mask). */
+export function applyItems(old: bigint, items: ListItem[]): bigint {
+  let v = old;
+  for (const it of items) v = it.negate ? v & ~it.value : v | it.value;
+  return v & ((1n << 64n) - 1n);
+}
+
+/**
+ * Normalize list entries (lines / comma items) to util-vserver canonical
+ * tokens: `name` or `~name`, deduplicated (last one wins), sorted by bit.
+ * Throws nothing: returns the bad token on failure.
+ */
+export function normalizeList(kind: ListKind, entries: string[]): { ok: true; tokens: string[] } | { ok: false; bad: string } {
+  const byKey = new Map<string, { bit: bigint; negate: boolean; token: string }>();
+  for (const e of entries) {
+    const r = parseList(kind, e);
+    if (!r.ok) return r;
+    for (const it of r.items) {
+      const label = it.name ?? it.raw.replace(/^[~!]+/, '');
+      byKey.set(label, { bit: it.value, negate: it.negate, token: (it.negate ? '~' : '') + label });
+    }
+  }
+  const tokens = [...byKey.values()]
+    .sort((x, y) => (x.bit < y.bit ? -1 : x.bit > y.bit ? 1 : x.token < y.token ? -1 : 1))
+    .map((x) => x.token);
+  return { ok: true, tokens };
+}
+
+/**
+ * util-vserver's print_bitfield (vattribute --get): lowest bit first, the first
+ * table entry whose value equals either the whole remaining value or the
+ * lowest set bit; unnamed bits as ^N.
+ */
+export function printBitfield(kind: ListKind, value: bigint): string {
+  const table = tableFor(kind);
+  const out: string[] = [];
+  let v = value;
+  while (v !== 0n) {
+    const low = v & -v;
+    const hit = table.find((e) => e.value === v || e.value === low);
+    if (hit) {
+      out.push(kind === 'bcap' ? hit.name : hit.name);
+      v &= ~hit.value;
+    } else {
+      let bit = 0;
+      while ((1n << BigInt(bit)) !== low) bit++;
+      out.push('^' + bit);
+      v &= ~low;
+    }
+  }
+  return out.join(',');
+}
+
+/** Masks util-vserver's `vattribute --set --secure` sets (reference §5.4, ✔LIVE). */
+export const SECURE_BCAPS = 0xffffffffb44c04ffn;
+export const SECURE_CCAPS = 0x4101n;
+/** Kernel defaults for a new context (§2, ✔LIVE). */
+export const DEFAULT_CONTEXT_FLAGS = b(32) | b(33) | b(34);
+export const DEFAULT_CONTEXT_BCAPS = 0x8000003fffffffffn;
+
+export function hex16(v: bigint): string {
+  return v.toString(16).padStart(16, '0');
+}

@@ -21,6 +21,12 @@ export interface FieldChange {
   before: unknown;
   after: unknown;
   effect: ChangeEffect;
+  /**
+   * Why the field differs: git changed since the last apply ('pending'), the
+   * guest's configuration under /etc/vservers was edited by hand ('config-drift'),
+   * or the running guest differs from its configuration ('runtime-drift').
+   */
+  cause: 'pending' | 'config-drift' | 'runtime-drift';
   note?: string;
 }
 

@@ -106,7 +106,7 @@ export async function readProc(paths: HostPaths, fs: ReadFs, concurrency: number
   const state: ProcState = { contexts: new Map(), nets: new Map() };
   const info = await readOptional(fs, path.join(virtual, 'info'));
   if (info === undefined) {
-    problems.push(problem(virtual, 'no /proc/virtual: the kernel has no Linux-VServer support (no contexts observed)'));
+    problems.push(problem(virtual, 'missing: the kernel has no Linux-VServer support (no contexts observed)'));
     return state;
   }
   state.vciVersion = parseVciInfo(info, path.join(virtual, 'info')).vciVersion;
@@ -227,7 +227,7 @@ async function listGuestDirs(paths: HostPaths, fs: ReadFs, problems: Problem[]):
     entries = await fs.readdir(paths.etcVservers, { withFileTypes: true });
   } catch (err) {
     if (isMissing(err)) {
-      problems.push(problem(paths.etcVservers, 'no configuration directory (no guests configured)'));
+      problems.push(problem(paths.etcVservers, 'missing: no guests configured'));
       return [];
     }
     throw new VsError('HOST', `cannot list ${paths.etcVservers}: ${(err as Error).message}`, { file: paths.etcVservers });

@@ -34,27 +34,24 @@ const PROTECTED = new Set(['vdir', 'run', 'cache']);
 const line = (v: string | number) => `${v}\n`;
 const limitText = (v: LimitValue) => line(v === 'inf' ? 'inf' : v);
 
-/** Advance with TABs to a column (at least one TAB), like the packaged default fstab. */
-function tabTo(text: string, col: number): string {
-  let c = text.length;
-  let out = text + '\t';
-  c = (Math.floor(c / 8) + 1) * 8;
-  while (c < col) {
-    out += '\t';
-    c += 8;
-  }
-  return out;
-}
+/** fstab columns of util-vserver's packaged default (distrib/misc/fstab): fields start at 0, 8, 24, 32, 56. */
+const FSTAB_COLUMNS = [8, 24, 32, 56];
 
 export function renderFstab(entries: GuestSpec['fstab']): string {
   return entries
     .map((e) => {
-      // columns of util-vserver's distrib/misc/fstab: 0, 8, 24, 32, 56
-      let s = tabTo(e.device, 8);
-      s = tabTo(s + e.mountpoint, 24);
-      s = tabTo(s + e.type, 32);
-      s = tabTo(s + e.options, 56);
-      return `${s}${e.dump} ${e.pass}\n`;
+      let out = '';
+      let col = 0;
+      [e.device, e.mountpoint, e.type, e.options].forEach((field, i) => {
+        out += field;
+        col += field.length;
+        // at least one TAB, then TABs (8-column stops) until the next field's column
+        do {
+          out += '\t';
+          col = (Math.floor(col / 8) + 1) * 8;
+        } while (col < FSTAB_COLUMNS[i]!);
+      });
+      return `${out}${e.dump} ${e.pass}\n`;
     })
     .join('');
 }

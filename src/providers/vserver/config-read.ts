@@ -62,44 +62,51 @@ export async function readConfigTree(dir: string, fs: ReadFs = fsp, problems: Pr
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      const a = path.join(abs, e.name);
-      try {
-        if (e.isSymbolicLink()) {
-          const target = await fs.readlink(a);
-          const entry: ConfigEntry = { kind: 'symlink', target };
-          tree.set(r, entry);
-          if (depth === 0 && NOT_FOLLOWED.has(e.name)) continue;
-          let st;
-          try {
-            st = await fs.stat(a);
-          } catch {
-            continue; // dangling
-          }
-          if (st.isDirectory()) {
-            entry.dir = true;
+    // Reserve map slots in name order first, so the tree's insertion order does not depend on timing.
+    for (const e of entries) tree.set(rel ? `${rel}/${e.name}` : e.name, { kind: 'dir' });
+    await Promise.all(
+      entries.map(async (e) => {
+        const r = rel ? `${rel}/${e.name}` : e.name;
+        const a = path.join(abs, e.name);
+        try {
+          if (e.isSymbolicLink()) {
+            const target = await fs.readlink(a);
+            const entry: ConfigEntry = { kind: 'symlink', target };
+            tree.set(r, entry);
+            if (depth === 0 && NOT_FOLLOWED.has(e.name)) return;
+            let st;
+            try {
+              st = await fs.stat(a);
+            } catch {
+              return; // dangling
+            }
+            if (st.isDirectory()) {
+              entry.dir = true;
+              if (depth < MAX_DEPTH) await walk(a, r, depth + 1);
+            } else if (st.isFile()) {
+              if (st.size > MAX_FILE_BYTES) problems.push(problem(a, `file larger than ${MAX_FILE_BYTES} bytes; not read`));
+              else entry.content = await fs.readFile(a, 'utf8');
+            }
+          } else if (e.isDirectory()) {
             if (depth < MAX_DEPTH) await walk(a, r, depth + 1);
-          } else if (st.isFile()) {
-            if (st.size > MAX_FILE_BYTES) problems.push(problem(a, `file larger than ${MAX_FILE_BYTES} bytes; not read`));
-            else entry.content = await fs.readFile(a, 'utf8');
-          }
-        } else if (e.isDirectory()) {
-          tree.set(r, { kind: 'dir' });
-          if (depth < MAX_DEPTH) await walk(a, r, depth + 1);
-        } else if (e.isFile()) {
-          const st = await fs.lstat(a);
-          if (st.size > MAX_FILE_BYTES) {
-            problems.push(problem(a, `file larger than ${MAX_FILE_BYTES} bytes; not read`));
-            tree.set(r, { kind: 'file', content: '' });
+          } else if (e.isFile()) {
+            // Config files are tiny; read first, and refuse to keep anything absurdly large.
+            const content = await fs.readFile(a, 'utf8');
+            if (content.length > MAX_FILE_BYTES) {
+              problems.push(problem(a, `file larger than ${MAX_FILE_BYTES} bytes; not read`));
+              tree.set(r, { kind: 'file', content: '' });
+            } else {
+              tree.set(r, { kind: 'file', content });
+            }
           } else {
-            tree.set(r, { kind: 'file', content: await fs.readFile(a, 'utf8') });
+            tree.delete(r); // sockets, fifos, devices: not configuration
           }
+        } catch (err) {
+          tree.delete(r);
+          problems.push(problem(a, `cannot read: ${(err as Error).message}`));
         }
-      } catch (err) {
-        problems.push(problem(a, `cannot read: ${(err as Error).message}`));
-      }
-    }
+      }),
+    );
   };
   await walk(dir, '', 0);
   return tree;

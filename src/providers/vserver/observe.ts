@@ -313,7 +313,7 @@ async function decideRunning(
   guests: GuestRead[],
   proc: ProcState,
   runner: CommandRunner | undefined,
-): Promise<Map<string, { running: boolean; stale: boolean; contextName?: string }>> {
+): Promise<{ verdicts: Map<string, { running: boolean; stale: boolean; contextName?: string }>; names: Map<number, string> }> {
   const claims = new Map<number, number>();
   for (const g of guests) {
     if (g.runXid === undefined) continue;
@@ -355,7 +355,12 @@ async function decideRunning(
       out.set(g.name, { running: false, stale: true, ...(contextName !== undefined ? { contextName } : {}) });
     }
   }
-  return out;
+  const names = new Map<number, string>();
+  for (const [xid, p] of nameCache) {
+    const n = await p;
+    if (n !== undefined) names.set(xid, n);
+  }
+  return { verdicts: out, names };
 }
 
 // ---------------------------------------------------------------- observeHost
@@ -380,7 +385,7 @@ export async function observeHost(paths: HostPaths, deps: ObserveDeps): Promise<
     }
   });
 
-  const verdicts = await decideRunning(paths, guests, proc, deps.runner);
+  const { verdicts, names: contextNames } = await decideRunning(paths, guests, proc, deps.runner);
   const explained = new Set<number>();
   const observed: ObservedGuest[] = guests.map((g) => {
     const v = verdicts.get(g.name)!;
@@ -403,7 +408,10 @@ export async function observeHost(paths: HostPaths, deps: ObserveDeps): Promise<
   const unmanagedContexts: UnmanagedContext[] = [...proc.contexts.values()]
     .filter((c) => !explained.has(c.xid))
     .sort((a, b) => a.xid - b.xid)
-    .map((c) => ({ xid: c.xid, tasks: c.status.tasks }));
+    .map((c) => {
+      const contextName = contextNames.get(c.xid);
+      return { xid: c.xid, tasks: c.status.tasks, ...(contextName !== undefined ? { contextName } : {}) };
+    });
 
   const host: Omit<ObservedHost, 'digest'> = {
     hostName: deps.hostName,

@@ -146,6 +146,7 @@ for (const [name, answer, running] of ambiguous) {
     t.is(g.staleRunFile, !running);
     t.is(g.runtime?.xid, running ? 43 : undefined);
     t.is(host.unmanagedContexts.some((c) => c.xid === 43), !running);
+    if (answer === '/etc/vservers/other') t.deepEqual(host.unmanagedContexts.find((c) => c.xid === 43), { xid: 43, tasks: 1, contextName: answer });
   });
 }
 

@@ -148,3 +148,22 @@ for (const [input, want] of limitValues) {
 test('C base-0 integers', (t) => {
   t.deepEqual(['0x1F', '017', '17', '-3', '09', 'x'].map(parseCInt), [31, 15, 17, -3, undefined, undefined]);
 });
+
+test('interfaces/<n> may be a symlink to a shared directory (puppet-virtual style); digest sees the link', async (t) => {
+  const fsp = await import('node:fs/promises');
+  const os = await import('node:os');
+  const root = await fsp.mkdtemp(path.join(os.tmpdir(), 'vsgitops-cr-'));
+  const shared = path.join(root, 'local-interfaces/10.0.0.5');
+  await fsp.mkdir(shared, { recursive: true });
+  await fsp.writeFile(path.join(shared, 'ip'), '10.0.0.5\n');
+  await fsp.writeFile(path.join(shared, 'dev'), 'eth0\n');
+  const dir = path.join(root, 'vs');
+  await fsp.mkdir(path.join(dir, 'interfaces'), { recursive: true });
+  await fsp.writeFile(path.join(dir, 'context'), '7\n');
+  await fsp.symlink(shared, path.join(dir, 'interfaces/web'));
+  await fsp.symlink('/nonexistent/root', path.join(dir, 'vdir'));
+  const r = await readGuestConfig(dir);
+  t.deepEqual(r.spec.interfaces, [{ name: 'web', device: 'eth0', address: '10.0.0.5', family: 4, prefix: 32 }]);
+  t.deepEqual(r.tree.get('interfaces/web'), { kind: 'symlink', target: shared, dir: true });
+  t.deepEqual(r.problems, []);
+});

@@ -220,3 +220,19 @@ test('2,000 generated guests are observed without spawning any process', async (
   t.is(host.unmanagedContexts.length, 0);
   t.true(host.guests.every((g) => g.problems === undefined));
 });
+
+const runForms: [string, (paths: HostPaths, dir: string) => Promise<void>][] = [
+  ['absolute link inside the simulated root', async (p, dir) => fs.symlink(path.join(p.runDir, 'guest1'), path.join(dir, 'run'))],
+  ['relative link', async (p, dir) => fs.symlink(path.relative(dir, path.join(p.runDir, 'guest1')), path.join(dir, 'run'))],
+  ['plain file', async (_p, dir) => fs.writeFile(path.join(dir, 'run'), '1001\n')],
+];
+for (const [name, make] of runForms) {
+  test(`run file forms: ${name}`, async (t) => {
+    const paths = await makeHost();
+    const dir = path.join(paths.etcVservers, 'guest1');
+    await fs.unlink(path.join(dir, 'run'));
+    await make(paths, dir);
+    const host = await observeHost(paths, { hostName: 'h', runner: forbiddenRunner(t) });
+    t.true(host.guests.find((g) => g.spec.name === 'guest1')!.running);
+  });
+}

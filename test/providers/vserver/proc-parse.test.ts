@@ -260,3 +260,9 @@ test('address helpers: mask → prefix, RFC 5952 IPv6', (t) => {
   t.is(canonicalIPv6('1:2:3:4:5:6:7::'), '1:2:3:4:5:6:7:0');
   t.is(canonicalIPv6('1::2::3'), undefined);
 });
+
+test('G1 limit rows (no header, current/max/limit/hits)', (t) => {
+  const rows = parseLimit('PROC:\t        17\t        21\t       300\t     0\nVM:\t     52311\t     61443\t        -1\t     0\n');
+  t.deepEqual(rows.PROC, { current: 17, min: 0, max: 21, soft: 300, hard: 300, hits: 0 });
+  t.is(rows.VM!.hard, 'inf');
+});

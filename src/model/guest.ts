@@ -8,6 +8,7 @@
  * Units: memory in bytes, disk space in KiB (util-vserver's 1 KiB blocks),
  * rlimits in the kernel's units (tasks, files, pages...).
  */
+import type { Problem } from '../errors.js';
 
 export const LIMIT_NAMES = ['nproc', 'nofile', 'locks', 'msgqueue', 'nsock', 'openfd', 'shmem', 'dentry'] as const;
 export type LimitName = (typeof LIMIT_NAMES)[number];
@@ -171,6 +172,8 @@ export interface ObservedGuest {
   staleRunFile: boolean;
   /** sha256 over the config dir's files, for drift fingerprints and stale-plan checks */
   configDigest: string;
+  /** unreadable or unknown config values, context-name mismatches (the guest is still reported) */
+  problems?: Problem[];
 }
 
 export interface UnmanagedContext {
@@ -188,4 +191,6 @@ export interface ObservedHost {
   unmanagedContexts: UnmanagedContext[];
   /** digest over everything observed, for stale-plan detection */
   digest: string;
+  /** host-level problems (no /proc/virtual, unreadable config dirs) */
+  problems?: Problem[];
 }

@@ -1,0 +1,486 @@
+/**
+ * Reads a util-vserver guest configuration directory (/etc/vservers/<name>,
+ * reference §6) into the normalized `GuestSpec`.
+ *
+ * Two steps: `readConfigTree` walks the directory once (files with their
+ * content, symlinks by target) — the same snapshot feeds the config digest —
+ * and `parseGuestConfig` interprets that snapshot without any I/O.
+ * File conventions (§6.0): scalar files count by their first line (trimmed),
+ * list files skip blank and `#` lines and allow comma items, booleans count
+ * by existence.
+ */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Problem } from '../../errors.js';
+import {
+  INIT_STYLES,
+  LIMIT_NAMES,
+  type CgroupSpec,
+  type DiskLimitSpec,
+  type FstabEntry,
+  type GuestSpec,
+  type InitStyle,
+  type InterfaceSpec,
+  type Limit,
+  type LimitName,
+  type LimitValue,
+} from '../../model/guest.js';
+import { normalizeList, type ListKind } from './names.js';
+import { canonicalIPv6, ipv4MaskToPrefix, isIPv4 } from './proc-parse.js';
+
+/** The subset of node:fs/promises the reader needs (injectable). */
+export type ReadFs = Pick<typeof fsp, 'readFile' | 'readdir' | 'lstat' | 'stat' | 'readlink'>;
+
+export type ConfigEntry =
+  | { kind: 'file'; content: string }
+  | { kind: 'dir' }
+  /** content is set when the link points at a readable file; dir when it points at a directory (walked) */
+  | { kind: 'symlink'; target: string; content?: string; dir?: boolean };
+
+/** Relative POSIX path → entry, for every entry below a config dir. */
+export type ConfigTree = Map<string, ConfigEntry>;
+
+/** Top-level links util-vserver owns; never followed (guest root, run file, cache). */
+const NOT_FOLLOWED = new Set(['vdir', 'run', 'cache']);
+const MAX_FILE_BYTES = 1 << 20;
+const MAX_DEPTH = 6;
+
+/**
+ * Walks `dir` once. Symlinks are recorded by target; below the top level a
+ * link to a directory is walked (shared `interfaces/<n>` dirs are common) and a
+ * link to a file is read. Problems (unreadable entries, huge files) are
+ * collected instead of thrown.
+ */
+export async function readConfigTree(dir: string, fs: ReadFs = fsp, problems: Problem[] = []): Promise<ConfigTree> {
+  const tree: ConfigTree = new Map();
+  const walk = async (abs: string, rel: string, depth: number): Promise<void> => {
+    let entries;
+    try {
+      entries = await fs.readdir(abs, { withFileTypes: true });
+    } catch (err) {
+      problems.push(problem(path.join(dir, rel), `cannot read directory: ${(err as Error).message}`));
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // Reserve map slots in name order first, so the tree's insertion order does not depend on timing.
+    for (const e of entries) tree.set(rel ? `${rel}/${e.name}` : e.name, { kind: 'dir' });
+    await Promise.all(
+      entries.map(async (e) => {
+        const r = rel ? `${rel}/${e.name}` : e.name;
+        const a = path.join(abs, e.name);
+        try {
+          if (e.isSymbolicLink()) {
+            const target = await fs.readlink(a);
+            const entry: ConfigEntry = { kind: 'symlink', target };
+            tree.set(r, entry);
+            if (depth === 0 && NOT_FOLLOWED.has(e.name)) return;
+            let st;
+            try {
+              st = await fs.stat(a);
+            } catch {
+              return; // dangling
+            }
+            if (st.isDirectory()) {
+              entry.dir = true;
+              if (depth < MAX_DEPTH) await walk(a, r, depth + 1);
+            } else if (st.isFile()) {
+              if (st.size > MAX_FILE_BYTES) problems.push(problem(a, `file larger than ${MAX_FILE_BYTES} bytes; not read`));
+              else entry.content = await fs.readFile(a, 'utf8');
+            }
+          } else if (e.isDirectory()) {
+            if (depth < MAX_DEPTH) await walk(a, r, depth + 1);
+          } else if (e.isFile()) {
+            // Config files are tiny; read first, and refuse to keep anything absurdly large.
+            const content = await fs.readFile(a, 'utf8');
+            if (content.length > MAX_FILE_BYTES) {
+              problems.push(problem(a, `file larger than ${MAX_FILE_BYTES} bytes; not read`));
+              tree.set(r, { kind: 'file', content: '' });
+            } else {
+              tree.set(r, { kind: 'file', content });
+            }
+          } else {
+            tree.delete(r); // sockets, fifos, devices: not configuration
+          }
+        } catch (err) {
+          tree.delete(r);
+          problems.push(problem(a, `cannot read: ${(err as Error).message}`));
+        }
+      }),
+    );
+  };
+  await walk(dir, '', 0);
+  return tree;
+}
+
+export function problem(file: string, message: string, fieldPath = ''): Problem {
+  return { file, line: 0, column: 0, path: fieldPath, message };
+}
+
+/** Read helpers over a tree, reporting problems against real file paths. */
+class TreeView {
+  private readonly childIndex = new Map<string, string[]>();
+  constructor(
+    readonly dir: string,
+    readonly tree: ConfigTree,
+    readonly problems: Problem[],
+  ) {
+    for (const key of tree.keys()) {
+      const i = key.lastIndexOf('/');
+      const parent = i < 0 ? '' : key.slice(0, i);
+      const list = this.childIndex.get(parent) ?? [];
+      list.push(key.slice(i + 1));
+      this.childIndex.set(parent, list);
+    }
+  }
+
+  abs(rel: string): string {
+    return path.join(this.dir, rel);
+  }
+
+  content(rel: string): string | undefined {
+    const e = this.tree.get(rel);
+    if (!e) return undefined;
+    if (e.kind === 'file') return e.content;
+    if (e.kind === 'symlink') return e.content;
+    return undefined;
+  }
+
+  /** `test -e`: files, dirs and links that resolve. */
+  exists(rel: string): boolean {
+    const e = this.tree.get(rel);
+    if (!e) return false;
+    return e.kind !== 'symlink' || e.content !== undefined || e.dir === true;
+  }
+
+  isDir(rel: string): boolean {
+    const e = this.tree.get(rel);
+    return !!e && (e.kind === 'dir' || (e.kind === 'symlink' && e.dir === true));
+  }
+
+  children(rel: string): string[] {
+    return [...(this.childIndex.get(rel) ?? [])].sort();
+  }
+
+  /** Scalar file: first line, blanks trimmed (shell `read`). */
+  scalar(rel: string): string | undefined {
+    const c = this.content(rel);
+    if (c === undefined) return undefined;
+    return (c.split('\n')[0] ?? '').trim();
+  }
+
+  /** First of several scalar files that exists (util-vserver's getFileValue fallbacks). */
+  scalarOf(...rels: string[]): { value: string; rel: string } | undefined {
+    for (const r of rels) {
+      const v = this.scalar(r);
+      if (v !== undefined) return { value: v, rel: r };
+    }
+    return undefined;
+  }
+
+  /** Whole content minus trailing newlines (vuname --dir, name). */
+  whole(rel: string): string | undefined {
+    const c = this.content(rel);
+    return c === undefined ? undefined : c.replace(/\n+$/, '');
+  }
+
+  /** List file: one entry per line, blank and `#` lines skipped. */
+  lines(rel: string): string[] | undefined {
+    const c = this.content(rel);
+    if (c === undefined) return undefined;
+    return c
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('#'));
+  }
+
+  report(rel: string, message: string, fieldPath = ''): void {
+    this.problems.push(problem(this.abs(rel), message, fieldPath));
+  }
+}
+
+export interface ParsedGuestConfig {
+  spec: GuestSpec;
+  /** value of the `context` file, if any */
+  contextFile?: number;
+  problems: Problem[];
+}
+
+export interface ParseOptions {
+  /** tree of /etc/vservers/.defaults (for cgroup fallbacks) */
+  defaults?: ConfigTree;
+}
+
+/**
+ * Interprets one guest's config snapshot. Never throws for bad content: each
+ * unreadable value becomes a problem naming the file, and the field keeps its
+ * default, so one bad file does not hide the rest of the guest.
+ */
+export function parseGuestConfig(dir: string, tree: ConfigTree, opts: ParseOptions = {}): ParsedGuestConfig {
+  const problems: Problem[] = [];
+  const v = new TreeView(dir, tree, problems);
+  const name = path.basename(dir);
+  const defaults = opts.defaults ? new TreeView(path.join(path.dirname(dir), '.defaults'), opts.defaults, problems) : undefined;
+
+  let contextFile: number | undefined;
+  const ctx = v.scalar('context');
+  if (ctx === undefined) {
+    v.report('context', 'no context file (dynamic context ids do not exist on vs2.3.9 kernels)', 'spec.context');
+  } else {
+    const n = parseCInt(ctx);
+    if (n === undefined || n < 2 || n > 65535) v.report('context', `invalid context id "${ctx}"`, 'spec.context');
+    else contextFile = n;
+  }
+
+  const spec: GuestSpec = {
+    name,
+    context: contextFile ?? 0,
+    nodename: v.whole('uts/nodename') ?? v.scalar('hostname') ?? '',
+    runState: 'stopped',
+    startOnBoot: v.scalar('apps/init/mark') === 'default',
+    initStyle: readInitStyle(v),
+    interfaces: readInterfaces(v),
+    flags: readList(v, 'flag', v.exists('cflags') ? 'cflags' : 'flags', 'spec.flags'),
+    bcaps: readList(v, 'bcap', 'bcapabilities', 'spec.bcaps'),
+    ccaps: readList(v, 'ccap', 'ccapabilities', 'spec.ccaps'),
+    limits: readLimits(v),
+    cgroup: readCgroup(v, defaults),
+    fstab: readFstab(v),
+  };
+  const dom = v.whole('uts/domainname') ?? v.scalar('domainname');
+  if (dom !== undefined && dom !== '') spec.domainname = dom;
+  const disk = readDisk(v);
+  if (disk) spec.disk = disk;
+  if (v.exists('hostname') && !v.exists('uts/nodename')) v.report('hostname', 'legacy hostname file; util-vserver expects uts/nodename');
+  return { spec, ...(contextFile !== undefined ? { contextFile } : {}), problems };
+}
+
+/** Walk + parse in one call. */
+export async function readGuestConfig(dir: string, opts: ParseOptions & { fs?: ReadFs } = {}): Promise<ParsedGuestConfig & { tree: ConfigTree }> {
+  const walkProblems: Problem[] = [];
+  const tree = await readConfigTree(dir, opts.fs ?? fsp, walkProblems);
+  const parsed = parseGuestConfig(dir, tree, opts);
+  return { ...parsed, problems: [...walkProblems, ...parsed.problems], tree };
+}
+
+function readInitStyle(v: TreeView): InitStyle {
+  const s = v.scalar('apps/init/style');
+  if (s === undefined || s === '') return 'sysv';
+  if ((INIT_STYLES as readonly string[]).includes(s)) return s as InitStyle;
+  v.report('apps/init/style', `Unknown init-style '${s}'`, 'spec.initStyle');
+  return 'sysv';
+}
+
+function readList(v: TreeView, kind: ListKind, rel: string, fieldPath: string): string[] {
+  const lines = v.lines(rel);
+  if (!lines) return [];
+  const r = normalizeList(kind, lines);
+  if (!r.ok) {
+    v.report(rel, `unknown ${kind === 'flag' ? 'flag' : kind} '${r.bad}'`, fieldPath);
+    return [];
+  }
+  return r.tokens;
+}
+
+/** C strtol(base 0) over a whole token (0x hex, leading-0 octal, decimal, optional sign). */
+export function parseCInt(s: string): number | undefined {
+  const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(s.trim());
+  if (!m) return undefined;
+  const body = m[2]!;
+  const n = /^0[xX]/.test(body) ? parseInt(body.slice(2), 16) : body.length > 1 && body.startsWith('0') ? parseInt(body.slice(1), 8) : Number(body);
+  return m[1] === '-' ? -n : n;
+}
+
+/**
+ * An rlimits file value (UV lib/parselimit.c): `inf…` = unlimited, else a C
+ * base-0 number with one optional K/M (binary) or k/m (decimal) suffix,
+ * followed by end of file or a newline.
+ */
+export function parseLimitValue(content: string): LimitValue | undefined {
+  const s = content.replace(/^[ \t]+/, '');
+  if (s.startsWith('inf')) return 'inf';
+  const m = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)([KMkm])?(\n[\s\S]*)?$/.exec(s);
+  if (!m) return undefined;
+  const n = parseCInt(m[1]!)!;
+  const mult = { K: 1024, M: 1024 * 1024, k: 1000, m: 1000 * 1000 }[m[2] ?? ''] ?? 1;
+  const value = n * mult;
+  return Number.isSafeInteger(value) ? value : undefined;
+}
+
+function readLimits(v: TreeView): Partial<Record<LimitName, Limit>> {
+  const out: Partial<Record<LimitName, Limit>> = {};
+  const val = (rel: string): LimitValue | undefined => {
+    const c = v.content(rel);
+    if (c === undefined) return undefined;
+    const r = parseLimitValue(c);
+    if (r === undefined) v.report(rel, `Invalid limit in '${v.abs(rel)}'`, 'spec.limits');
+    return r;
+  };
+  for (const name of LIMIT_NAMES) {
+    const base = val(`rlimits/${name}`);
+    const soft = val(`rlimits/${name}.soft`);
+    const hard = val(`rlimits/${name}.hard`);
+    const min = val(`rlimits/${name}.min`);
+    if (base === undefined && soft === undefined && hard === undefined && min === undefined) continue;
+    // `r` sets soft and hard (and min, which G4 kernels ignore: only an explicit r.min is kept).
+    const limit: Limit = { soft: soft ?? base ?? 'inf', hard: hard ?? base ?? 'inf' };
+    if (min !== undefined) limit.min = min;
+    out[name] = limit;
+  }
+  for (const f of v.children('rlimits')) {
+    const res = f.replace(/\.(soft|hard|min)$/, '');
+    if (!(LIMIT_NAMES as readonly string[]).includes(res) && KERNEL_UNSETTABLE.has(res)) {
+      v.report(`rlimits/${f}`, `limit '${res}' cannot be set on vs2.3.9 kernels (vlimit prints EINVAL); ignored`, 'spec.limits');
+    }
+  }
+  return out;
+}
+
+/** util-vserver rlimits names the model does not carry (G4 kernels reject or do not enforce them). */
+const KERNEL_UNSETTABLE = new Set(['cpu', 'fsize', 'data', 'stack', 'core', 'rss', 'memlock', 'as', 'anon', 'semary', 'nsems']);
+
+function readInterfaces(v: TreeView): InterfaceSpec[] {
+  const out: InterfaceSpec[] = [];
+  const DIR_LEVEL = new Set(['bcast', 'lback', 'dev', 'prefix', 'mask', 'scope', 'vlandev', 'novlandev']);
+  for (const n of v.children('interfaces')) {
+    const rel = `interfaces/${n}`;
+    if (DIR_LEVEL.has(n) || !v.isDir(rel)) continue;
+    if (v.exists(`${rel}/disabled`)) continue;
+    const ip = v.scalar(`${rel}/ip`);
+    if (ip === undefined || ip === '') {
+      v.report(`${rel}/ip`, `Can not read ip for '${n}'`, 'spec.interfaces');
+      continue;
+    }
+    let family: 4 | 6;
+    let address: string;
+    if (isIPv4(ip)) {
+      family = 4;
+      address = ip;
+    } else {
+      const c = ip.includes(':') ? canonicalIPv6(ip) : undefined;
+      if (c === undefined) {
+        v.report(`${rel}/ip`, `invalid IP address "${ip}"`, 'spec.interfaces');
+        continue;
+      }
+      family = 6;
+      address = c;
+    }
+    const nodev = v.exists(`${rel}/nodev`) || v.exists(`${rel}/only_ip`);
+    const dev = v.scalarOf(`${rel}/dev`, 'interfaces/dev');
+    if (!nodev && (dev === undefined || dev.value === '')) {
+      v.report(rel, `No device specified for '${n}'`, 'spec.interfaces');
+      continue;
+    }
+    let prefix: number | undefined;
+    const p = v.scalarOf(`${rel}/prefix`, 'interfaces/prefix');
+    if (p !== undefined && p.value !== '') {
+      const num = /^\d+$/.test(p.value) ? Number(p.value) : NaN;
+      if (!(num >= 0 && num <= (family === 4 ? 32 : 128))) {
+        v.report(p.rel, `invalid prefix "${p.value}"`, 'spec.interfaces');
+        continue;
+      }
+      prefix = num;
+    } else {
+      const m = v.scalarOf(`${rel}/mask`, 'interfaces/mask');
+      if (m !== undefined && m.value !== '') {
+        const conv = family === 4 ? ipv4MaskToPrefix(m.value) : undefined;
+        if (conv === undefined) {
+          v.report(m.rel, `invalid netmask "${m.value}"`, 'spec.interfaces');
+          continue;
+        }
+        prefix = conv;
+      }
+    }
+    const iface: InterfaceSpec = { name: n, device: nodev ? null : dev!.value, address, family, prefix: prefix ?? (family === 4 ? 32 : 128) };
+    const label = v.scalar(`${rel}/name`);
+    if (label !== undefined && label !== '') iface.label = label;
+    out.push(iface);
+  }
+  return out;
+}
+
+function parseMem(s: string): number | undefined {
+  const m = /^(\d+)([kKmMgG])?$/.exec(s);
+  if (!m) return undefined;
+  const mult = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m[2] ?? '').toLowerCase()] ?? 1;
+  return Number(m[1]) * mult;
+}
+
+function readCgroup(v: TreeView, defaults: TreeView | undefined): CgroupSpec {
+  const out: CgroupSpec = {};
+  if (v.exists('nocgroup')) return out;
+  // util-vserver copies .defaults/cgroup/* and then the guest's cgroup/* into the new cgroup.
+  const get = (file: string): { value: string; view: TreeView; rel: string } | undefined => {
+    const rel = `cgroup/${file}`;
+    const own = v.scalar(rel);
+    if (own !== undefined) return { value: own, view: v, rel };
+    const d = defaults?.scalar(rel);
+    return d !== undefined && defaults ? { value: d, view: defaults, rel } : undefined;
+  };
+  const num = (file: string, key: 'cpuShares' | 'cpuQuotaUs' | 'cpuPeriodUs', allowNegative = false): void => {
+    const g = get(file);
+    if (!g) return;
+    const n = parseCInt(g.value);
+    if (n === undefined || (n < 0 && !allowNegative)) g.view.report(g.rel, `not an integer: "${g.value}"`, `spec.cgroup.${key}`);
+    else if (n >= 0) out[key] = n;
+  };
+  const mem = get('memory.limit_in_bytes');
+  if (mem) {
+    const n = parseMem(mem.value);
+    if (n === undefined && mem.value !== '-1') mem.view.report(mem.rel, `invalid memory limit "${mem.value}"`, 'spec.cgroup.memoryLimit');
+    else if (n !== undefined) out.memoryLimit = n;
+  }
+  num('cpu.shares', 'cpuShares');
+  num('cpu.cfs_quota_us', 'cpuQuotaUs', true); // -1 = no quota
+  num('cpu.cfs_period_us', 'cpuPeriodUs');
+  for (const [file, key] of [['cpuset.cpus', 'cpusetCpus'], ['cpuset.mems', 'cpusetMems']] as const) {
+    const g = get(file);
+    if (!g || g.value === '') continue;
+    if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(g.value)) g.view.report(g.rel, `invalid cpu list "${g.value}"`, `spec.cgroup.${key}`);
+    else out[key] = g.value;
+  }
+  return out;
+}
+
+/** Prefer dlimits/vsgitops (the one vsgitops writes), else the first enabled entry. */
+function readDisk(v: TreeView): DiskLimitSpec | undefined {
+  const names = v.children('dlimits').filter((n) => v.isDir(`dlimits/${n}`) && !v.exists(`dlimits/${n}/disabled`));
+  if (names.length === 0) return undefined;
+  const chosen = names.includes('vsgitops') ? 'vsgitops' : names[0]!;
+  if (names.length > 1) v.report('dlimits', `several disk limits; only dlimits/${chosen} is modelled`, 'spec.disk');
+  const rel = `dlimits/${chosen}`;
+  const directory = v.scalar(`${rel}/directory`);
+  const nums: number[] = [];
+  for (const f of ['space_total', 'inodes_total', 'reserved']) {
+    const s = v.scalar(`${rel}/${f}`);
+    const n = s === undefined ? undefined : parseCInt(s);
+    if (n === undefined || n < 0) {
+      v.report(`${rel}/${f}`, s === undefined ? 'missing (all four dlimits files are required)' : `not a number: "${s}"`, 'spec.disk');
+      return undefined;
+    }
+    nums.push(n);
+  }
+  if (directory === undefined || directory === '') {
+    v.report(`${rel}/directory`, 'missing (all four dlimits files are required)', 'spec.disk');
+    return undefined;
+  }
+  return { directory, spaceKiB: nums[0]!, inodes: nums[1]!, reservedPercent: nums[2]! };
+}
+
+function readFstab(v: TreeView): FstabEntry[] {
+  const c = v.content('fstab');
+  if (c === undefined) return [];
+  const out: FstabEntry[] = [];
+  c.split('\n').forEach((line, i) => {
+    const t = line.trim();
+    if (t === '' || t.startsWith('#')) return;
+    const f = t.split(/\s+/);
+    const dump = f[4] === undefined ? 0 : Number(f[4]);
+    const pass = f[5] === undefined ? 0 : Number(f[5]);
+    if (f.length < 4 || f.length > 6 || !Number.isInteger(dump) || !Number.isInteger(pass)) {
+      v.problems.push({ file: v.abs('fstab'), line: i + 1, column: 1, path: 'spec.fstab', message: `malformed fstab line "${t}"` });
+      return;
+    }
+    out.push({ device: f[0]!, mountpoint: f[1]!, type: f[2]!, options: f[3]!, dump, pass });
+  });
+  return out;
+}

@@ -1,0 +1,216 @@
+/**
+ * Renders a `GuestSpec` into util-vserver's configuration files (reference §6)
+ * and writes them atomically into a config dir.
+ *
+ * `renderConfigFiles` is pure: relative path → content, a symlink, or null
+ * ("vsgitops manages this file and it must not exist"). `writeConfigFiles`
+ * applies such a map: temp file + rename per file, removals of unwanted
+ * managed files, never touching the guest root, run file or cache links.
+ */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { VsError } from '../../errors.js';
+import { LIMIT_NAMES, type GuestSpec, type LimitValue } from '../../model/guest.js';
+
+export type RenderedFile = string | { symlink: string } | null;
+export type RenderedFiles = Map<string, RenderedFile>;
+
+/** Files vsgitops writes inside each interfaces/<n>/ directory. */
+export const INTERFACE_FILES = ['ip', 'prefix', 'mask', 'dev', 'nodev', 'name', 'disabled'] as const;
+const DLIMIT_DIR = 'dlimits/vsgitops';
+const CGROUP_FILES = {
+  memoryLimit: 'memory.limit_in_bytes',
+  cpuShares: 'cpu.shares',
+  cpuQuotaUs: 'cpu.cfs_quota_us',
+  cpuPeriodUs: 'cpu.cfs_period_us',
+  cpusetCpus: 'cpuset.cpus',
+  cpusetMems: 'cpuset.mems',
+} as const;
+
+/** Entries util-vserver owns; a rendered map naming them is a bug. */
+const PROTECTED = new Set(['vdir', 'run', 'cache']);
+
+const line = (v: string | number) => `${v}\n`;
+const limitText = (v: LimitValue) => line(v === 'inf' ? 'inf' : v);
+
+/** fstab columns of util-vserver's packaged default (distrib/misc/fstab): fields start at 0, 8, 24, 32, 56. */
+const FSTAB_COLUMNS = [8, 24, 32, 56];
+
+export function renderFstab(entries: GuestSpec['fstab']): string {
+  return entries
+    .map((e) => {
+      let out = '';
+      let col = 0;
+      [e.device, e.mountpoint, e.type, e.options].forEach((field, i) => {
+        out += field;
+        col += field.length;
+        // at least one TAB, then TABs (8-column stops) until the next field's column
+        do {
+          out += '\t';
+          col = (Math.floor(col / 8) + 1) * 8;
+        } while (col < FSTAB_COLUMNS[i]!);
+      });
+      return `${out}${e.dump} ${e.pass}\n`;
+    })
+    .join('');
+}
+
+/** Every file util-vserver uses for a GuestSpec field, in its own syntax. */
+export function renderConfigFiles(spec: GuestSpec): RenderedFiles {
+  const f: RenderedFiles = new Map();
+  f.set('context', line(spec.context));
+  f.set('uts/nodename', line(spec.nodename));
+  f.set('uts/domainname', spec.domainname !== undefined ? line(spec.domainname) : null);
+  f.set('apps/init/style', line(spec.initStyle));
+  f.set('apps/init/mark', spec.startOnBoot ? line('default') : null);
+
+  const list = (items: string[]) => (items.length > 0 ? items.map(line).join('') : null);
+  f.set('cflags', list(spec.flags));
+  f.set('flags', null); // legacy name; `cflags` wins, so a leftover would only confuse
+  f.set('bcapabilities', list(spec.bcaps));
+  f.set('ccapabilities', list(spec.ccaps));
+
+  for (const name of LIMIT_NAMES) {
+    const l = spec.limits[name];
+    f.set(`rlimits/${name}`, null);
+    f.set(`rlimits/${name}.soft`, l ? limitText(l.soft) : null);
+    f.set(`rlimits/${name}.hard`, l ? limitText(l.hard) : null);
+    f.set(`rlimits/${name}.min`, l?.min !== undefined ? limitText(l.min) : null);
+  }
+
+  for (const iface of spec.interfaces) {
+    const d = `interfaces/${iface.name}`;
+    f.set(`${d}/ip`, line(iface.address));
+    f.set(`${d}/prefix`, line(iface.prefix));
+    f.set(`${d}/mask`, null);
+    f.set(`${d}/dev`, iface.device !== null ? line(iface.device) : null);
+    f.set(`${d}/nodev`, iface.device === null ? '' : null);
+    f.set(`${d}/name`, iface.label !== undefined ? line(iface.label) : null);
+    f.set(`${d}/disabled`, null);
+  }
+
+  for (const [key, file] of Object.entries(CGROUP_FILES) as [keyof typeof CGROUP_FILES, string][]) {
+    const v = spec.cgroup[key];
+    f.set(`cgroup/${file}`, v !== undefined ? line(v) : null);
+  }
+
+  const d = spec.disk;
+  f.set(`${DLIMIT_DIR}/directory`, d ? line(d.directory) : null);
+  f.set(`${DLIMIT_DIR}/space_total`, d ? line(d.spaceKiB) : null);
+  f.set(`${DLIMIT_DIR}/inodes_total`, d ? line(d.inodes) : null);
+  f.set(`${DLIMIT_DIR}/reserved`, d ? line(d.reservedPercent) : null);
+
+  f.set('fstab', spec.fstab.length > 0 ? renderFstab(spec.fstab) : null);
+  return f;
+}
+
+export type WriteFs = Pick<typeof fsp, 'readFile' | 'readdir' | 'lstat' | 'readlink' | 'writeFile' | 'rename' | 'unlink' | 'mkdir' | 'rmdir' | 'symlink'>;
+
+export interface WriteResult {
+  written: string[];
+  removed: string[];
+}
+
+const errCode = (err: unknown) => (err as NodeJS.ErrnoException | undefined)?.code;
+
+function checkRel(rel: string): void {
+  const parts = rel.split('/');
+  if (path.isAbsolute(rel) || parts.some((p) => p === '' || p === '.' || p === '..') || PROTECTED.has(parts[0]!)) {
+    throw new VsError('INTERNAL', `refusing to manage "${rel}" in a config dir`, { path: rel });
+  }
+}
+
+async function currentOf(fs: WriteFs, abs: string): Promise<RenderedFile | undefined> {
+  try {
+    const st = await fs.lstat(abs);
+    if (st.isSymbolicLink()) return { symlink: await fs.readlink(abs) };
+    if (st.isFile()) return await fs.readFile(abs, 'utf8');
+    return undefined;
+  } catch (err) {
+    if (errCode(err) === 'ENOENT' || errCode(err) === 'ENOTDIR') return null;
+    throw err;
+  }
+}
+
+const same = (a: RenderedFile | undefined, b: RenderedFile) =>
+  a !== undefined && (typeof a === 'string' || a === null ? a === b : b !== null && typeof b === 'object' && a.symlink === b.symlink);
+
+/**
+ * Writes `files` into `dir`: each wanted file atomically (temp + rename, skipped
+ * when already identical), each null entry removed, and interfaces/<n>/
+ * directories that the map no longer names emptied of vsgitops' files.
+ * Empty directories left behind are removed (never `dir` itself).
+ */
+export async function writeConfigFiles(dir: string, files: RenderedFiles, opts: { fs?: WriteFs } = {}): Promise<WriteResult> {
+  const fs = opts.fs ?? fsp;
+  const result: WriteResult = { written: [], removed: [] };
+  const touchedDirs = new Set<string>();
+  const wantedIfaces = new Set<string>();
+  for (const rel of files.keys()) {
+    checkRel(rel);
+    const m = /^interfaces\/([^/]+)\//.exec(rel);
+    if (m) wantedIfaces.add(m[1]!);
+  }
+
+  const remove = async (rel: string): Promise<void> => {
+    try {
+      await fs.unlink(path.join(dir, rel));
+      result.removed.push(rel);
+      touchedDirs.add(path.posix.dirname(rel));
+    } catch (err) {
+      if (errCode(err) !== 'ENOENT' && errCode(err) !== 'ENOTDIR') throw err;
+    }
+  };
+
+  for (const [rel, want] of [...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const abs = path.join(dir, rel);
+    if (want === null) {
+      await remove(rel);
+      continue;
+    }
+    if (same(await currentOf(fs, abs), want)) continue;
+    await fs.mkdir(path.dirname(abs), { recursive: true });
+    const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.vsgitops-${process.pid}-${randomBytes(4).toString('hex')}`);
+    try {
+      if (typeof want === 'string') await fs.writeFile(tmp, want, { mode: 0o644 });
+      else await fs.symlink(want.symlink, tmp);
+      await fs.rename(tmp, abs);
+    } catch (err) {
+      await fs.unlink(tmp).catch(() => undefined);
+      throw new VsError('HOST', `cannot write ${abs}: ${(err as Error).message}`, { file: abs }, { cause: err });
+    }
+    result.written.push(rel);
+  }
+
+  // interfaces no longer wanted: remove our files; a symlinked (shared) iface dir is unlinked, never emptied.
+  let ifaceDirs: string[] = [];
+  try {
+    ifaceDirs = (await fs.readdir(path.join(dir, 'interfaces'), { withFileTypes: true }))
+      .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && !wantedIfaces.has(e.name))
+      .map((e) => (e.isSymbolicLink() ? `link:${e.name}` : e.name));
+  } catch (err) {
+    if (errCode(err) !== 'ENOENT' && errCode(err) !== 'ENOTDIR') throw err;
+  }
+  for (const entry of ifaceDirs.sort()) {
+    if (entry.startsWith('link:')) {
+      await remove(`interfaces/${entry.slice(5)}`);
+      continue;
+    }
+    for (const f of INTERFACE_FILES) await remove(`interfaces/${entry}/${f}`);
+  }
+
+  // prune directories vsgitops created and emptied; other dirs may carry meaning by existence
+  // (an empty cgroup/ still switches util-vserver's cgroup handling on)
+  const prunable = [...touchedDirs].filter((d) => /^interfaces\/[^/]+$/.test(d) || d === DLIMIT_DIR).sort();
+  for (const d of prunable) {
+    try {
+      await fs.rmdir(path.join(dir, d));
+    } catch {
+      // not empty (files vsgitops does not manage) or already gone: keep it
+    }
+  }
+  result.written.sort();
+  result.removed.sort();
+  return result;
+}

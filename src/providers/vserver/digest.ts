@@ -1,0 +1,59 @@
+/**
+ * Fingerprints of observed state: per config dir (drift fingerprints) and for
+ * the whole host (stale-plan detection). Both are sha256 over a canonical
+ * serialization, so they are stable across runs when nothing changed.
+ */
+import { createHash } from 'node:crypto';
+import type { ObservedHost } from '../../model/guest.js';
+import type { ConfigTree } from './config-read.js';
+
+/**
+ * sha256 over a config dir snapshot: entries sorted by path; files by content,
+ * symlinks by target (never by what they point at), directories by name.
+ */
+export function digestConfigTree(tree: ConfigTree): string {
+  const h = createHash('sha256');
+  const keys = [...tree.keys()].sort();
+  for (const k of keys) {
+    const e = tree.get(k)!;
+    // NUL separators: no path or symlink target contains NUL, so the encoding is unambiguous.
+    if (e.kind === 'file') {
+      h.update(`F\0${k}\0${Buffer.byteLength(e.content)}\0`);
+      h.update(e.content);
+    } else if (e.kind === 'symlink') {
+      h.update(`L\0${k}\0${e.target}\0`);
+    } else {
+      h.update(`D\0${k}\0`);
+    }
+  }
+  return h.digest('hex');
+}
+
+/** JSON with object keys sorted, so equal values always serialize equally. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const sorted: Record<string, unknown> = {};
+      for (const key of Object.keys(v as object).sort()) sorted[key] = (v as Record<string, unknown>)[key];
+      return sorted;
+    }
+    return v;
+  });
+}
+
+/**
+ * Digest over everything observed, except counters that move without anything
+ * being changed (task counts of running contexts).
+ */
+export function digestHost(host: Omit<ObservedHost, 'digest'>): string {
+  const stable = {
+    hostName: host.hostName,
+    vciVersion: host.vciVersion ?? null,
+    guests: host.guests.map((g) => ({
+      ...g,
+      runtime: g.runtime ? { ...g.runtime, tasks: undefined } : undefined,
+    })),
+    unmanagedContexts: host.unmanagedContexts.map((c) => ({ ...c, tasks: undefined })),
+  };
+  return createHash('sha256').update(canonicalJson(stable)).digest('hex');
+}

@@ -1,0 +1,157 @@
+import test from 'ava';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { GuestSpec } from '../../../src/model/guest.js';
+import { readGuestConfig } from '../../../src/providers/vserver/config-read.js';
+import { renderConfigFiles, renderFstab, writeConfigFiles } from '../../../src/providers/vserver/config-write.js';
+import { ETC } from './fixtures.js';
+
+const base: GuestSpec = {
+  name: 'g',
+  context: 1001,
+  nodename: 'g',
+  runState: 'stopped',
+  startOnBoot: false,
+  initStyle: 'sysv',
+  interfaces: [],
+  flags: [],
+  bcaps: [],
+  ccaps: [],
+  limits: {},
+  cgroup: {},
+  fstab: [],
+};
+
+const specs: [string, GuestSpec][] = [
+  ['minimal', base],
+  [
+    'LIVE guest1',
+    {
+      ...base,
+      name: 'guest1',
+      nodename: 'guest1',
+      initStyle: 'plain',
+      interfaces: [
+        { name: '0', device: 'dummy0', address: '192.168.77.11', family: 4, prefix: 24 },
+        { name: '1', device: null, address: '10.77.0.11', family: 4, prefix: 32 },
+      ],
+      limits: { nproc: { soft: 100, hard: 200 } },
+      fstab: [
+        { device: 'none', mountpoint: '/proc', type: 'proc', options: 'defaults', dump: 0, pass: 0 },
+        { device: 'none', mountpoint: '/tmp', type: 'tmpfs', options: 'size=16m,mode=1777', dump: 0, pass: 0 },
+      ],
+    },
+  ],
+  [
+    'everything',
+    {
+      ...base,
+      name: 'web',
+      context: 40000,
+      nodename: 'web.example.org',
+      domainname: 'example.org',
+      startOnBoot: true,
+      initStyle: 'openrc',
+      interfaces: [
+        { name: 'eth0-v4', device: 'eth0', address: '10.0.0.22', family: 4, prefix: 24, label: 'web' },
+        { name: 'eth0-v6', device: 'eth0', address: '2001:41d0:1:c174::22', family: 6, prefix: 64 },
+      ],
+      flags: ['lock', '~fakeinit', 'virt_mem', 'virt_uptime', 'persistent'],
+      bcaps: ['~NET_RAW', 'SYS_ADMIN'],
+      ccaps: ['raw_icmp'],
+      limits: {
+        nproc: { soft: 120, hard: 150 },
+        nofile: { soft: 'inf', hard: 'inf' },
+        shmem: { soft: 0, hard: 65536, min: 10 },
+        dentry: { soft: 'inf', hard: 20000 },
+      },
+      cgroup: { memoryLimit: 67108864, cpuShares: 512, cpuQuotaUs: 50000, cpuPeriodUs: 100000, cpusetCpus: '0-1,3', cpusetMems: '0' },
+      disk: { directory: '/vservers/web', spaceKiB: 1048576, inodes: 100000, reservedPercent: 5 },
+      fstab: [{ device: '/dev/sdb1', mountpoint: '/srv/data', type: 'ext4', options: 'noatime,nodiratime', dump: 1, pass: 2 }],
+    },
+  ],
+];
+
+const tmpDir = () => fs.mkdtemp(path.join(os.tmpdir(), 'vsgitops-cw-'));
+
+for (const [name, spec] of specs) {
+  test(`round trip: render → write → read back gives the same spec (${name})`, async (t) => {
+    const dir = path.join(await tmpDir(), spec.name);
+    await fs.mkdir(dir);
+    const res = await writeConfigFiles(dir, renderConfigFiles(spec));
+    t.true(res.written.includes('context'));
+    const back = await readGuestConfig(dir);
+    t.deepEqual(back.problems, []);
+    t.deepEqual(back.spec, spec);
+    // a second write changes nothing
+    t.deepEqual(await writeConfigFiles(dir, renderConfigFiles(spec)), { written: [], removed: [] });
+  });
+}
+
+test('fstab renders with the TAB layout of the LIVE default', async (t) => {
+  const live = await fs.readFile(path.join(ETC, 'guest1/fstab'), 'utf8');
+  const back = await readGuestConfig(path.join(ETC, 'guest1'));
+  t.is(renderFstab(back.spec.fstab), live);
+});
+
+test('util-vserver syntax: rlimits soft/hard files, one cflag per line, nodev, dev', (t) => {
+  const f = renderConfigFiles(specs[2]![1]);
+  t.is(f.get('rlimits/nproc.soft'), '120\n');
+  t.is(f.get('rlimits/nproc.hard'), '150\n');
+  t.is(f.get('rlimits/nofile.hard'), 'inf\n');
+  t.is(f.get('rlimits/nproc'), null);
+  t.is(f.get('cflags'), 'lock\n~fakeinit\nvirt_mem\nvirt_uptime\npersistent\n');
+  t.is(f.get('flags'), null);
+  t.is(f.get('apps/init/mark'), 'default\n');
+  t.is(f.get('interfaces/eth0-v4/name'), 'web\n');
+  const g1 = renderConfigFiles(specs[1]![1]);
+  t.is(g1.get('interfaces/1/nodev'), '');
+  t.is(g1.get('interfaces/1/dev'), null);
+  t.is(g1.get('interfaces/0/dev'), 'dummy0\n');
+  t.false([...f.keys()].some((k) => k === 'vdir' || k === 'run' || k === 'cache' || k.startsWith('vdir/')));
+});
+
+test('rewriting a hand-made tree: stale managed files go, unmanaged files and util-vserver links stay', async (t) => {
+  const dir = path.join(await tmpDir(), 'legacy');
+  await fs.cp(path.join(ETC, 'legacy'), dir, { recursive: true, verbatimSymlinks: true });
+  await fs.symlink('/var/run/vservers/legacy', path.join(dir, 'run'));
+  await fs.writeFile(path.join(dir, 'name'), 'legacy\n');
+  const spec: GuestSpec = {
+    ...base,
+    name: 'legacy',
+    context: 1022,
+    nodename: 'web22',
+    interfaces: [{ name: '0', device: 'eth0', address: '10.0.0.22', family: 4, prefix: 16 }],
+    flags: ['virt_mem'],
+  };
+  const res = await writeConfigFiles(dir, renderConfigFiles(spec));
+  t.true(res.removed.includes('flags'));
+  t.true(res.removed.includes('interfaces/1/ip'));
+  t.true(res.removed.includes('interfaces/v6/ip'));
+  t.true(res.removed.includes('rlimits/nofile'));
+  t.true(res.removed.includes('uts/domainname'));
+  t.true(res.written.includes('cflags'));
+  // unmanaged: name, run link, rlimits/rss, the hand-made dlimits entry, disabled iface 2's dir-level files
+  t.is(await fs.readFile(path.join(dir, 'name'), 'utf8'), 'legacy\n');
+  t.is(await fs.readlink(path.join(dir, 'run')), '/var/run/vservers/legacy');
+  t.is(await fs.readFile(path.join(dir, 'rlimits/rss'), 'utf8'), '65536\n');
+  await t.throwsAsync(fs.stat(path.join(dir, 'interfaces/1')), { code: 'ENOENT' });
+  const leftovers = (await fs.readdir(dir, { recursive: true })).filter((n) => String(n).includes('.vsgitops-'));
+  t.deepEqual(leftovers, []);
+  const back = await readGuestConfig(dir);
+  t.deepEqual({ ...back.spec, disk: undefined, cgroup: {} }, { ...spec, disk: undefined });
+});
+
+test('a rendered map that names util-vserver links is refused', async (t) => {
+  const dir = await tmpDir();
+  await t.throwsAsync(writeConfigFiles(dir, new Map([['vdir', { symlink: '/' }]])), { message: /refusing to manage "vdir"/ });
+  await t.throwsAsync(writeConfigFiles(dir, new Map([['../escape', 'x']])), { message: /refusing/ });
+});
+
+test('symlink entries are written atomically by target', async (t) => {
+  const dir = await tmpDir();
+  const res = await writeConfigFiles(dir, new Map([['apps/init/tty', { symlink: '/dev/tty1' }]]));
+  t.deepEqual(res.written, ['apps/init/tty']);
+  t.is(await fs.readlink(path.join(dir, 'apps/init/tty')), '/dev/tty1');
+});

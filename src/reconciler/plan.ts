@@ -118,7 +118,7 @@ export function planHost(input: PlanInput): Plan {
   for (const ctx of [...input.observed.unmanagedContexts].sort((a, b) => a.xid - b.xid)) {
     unmanaged.push({
       xid: ctx.xid,
-      reason: `running context not explained by any configuration (${ctx.tasks} tasks${ctx.contextName ? `, ${ctx.contextName}` : ''})`,
+      reason: `running context not explained by any configuration (${ctx.tasks} task${ctx.tasks === 1 ? '' : 's'}${ctx.contextName ? `, ${ctx.contextName}` : ''})`,
     });
   }
 
@@ -134,7 +134,8 @@ export function planHost(input: PlanInput): Plan {
   const touched = new Set([...ordered.map((a) => a.guest), ...blocked.map((b) => b.guest)]);
   const unchanged = [...desiredByName.keys()].filter((n) => observedByName.has(n) && !touched.has(n)).sort(compareText);
   blocked.sort((a, b) => compareText(a.guest, b.guest) || compareText(a.reason, b.reason));
-  unmanaged.sort((a, b) => compareText(a.guest ?? '', b.guest ?? '') || (a.xid ?? -1) - (b.xid ?? -1));
+  // named guests first, then bare contexts by xid
+  unmanaged.sort((a, b) => Number(a.guest === undefined) - Number(b.guest === undefined) || compareText(a.guest ?? '', b.guest ?? '') || (a.xid ?? -1) - (b.xid ?? -1));
 
   return {
     ...base,

@@ -25,7 +25,21 @@ function sortValue(value: unknown): unknown {
 
 /** JSON with sorted keys and no whitespace. */
 export function stableStringify(value: unknown): string {
-  return JSON.stringify(sortValue(value)) ?? 'null';
+  return write(value) ?? 'null';
+}
+
+// Writes directly instead of building a sorted copy first: digests of large hosts stay cheap.
+function write(v: unknown): string | undefined {
+  if (v === undefined || typeof v === 'function') return undefined;
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return '[' + v.map((x) => write(x) ?? 'null').join(',') + ']';
+  const o = v as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const k of Object.keys(o).sort()) {
+    const w = write(o[k]);
+    if (w !== undefined) parts.push(JSON.stringify(k) + ':' + w);
+  }
+  return '{' + parts.join(',') + '}';
 }
 
 export function sha256Hex(text: string): string {
@@ -48,7 +62,18 @@ export function digestDesired(desired: readonly DesiredGuest[]): string {
   return digestOf(items);
 }
 
-/** Structural equality through stable JSON. */
+/** Structural equality as JSON sees it: key order and `undefined` members do not matter. */
 export function sameValue(a: unknown, b: unknown): boolean {
-  return stableStringify(a) === stableStringify(b);
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((v, i) => sameValue(v ?? null, bb[i] ?? null));
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
+  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
+  return ak.length === bk.length && ak.every((k) => bo[k] !== undefined && sameValue(ao[k], bo[k]));
 }

@@ -236,11 +236,11 @@ function planExisting(d: DesiredGuest, o: ObservedGuest, inv: InventoryEntry | u
   const out: ExistingResult = { candidates: [], blocked: [], warnings: [] };
 
   // Per field: pending when git moved away from what was applied, else a hand edit.
-  const pendingPaths = inv ? diffSpec(inv.appliedSpec, desired).map((x) => x.path) : undefined;
-  const causeOf = (path: string): FieldChange['cause'] =>
-    pendingPaths === undefined || pendingPaths.some((p) => pathsOverlap(p, path)) ? 'pending' : 'config-drift';
-
   const configDiffs = diffSpec(o.spec, desired);
+  const pendingPaths = inv && configDiffs.length > 0 ? diffSpec(inv.appliedSpec, desired).map((x) => x.path) : undefined;
+  const causeOf = (path: string): FieldChange['cause'] =>
+    !inv || pendingPaths?.some((p) => pathsOverlap(p, path)) ? 'pending' : 'config-drift';
+
   const contextDiff = configDiffs.find((x) => x.path === 'context');
   // A context id change rebuilds the guest's configuration: every field then takes effect at the restart.
   const replacing = contextDiff !== undefined && (mode === 'enforce' || causeOf('context') === 'pending');
@@ -275,6 +275,10 @@ function planExisting(d: DesiredGuest, o: ObservedGuest, inv: InventoryEntry | u
     };
   }
 
+  if (configChanges.length === 0 && runtimeChanges.length === 0 && !runChange) {
+    if (buildChanges.length > 0) out.warnings.push(`${name}: ${buildChanges.map((c) => c.path).join(', ')} changed; ${BUILD_NOTE}`);
+    return out;
+  }
   const allowed = (c: FieldChange) => mode === 'enforce' || c.cause === 'pending';
   const drifted = [...configChanges.map((c) => c.change), ...runtimeChanges, ...(runChange ? [runChange] : [])].filter((c) => !allowed(c));
   if (drifted.length > 0) {

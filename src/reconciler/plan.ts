@@ -107,7 +107,11 @@ export function planHost(input: PlanInput): Plan {
       } else {
         unmanaged.push({
           guest: name,
-          reason: o.managed ? 'has a vsgitops marker but is not in the inventory of this host' : 'not in git and not managed by vsgitops',
+          reason: o.managed
+            ? 'has a vsgitops marker but is not in the inventory of this host'
+            : inv
+              ? 'in the inventory but its configuration has no vsgitops marker: not deleted'
+              : 'not in git and not managed by vsgitops',
         });
       }
     } else if (inv) {
@@ -247,7 +251,7 @@ function planExisting(d: DesiredGuest, o: ObservedGuest, inv: InventoryEntry | u
   const effectOf = (x: SpecDifference) => (replacing ? (running ? 'restart' : 'config') : effectFor(x.field, throughout));
   const configChanges = configDiffs.map((x) => ({
     diff: x,
-    change: { path: x.path, before: x.before, after: x.after, effect: x.field === 'build' ? 'none' : effectOf(x), cause: causeOf(x.path) } as FieldChange,
+    change: { path: x.path, before: canonical(x.before), after: canonical(x.after), effect: x.field === 'build' ? 'none' : effectOf(x), cause: causeOf(x.path) } as FieldChange,
   }));
   const buildChanges: FieldChange[] = inv?.appliedBuild
     ? diffBuild(inv.appliedBuild, d.build).map((x) => ({ path: x.path, before: x.before, after: x.after, effect: 'none', cause: 'pending', note: BUILD_NOTE }))
@@ -410,13 +414,12 @@ function resolveConflicts(candidates: Candidate[], input: PlanInput, observedByN
       return best;
     };
     const holds = (claim: Claim, at: number, what: 'context' | 'address', runtimeOnly: boolean): boolean => {
-      const o = observedByName.get(claim.guest);
-      const isRunning = claim.running || (o?.running ?? false);
-      if (runtimeOnly && !isRunning) return false;
       const frees: PlannedAction['kind'][] = what === 'context' ? ['delete', 'replace'] : ['delete', 'replace', 'update'];
       if (firstOf(claim.guest, frees) < at) return false;
       // a stop releases what the running context holds (the kernel side) but not its configuration
-      if (runtimeOnly && firstOf(claim.guest, ['stop']) < at) return false;
+      const stoppedBefore = firstOf(claim.guest, ['stop']) < at;
+      if (claim.running) return !stoppedBefore;
+      if (runtimeOnly) return (observedByName.get(claim.guest)?.running ?? false) && !stoppedBefore;
       return true;
     };
 

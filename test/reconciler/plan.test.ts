@@ -376,7 +376,7 @@ test('a guest with a marker but not in the inventory is not deleted', (t) => {
 test('a guest in the inventory without a marker on the host is not deleted', (t) => {
   const p = plan(host().guest('web', () => undefined).guest('gone', (g) => g.notInGit().noMarker()));
   t.deepEqual(p.actions, []);
-  t.is(p.unmanaged[0]!.guest, 'gone');
+  t.deepEqual(p.unmanaged, [{ guest: 'gone', reason: 'in the inventory but its configuration has no vsgitops marker: not deleted' }]);
 });
 
 test('unmanaged running contexts are reported', (t) => {
@@ -523,6 +523,15 @@ test('a start is not blocked by a stopped guest that shares an address in its co
   t.deepEqual(kinds(p), ['start web']);
 });
 
+test('a stop earlier in the plan frees the xid its running context holds', (t) => {
+  // the context runs under xid 2600 although its configuration now says 2500
+  const b = () => host().guest('a', (g) => g.desired({ runState: 'stopped' }).runtime((r) => { r.xid = 2600; }), 2500).newGuest('new', () => undefined, 2600);
+  t.deepEqual(kinds(plan(b())), ['stop a', 'create new']);
+  const kept = plan(host().guest('a', (g) => g.runtime((r) => { r.xid = 2600; }), 2500).newGuest('new', () => undefined, 2600));
+  t.deepEqual(kinds(kept), []);
+  t.regex(kept.blocked[0]!.reason, /context id 2600 is in use by guest a/);
+});
+
 // ---------------------------------------------------------------- ordering and determinism
 
 function everyKind(): StateBuilder {
@@ -559,7 +568,11 @@ function shuffled<T>(list: T[], seed: number): T[] {
 }
 
 test('determinism: shuffled inputs give identical JSON', (t) => {
-  const base = everyKind().foreignGuest('legacy').bareContext(77).bareContext(5);
+  const base = everyKind()
+    .foreignGuest('legacy')
+    .bareContext(77)
+    .bareContext(5)
+    .guest('i-change', (g) => g.desired((s) => { s.interfaces.push({ name: '1', device: 'eth1', address: '198.51.100.1', family: 4, prefix: 24 }); }));
   const reference = JSON.stringify(planHost(base.build()));
   for (const seed of [1, 7, 42, 1234]) {
     const input = base.build();
@@ -567,7 +580,10 @@ test('determinism: shuffled inputs give identical JSON', (t) => {
     input.observed.guests = shuffled(input.observed.guests, seed + 1);
     input.observed.unmanagedContexts = shuffled(input.observed.unmanagedContexts, seed + 2);
     input.inventory.guests = Object.fromEntries(shuffled(Object.entries(input.inventory.guests), seed + 3));
-    for (const d of input.desired) d.spec = Object.fromEntries(shuffled(Object.entries(d.spec), seed)) as unknown as GuestSpec;
+    for (const d of input.desired) {
+      d.spec.interfaces = d.spec.interfaces.map((i) => Object.fromEntries(shuffled(Object.entries(i), seed)) as unknown as typeof i);
+      d.spec = Object.fromEntries(shuffled(Object.entries(d.spec), seed)) as unknown as GuestSpec;
+    }
     t.is(JSON.stringify(planHost(input)), reference);
   }
 });

@@ -251,7 +251,7 @@ function planExisting(d: DesiredGuest, o: ObservedGuest, inv: InventoryEntry | u
   const effectOf = (x: SpecDifference) => (replacing ? (running ? 'restart' : 'config') : effectFor(x.field, throughout));
   const configChanges = configDiffs.map((x) => ({
     diff: x,
-    change: { path: x.path, before: canonical(x.before), after: canonical(x.after), effect: x.field === 'build' ? 'none' : effectOf(x), cause: causeOf(x.path) } as FieldChange,
+    change: { path: x.path, before: canonical(x.before), after: canonical(x.after), effect: effectOf(x), cause: causeOf(x.path) } as FieldChange,
   }));
   const buildChanges: FieldChange[] = inv?.appliedBuild
     ? diffBuild(inv.appliedBuild, d.build).map((x) => ({ path: x.path, before: x.before, after: x.after, effect: 'none', cause: 'pending', note: BUILD_NOTE }))
@@ -318,7 +318,7 @@ function planExisting(d: DesiredGuest, o: ObservedGuest, inv: InventoryEntry | u
 
   if (plannedRun && !wantRunning) {
     out.candidates.push({
-      action: { kind: 'stop', guest: name, reason: `desired stopped, the guest is running (${CAUSE_TEXT[plannedRun.cause]})`, changes: [plannedRun], restart: false, destructive: false, ...common },
+      action: { kind: 'stop', guest: name, reason: `desired stopped, the guest is running (${plannedRun.cause === 'runtime-drift' ? 'started by hand' : 'changed in git'})`, changes: [plannedRun], restart: false, destructive: false, ...common },
     });
   }
   const updateChanges = [...plannedConfig, ...plannedRuntime];

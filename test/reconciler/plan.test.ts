@@ -220,6 +220,7 @@ test('stop: started by hand while desired stopped is runtime drift', (t) => {
   const a = only(t, plan(host().guest('web', (g) => g.all({ runState: 'stopped' }).runningAnyway())));
   t.is(a.kind, 'stop');
   t.deepEqual(a.changes.map((c) => [c.path, c.cause]), [['runtime.runState', 'runtime-drift']]);
+  t.is(a.reason, 'desired stopped, the guest is running (started by hand)');
 });
 
 test('a running guest desired stopped with changes: stop first, then a config-only update', (t) => {

@@ -179,3 +179,14 @@ export function renderChangeSetText(cs: ChangeSet): string {
 export function renderChangeSetJson(cs: ChangeSet): string {
   return JSON.stringify(cs, null, 2) + '\n';
 }
+
+export type RenderFormat = 'text' | 'json';
+
+/** `renderPlanText` or `renderPlanJson` by name (for `--output`). */
+export function renderPlan(plan: Plan, format: RenderFormat): string {
+  return format === 'json' ? renderPlanJson(plan) : renderPlanText(plan);
+}
+
+export function renderChangeSet(cs: ChangeSet, format: RenderFormat): string {
+  return format === 'json' ? renderChangeSetJson(cs) : renderChangeSetText(cs);
+}

@@ -5,7 +5,9 @@ import {
   planExitCode,
   renderChangeSetJson,
   renderChangeSetSummary,
+  renderChangeSet,
   renderChangeSetText,
+  renderPlan,
   renderPlanJson,
   renderPlanSummary,
   renderPlanText,
@@ -174,4 +176,12 @@ Apply finished with failures: 1 created, 1 unchanged, 1 failed.
 `,
   );
   t.deepEqual(JSON.parse(renderChangeSetJson(changeSet)), changeSet);
+});
+
+test('renderPlan and renderChangeSet pick the format by name', (t) => {
+  const p = plan(representative());
+  t.is(renderPlan(p, 'json'), renderPlanJson(p));
+  t.is(renderPlan(p, 'text'), renderPlanText(p));
+  t.is(renderChangeSet(changeSet, 'text'), renderChangeSetText(changeSet));
+  t.is(renderChangeSet(changeSet, 'json'), renderChangeSetJson(changeSet));
 });

@@ -98,6 +98,11 @@ export interface Plan {
   summary: PlanSummary;
   /** true when any action is destructive */
   destructive: boolean;
+  /**
+   * true when the desired state failed to load or validate: the plan is empty
+   * on purpose and must not be read as "the host matches"
+   */
+  errored?: boolean;
 }
 
 /** Outcomes, past tense (what happened), as in Flux's ChangeSet. */

@@ -1,0 +1,225 @@
+/**
+ * Field-level differences between two guest specs, and how each field takes
+ * effect on a host (reference §7.10). Pure.
+ *
+ * Paths: `nodename`, `limits.nproc.hard`, `cgroup.cpuShares`, `disk.inodes`,
+ * `interfaces[0].address` (keyed by interface name), `fstab[/tmp]` (keyed by
+ * mount point), `flags` (whole list), `build.distribution`.
+ */
+import {
+  LIMIT_NAMES,
+  type BuildSpec,
+  type CgroupSpec,
+  type DiskLimitSpec,
+  type FstabEntry,
+  type GuestSpec,
+  type InterfaceSpec,
+  type Limit,
+} from '../model/guest.js';
+import type { ChangeEffect as Effect } from './types.js';
+import { canonical, sameValue } from './digest.js';
+
+/** Top-level spec fields that a difference can belong to. */
+export type DiffField = Exclude<keyof GuestSpec, 'name' | 'runState'> | 'build';
+
+export interface SpecDifference {
+  path: string;
+  field: DiffField;
+  before: unknown;
+  after: unknown;
+  /** writes `value` at this path into `spec` (used to keep a field as observed) */
+  assign: (spec: GuestSpec, value: unknown) => void;
+}
+
+/** How a changed field takes effect when the guest is running and stays running. */
+export const RUNNING_EFFECT: Record<DiffField, Effect> = {
+  context: 'restart',
+  nodename: 'live', // vuname
+  domainname: 'live', // vuname
+  startOnBoot: 'config', // apps/init/mark: only read by the boot service
+  initStyle: 'restart',
+  interfaces: 'restart', // util-vserver reads interfaces/ only at start and stop
+  flags: 'live', // vattribute --flag
+  bcaps: 'live', // vattribute --bcap
+  ccaps: 'live', // vattribute --ccap
+  limits: 'live', // vlimit
+  cgroup: 'live', // write the cgroup files
+  disk: 'live', // vdlimit
+  fstab: 'restart', // mounted by secure-mount at start
+  build: 'none', // only used when a guest is created
+};
+
+/** Effect of a changed field: live/restart for a guest that runs before and after, config otherwise. */
+export function effectFor(field: DiffField, runningThroughout: boolean): Effect {
+  if (field === 'build') return 'none';
+  if (!runningThroughout) return 'config';
+  return RUNNING_EFFECT[field];
+}
+
+const FIELD_ORDER = [
+  'context', 'nodename', 'domainname', 'startOnBoot', 'initStyle', 'interfaces',
+  'flags', 'bcaps', 'ccaps', 'limits', 'cgroup', 'disk', 'fstab',
+] as const satisfies readonly DiffField[];
+
+const INTERFACE_KEYS = ['device', 'address', 'family', 'prefix', 'label'] as const satisfies readonly (keyof InterfaceSpec)[];
+const CGROUP_KEYS = ['memoryLimit', 'cpuShares', 'cpuQuotaUs', 'cpuPeriodUs', 'cpusetCpus', 'cpusetMems'] as const satisfies readonly (keyof CgroupSpec)[];
+const DISK_KEYS = ['directory', 'spaceKiB', 'inodes', 'reservedPercent'] as const satisfies readonly (keyof DiskLimitSpec)[];
+const BUILD_KEYS = ['method', 'distribution', 'mirror', 'templates', 'source', 'extraArgs'] as const satisfies readonly (keyof BuildSpec)[];
+
+function setKey(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (value === undefined) delete obj[key];
+  else obj[key] = canonical(value);
+}
+
+function upsertBy<T>(list: T[], match: (x: T) => boolean, value: T | undefined): void {
+  const i = list.findIndex(match);
+  if (value === undefined) {
+    if (i >= 0) list.splice(i, 1);
+  } else if (i >= 0) list[i] = canonical(value);
+  else list.push(canonical(value));
+}
+
+/**
+ * Differences from `before` to `after`, in a fixed field order. `name` and
+ * `runState` are not compared (run state becomes start/stop actions). A
+ * limit's `min` is compared only when `after` sets it: the G4 kernel ignores it.
+ */
+export function diffSpec(before: GuestSpec, after: GuestSpec): SpecDifference[] {
+  const out: SpecDifference[] = [];
+  for (const field of FIELD_ORDER) {
+    switch (field) {
+      case 'limits':
+        diffLimits(before.limits, after.limits, out);
+        break;
+      case 'cgroup':
+        for (const k of CGROUP_KEYS) {
+          if (!sameValue(before.cgroup[k], after.cgroup[k])) {
+            out.push({ path: `cgroup.${k}`, field, before: before.cgroup[k], after: after.cgroup[k], assign: (s, v) => setKey(s.cgroup as Record<string, unknown>, k, v) });
+          }
+        }
+        break;
+      case 'disk':
+        diffDisk(before.disk, after.disk, out);
+        break;
+      case 'interfaces':
+        diffInterfaces(before.interfaces, after.interfaces, out);
+        break;
+      case 'fstab':
+        diffFstab(before.fstab, after.fstab, out);
+        break;
+      default: {
+        const b = before[field];
+        const a = after[field];
+        if (!sameValue(b, a)) {
+          out.push({ path: field, field, before: b, after: a, assign: (s, v) => setKey(s as unknown as Record<string, unknown>, field, v) });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function diffLimits(before: GuestSpec['limits'], after: GuestSpec['limits'], out: SpecDifference[]): void {
+  for (const name of LIMIT_NAMES) {
+    const b = before[name];
+    const a = after[name];
+    if (b === undefined && a === undefined) continue;
+    if (b === undefined || a === undefined) {
+      out.push({ path: `limits.${name}`, field: 'limits', before: b, after: a, assign: (s, v) => setKey(s.limits, name, v) });
+      continue;
+    }
+    for (const k of ['soft', 'hard', 'min'] as const satisfies readonly (keyof Limit)[]) {
+      if (k === 'min' && a.min === undefined) continue;
+      if (b[k] !== a[k]) {
+        out.push({
+          path: `limits.${name}.${k}`, field: 'limits', before: b[k], after: a[k],
+          assign: (s, v) => {
+            const l = s.limits[name];
+            if (l) setKey(l as unknown as Record<string, unknown>, k, v);
+          },
+        });
+      }
+    }
+  }
+}
+
+function diffDisk(b: DiskLimitSpec | undefined, a: DiskLimitSpec | undefined, out: SpecDifference[]): void {
+  if (b === undefined && a === undefined) return;
+  if (b === undefined || a === undefined) {
+    out.push({ path: 'disk', field: 'disk', before: b, after: a, assign: (s, v) => setKey(s as unknown as Record<string, unknown>, 'disk', v) });
+    return;
+  }
+  for (const k of DISK_KEYS) {
+    if (b[k] !== a[k]) {
+      out.push({ path: `disk.${k}`, field: 'disk', before: b[k], after: a[k], assign: (s, v) => s.disk && setKey(s.disk as unknown as Record<string, unknown>, k, v) });
+    }
+  }
+}
+
+function diffInterfaces(before: InterfaceSpec[], after: InterfaceSpec[], out: SpecDifference[]): void {
+  const names = [...new Set([...before.map((i) => i.name), ...after.map((i) => i.name)])].sort(compareText);
+  for (const name of names) {
+    const b = before.find((i) => i.name === name);
+    const a = after.find((i) => i.name === name);
+    const assignWhole = (s: GuestSpec, v: unknown) => {
+      upsertBy(s.interfaces, (i) => i.name === name, v as InterfaceSpec | undefined);
+      s.interfaces.sort((x, y) => compareText(x.name, y.name));
+    };
+    if (b === undefined || a === undefined) {
+      out.push({ path: `interfaces[${name}]`, field: 'interfaces', before: b, after: a, assign: assignWhole });
+      continue;
+    }
+    for (const k of INTERFACE_KEYS) {
+      if (b[k] !== a[k]) {
+        out.push({
+          path: `interfaces[${name}].${k}`, field: 'interfaces', before: b[k], after: a[k],
+          assign: (s, v) => {
+            const i = s.interfaces.find((x) => x.name === name);
+            if (i) setKey(i as unknown as Record<string, unknown>, k, v);
+          },
+        });
+      }
+    }
+  }
+}
+
+function diffFstab(before: FstabEntry[], after: FstabEntry[], out: SpecDifference[]): void {
+  if (sameValue(before, after)) return;
+  const unique = (l: FstabEntry[]) => new Set(l.map((e) => e.mountpoint)).size === l.length;
+  const whole = () => out.push({ path: 'fstab', field: 'fstab', before, after, assign: (s, v) => { s.fstab = canonical(v as FstabEntry[]); } });
+  if (!unique(before) || !unique(after)) return void whole();
+  const start = out.length;
+  const mounts = [...after.map((e) => e.mountpoint), ...before.map((e) => e.mountpoint).filter((m) => !after.some((e) => e.mountpoint === m))];
+  for (const mp of mounts) {
+    const b = before.find((e) => e.mountpoint === mp);
+    const a = after.find((e) => e.mountpoint === mp);
+    if (!sameValue(b, a)) {
+      out.push({ path: `fstab[${mp}]`, field: 'fstab', before: b, after: a, assign: (s, v) => upsertBy(s.fstab, (e) => e.mountpoint === mp, v as FstabEntry | undefined) });
+    }
+  }
+  // same entries in another order: mount order matters, so report the whole list
+  if (out.length === start) whole();
+}
+
+/** Differences in the build section (`build.*`); they never change an existing guest. */
+export function diffBuild(before: BuildSpec, after: BuildSpec): SpecDifference[] {
+  const out: SpecDifference[] = [];
+  for (const k of BUILD_KEYS) {
+    if (!sameValue(before[k], after[k])) {
+      out.push({ path: `build.${k}`, field: 'build', before: before[k], after: after[k], assign: () => undefined });
+    }
+  }
+  return out;
+}
+
+/** True when one path equals the other or contains it (`limits.nproc` ⊇ `limits.nproc.hard`). */
+export function pathsOverlap(a: string, b: string): boolean {
+  if (a === b) return true;
+  const [short, long] = a.length < b.length ? [a, b] : [b, a];
+  return long.startsWith(short) && (long[short.length] === '.' || long[short.length] === '[');
+}
+
+/** Byte-order string comparison (locale-independent, for deterministic output). */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

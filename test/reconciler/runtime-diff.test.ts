@@ -1,0 +1,52 @@
+import test from 'ava';
+import { diffRuntime } from '../../src/reconciler/runtime-diff.js';
+import { hex16 } from '../../src/providers/vserver/names.js';
+import { baseSpec, runtimeFor } from '../helpers/state-builder.js';
+
+test('a context started from its spec has no runtime drift', (t) => {
+  const s = baseSpec('web', 1001);
+  s.flags = ['virt_mem', '~hide_netif', 'default'];
+  s.bcaps = ['~NET_BIND_SERVICE', 'SYS_ADMIN'];
+  s.ccaps = ['~raw_icmp'];
+  s.limits = { nproc: { soft: 100, hard: 200 }, nofile: { soft: 'inf', hard: 4096 } };
+  s.domainname = 'example.org';
+  t.deepEqual(diffRuntime(s, runtimeFor(s)), []);
+});
+
+test('soft is compared after the kernel clamps it to hard', (t) => {
+  const s = baseSpec('web', 1001);
+  s.limits = { nofile: { soft: 'inf', hard: 4096 } };
+  const r = runtimeFor(s);
+  r.limits.nofile = { soft: 4096, hard: 4096 };
+  t.deepEqual(diffRuntime(s, r), []);
+  r.limits.nofile = { soft: 'inf', hard: 4096 };
+  t.deepEqual(diffRuntime(s, r).map((d) => [d.path, d.before, d.after]), [['runtime.limits.nofile.soft', 'inf', 4096]]);
+});
+
+test('a pseudo flag needs all of its bits: partly set is drift', (t) => {
+  const s = baseSpec('web', 1001);
+  s.flags = ['default'];
+  const r = runtimeFor(s);
+  r.flagsHex = hex16(BigInt('0x' + r.flagsHex) & ~(1n << 36n));
+  t.deepEqual(diffRuntime(s, r).map((d) => [d.path, d.before, d.after]), [['runtime.flags.default', 'partly set', 'set']]);
+});
+
+test('limits the kernel does not report and unknown UTS values are skipped', (t) => {
+  const s = baseSpec('web', 1001);
+  s.limits = { dentry: { soft: 1, hard: 1 } };
+  s.domainname = 'a';
+  const r = runtimeFor(s);
+  delete r.limits.dentry;
+  delete r.nodename;
+  delete r.domainname;
+  t.deepEqual(diffRuntime(s, r), []);
+});
+
+test('numeric bit tokens are checked too', (t) => {
+  const s = baseSpec('web', 1001);
+  s.flags = ['^40'];
+  const r = runtimeFor(s);
+  t.deepEqual(diffRuntime(s, r), []);
+  r.flagsHex = hex16(BigInt('0x' + r.flagsHex) & ~(1n << 40n));
+  t.deepEqual(diffRuntime(s, r).map((d) => d.path), ['runtime.flags.^40']);
+});

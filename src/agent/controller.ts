@@ -123,7 +123,9 @@ export class Controller {
   /** Whether the pending requests may run now. */
   private runnable(): boolean {
     if (this.stopped || !this.queue.pending) return false;
-    const newRevision = this.queue.hasSourceChange && (this.queue.latestRevision === undefined || this.terminal === undefined || this.queue.latestRevision !== this.terminal.revision);
+    // an unknown revision (plain directory, source without one) counts as new when the source changed
+    const rev = this.queue.latestRevision;
+    const newRevision = this.queue.hasSourceChange && (rev == null || this.terminal === undefined || rev !== this.terminal.revision);
     if (this.terminal !== undefined) return newRevision;
     // while waiting for a retry only a new revision jumps the queue; the retry timer picks up the rest
     if (this.retryTimer !== null) return this.queue.hasSourceChange;

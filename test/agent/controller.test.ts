@@ -128,6 +128,22 @@ test('an invalid revision is terminal until a new revision arrives', async (t) =
   t.is(controller.state.terminalRevision, undefined);
 });
 
+test('an invalid plain directory (no revision) runs again on the next file change', async (t) => {
+  const { pass, controller } = setup();
+  pass.revision = null;
+  controller.start();
+  await flush();
+  pass.finish('invalid');
+  await flush();
+  t.is(controller.state.terminalRevision, null);
+  controller.request('resync');
+  await flush();
+  t.is(pass.calls.length, 1);
+  controller.request('files', { sourceChanged: true, revision: null });
+  await flush();
+  t.is(pass.calls.length, 2);
+});
+
 test('a successful pass schedules the periodic resync', async (t) => {
   const { pass, controller, clock } = setup();
   pass.auto = 'unchanged';

@@ -51,6 +51,8 @@ export class Agent {
   private parts: Parts | null = null;
   private lock: AgentLock | null = null;
   private stopping: Promise<void> | null = null;
+  /** set when the agent stopped because it could not go on (the CLI exits non-zero) */
+  failure: Error | null = null;
   private reloading: Promise<void> = Promise.resolve();
   private resolveDone!: () => void;
   /** resolves once the agent has stopped */
@@ -197,7 +199,14 @@ export class Agent {
         this.parts = await this.startParts(next);
       } catch (err) {
         this.rt.log.error('new configuration failed to start; restarting the previous one', { error: (err as Error).message });
-        this.parts = await this.startParts(old.config);
+        try {
+          this.parts = await this.startParts(old.config);
+        } catch (err2) {
+          // nothing runs any more: stop and let the service manager restart us
+          this.parts = null;
+          this.failure = err2 as Error;
+          void this.stop('reload failed');
+        }
       }
     });
     return this.reloading;

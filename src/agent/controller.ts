@@ -158,6 +158,7 @@ export class Controller {
     this.passes++;
 
     const suspension = await this.checkSuspension();
+    if (this.stopped) return; // stopped while reading the suspension: start nothing
     const passAbort = new AbortController();
     const onShutdown = () => passAbort.abort(this.shutdown.signal.reason);
     if (this.shutdown.signal.aborted) onShutdown();

@@ -130,6 +130,7 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
         signals.off('SIGINT', onInt);
         signals.off('SIGHUP', onHup);
       }
+      if (agent.failure) throw agent.failure;
     });
 
   program

@@ -179,3 +179,20 @@ test('run --once: one pass, exit code from its result', async (t) => {
     t.is(revision, first);
   }
 });
+
+test('agent: a reload with a bad configuration keeps the running one', async (t) => {
+  const dir = await tmp('vsgitops-agent-badreload-');
+  const repo = path.join(dir, 'repo');
+  await initRepo(repo);
+  const config = await loadAgentConfig(null, { source: repo, stateDir: path.join(dir, 'state'), hostName: 'keep' }, { env: {} });
+  config.intervals.debounceMs = 20;
+  const { seen, createPass } = recordingPass();
+  const agent = await Agent.start(config, runtime(createPass));
+  t.teardown(() => agent.stop());
+  await until(() => seen.length >= 1);
+  await agent.reload(() => loadAgentConfig(path.join(dir, 'missing.yaml'), {}, { env: {} }));
+  t.is(agent.config.hostName, 'keep');
+  const next = await commitFile(repo, 'guests/k.yaml', 'k\n', 'k');
+  await until(() => seen.some((s) => s.revision === next));
+  t.is(agent.failure, null);
+});

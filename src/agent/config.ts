@@ -250,6 +250,12 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
   let username = (creds.username as string | undefined) ?? null;
   if (creds.usernameEnv) username = ctx.env[creds.usernameEnv as string] ?? username;
 
+  const manifestPath = o.path ?? (src.path as string | undefined) ?? DEFAULTS.path;
+  if (path.isAbsolute(manifestPath) || manifestPath.split(/[\\/]/).includes('..')) {
+    const where = o.path !== undefined ? '--path' : `${f}: source.path`;
+    throw new VsError(o.path !== undefined ? 'USAGE' : 'CONFIG', `${where}: must be a relative path inside the repository, got "${manifestPath}"`, { field: 'source.path' });
+  }
+
   const logLevel = (o.logLevel ?? obj(raw.log).level ?? DEFAULTS.logLevel) as AgentConfig['log']['level'];
   if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) throw flagError('--log-level', `must be error, warn, info or debug`);
 
@@ -258,7 +264,7 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
     source: {
       ...source,
       ref: o.ref ?? (src.ref as string | undefined) ?? DEFAULTS.ref,
-      path: o.path ?? (src.path as string | undefined) ?? DEFAULTS.path,
+      path: manifestPath,
       credentials: { username, password },
     },
     host: resolvedHost,

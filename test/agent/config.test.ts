@@ -136,6 +136,8 @@ const refused: [string, string, Record<string, string>, RegExp][] = [
   ['webhook secret env unset', 'source: {url: r}\nwebhook: {enabled: true, secretEnv: NOPE}\n', {}, /NOPE is not set/],
   ['git password file missing', 'source: {url: "https://h/r", credentials: {passwordFile: /nonexistent/x}}\n', {}, /cannot read \/nonexistent\/x/],
   ['backoff max below min', 'source: {url: r}\nbackoff: {min: 10s, max: 1s}\n', {}, /backoff.max/],
+  ['manifest path escaping the repository', 'source: {url: r, path: ../etc}\n', {}, /source.path: must be a relative path/],
+  ['absolute manifest path', 'source: {url: r, path: /etc}\n', {}, /source.path: must be a relative path/],
   ['unsupported scheme', 'source: {url: "ssh://h/r"}\n', {}, /http\(s\)/],
 ];
 for (const [name, text, env, re] of refused) {

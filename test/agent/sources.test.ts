@@ -55,7 +55,9 @@ test('local source: a burst of commits inside the debounce window is one report 
   await source.start((c) => changes.push(c));
   let last = '';
   for (let i = 0; i < 5; i++) last = await commitFile(dir, 'guests/a.yaml', `n: ${i}\n`, `change ${i}`);
-  await new Promise((r) => setTimeout(r, 300)); // let the file events arrive (fake time stands still)
+  // let the file events arrive (fake time stands still)
+  for (let i = 0; i < 250 && clock.pending().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 300));
   t.deepEqual(clock.pending(), [250], 'each event restarted the one debounce timer');
   t.deepEqual(changes, []);
   await clock.advance(250);

@@ -1,0 +1,344 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
+import { VsError, type Problem } from '../errors.js';
+import { parseDuration } from './duration.js';
+import { resolveSecret, type Secret } from './secret.js';
+
+/** The fully defaulted agent configuration. Durations are milliseconds. */
+export interface AgentConfig {
+  /** the file it came from, or null when built from flags only */
+  file: string | null;
+  source: {
+    kind: 'local' | 'remote';
+    /** absolute path (local) or http(s) URL (remote) */
+    url: string;
+    ref: string;
+    path: string;
+    credentials: { username: string | null; password: Secret | null };
+  };
+  host: string;
+  hostName: string;
+  hostLabels: Record<string, string>;
+  stateDir: string;
+  intervals: { pollMs: number; pollJitter: number; resyncMs: number; debounceMs: number };
+  passTimeoutMs: number;
+  backoff: { minMs: number; maxMs: number; factor: number; jitter: number };
+  deletionGuard: { maxDeletes: number; maxDeleteShare: number };
+  webhook: { enabled: boolean; bind: string; port: number; path: string; secret: Secret | null; maxBodyBytes: number };
+  http: { enabled: boolean; bind: string; port: number };
+  /** opaque: handed to the alerting module as written */
+  alerts: Record<string, unknown>;
+  log: { level: 'error' | 'warn' | 'info' | 'debug' };
+}
+
+/** Command-line overrides (flags win over the file). Secrets are deliberately absent. */
+export interface ConfigOverrides {
+  source?: string;
+  ref?: string;
+  path?: string;
+  host?: string;
+  hostName?: string;
+  /** KEY=VALUE, replacing the file's labels when given */
+  labels?: string[];
+  stateDir?: string;
+  pollInterval?: string;
+  resyncInterval?: string;
+  passTimeout?: string;
+  webhook?: boolean;
+  webhookBind?: string;
+  webhookPort?: string;
+  logLevel?: string;
+}
+
+export const DEFAULTS = {
+  ref: 'main',
+  path: '.',
+  host: 'local',
+  stateDir: '/var/lib/vsgitops',
+  pollMs: 60_000,
+  pollJitter: 0.1,
+  resyncMs: 300_000,
+  debounceMs: 250,
+  passTimeoutMs: 600_000,
+  backoff: { minMs: 1000, maxMs: 900_000, factor: 2, jitter: 0.2 },
+  deletionGuard: { maxDeletes: 5, maxDeleteShare: 0.25 },
+  webhook: { bind: '127.0.0.1', port: 9292, path: '/hooks/git', maxBodyBytes: 1_048_576 },
+  http: { bind: '127.0.0.1', port: 9293 },
+  logLevel: 'info' as const,
+};
+
+let validator: ValidateFunction | null = null;
+
+async function schemaValidator(): Promise<ValidateFunction> {
+  if (validator) return validator;
+  // compiled to dist/src/agent/config.js: three levels below the repository root
+  const file = fileURLToPath(new URL('../../../schemas/agent-config.schema.json', import.meta.url));
+  const schema = JSON.parse(await fs.readFile(file, 'utf8')) as object;
+  validator = new Ajv({ allErrors: true, strict: false }).compile(schema);
+  return validator;
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  hostname?: string;
+}
+
+/**
+ * Loads the configuration: reads and validates the YAML file (when given),
+ * applies flag overrides, fills defaults, resolves secrets.
+ * Errors: VsError CONFIG with data.problems (file, line, column, field).
+ */
+export async function loadAgentConfig(file: string | null, overrides: ConfigOverrides = {}, opts: LoadOptions = {}): Promise<AgentConfig> {
+  const cwd = opts.cwd ?? process.cwd();
+  let raw: Record<string, unknown> = {};
+  let baseDir = cwd;
+  if (file !== null) {
+    const abs = path.resolve(cwd, file);
+    baseDir = path.dirname(abs);
+    let text: string;
+    try {
+      text = await fs.readFile(abs, 'utf8');
+    } catch (err) {
+      throw new VsError('CONFIG', `cannot read configuration ${abs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file: abs });
+    }
+    raw = await parseAndValidate(abs, text, overrides.source !== undefined);
+    file = abs;
+  } else if (overrides.source === undefined) {
+    throw new VsError('CONFIG', 'no configuration: give --config FILE or at least --source', { field: 'source' });
+  }
+  return normalizeConfig(raw, overrides, { file, baseDir, cwd, env: opts.env ?? process.env, hostname: opts.hostname ?? os.hostname() });
+}
+
+async function parseAndValidate(file: string, text: string, sourceFromFlag: boolean): Promise<Record<string, unknown>> {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const problems: Problem[] = doc.errors.map((e) => {
+      const pos = lc.linePos(e.pos[0]);
+      return { file, line: pos.line, column: pos.col, path: '', message: e.message.split('\n')[0]! };
+    });
+    throw configError(file, problems);
+  }
+  const value = (doc.toJS() ?? {}) as unknown;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw configError(file, [{ file, line: 1, column: 1, path: '', message: 'the configuration must be a mapping' }]);
+  }
+  const raw = value as Record<string, unknown>;
+  const validate = await schemaValidator();
+  if (!validate(raw)) {
+    let errors = validate.errors ?? [];
+    if (sourceFromFlag) errors = errors.filter((e) => !(e.keyword === 'required' && e.params.missingProperty === 'source' && e.instancePath === ''));
+    errors = dropOneOfNoise(errors);
+    if (errors.length > 0) throw configError(file, errors.map((e) => problemFor(file, doc, lc, e)));
+  }
+  return raw;
+}
+
+/** A failed duration shows up as two branch errors plus the oneOf; keep one readable message. */
+function dropOneOfNoise(errors: ErrorObject[]): ErrorObject[] {
+  const oneOfPaths = new Set(errors.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath));
+  return errors
+    .filter((e) => e.keyword === 'oneOf' || !oneOfPaths.has(e.instancePath))
+    .map((e) => (e.keyword === 'oneOf' ? { ...e, message: 'must be a duration: seconds, or a string such as 500ms, 30s, 5m, 2h' } : e));
+}
+
+function problemFor(file: string, doc: Document, lc: LineCounter, e: ErrorObject): Problem {
+  const segs = e.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let node = doc.getIn(segs, true) as Node | undefined;
+  let field = segs.join('.');
+  let message = e.message ?? 'invalid';
+  if (e.keyword === 'additionalProperties') {
+    const extra = String(e.params.additionalProperty);
+    field = [...segs, extra].join('.');
+    message = 'unknown field';
+    const parent = segs.length ? doc.getIn(segs, true) : doc.contents;
+    if (isMap(parent)) {
+      const pair = parent.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === extra);
+      if (pair && isScalar(pair.key)) node = pair.key as Node;
+    }
+  } else if (e.keyword === 'required') {
+    field = [...segs, String(e.params.missingProperty)].join('.');
+    message = 'is required';
+  } else if (e.keyword === 'enum') {
+    message = `must be one of ${(e.params.allowedValues as unknown[]).join(', ')}`;
+  }
+  node ??= (segs.length ? undefined : (doc.contents as Node | undefined)) ?? undefined;
+  const pos = node?.range ? lc.linePos(node.range[0]) : { line: 0, col: 0 };
+  return { file, line: pos.line, column: pos.col, path: field, message };
+}
+
+function configError(file: string, problems: Problem[]): VsError {
+  const first = problems[0]!;
+  const where = first.line > 0 ? `${file}:${first.line}` : file;
+  return new VsError('CONFIG', `invalid agent configuration ${where}: ${first.path ? first.path + ': ' : ''}${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, { file, problems });
+}
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
+
+interface NormalizeContext {
+  file: string | null;
+  baseDir: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  hostname: string;
+}
+
+function flagError(flag: string, message: string): VsError {
+  return new VsError('USAGE', `${flag}: ${message}`, { field: flag });
+}
+
+function durationFrom(value: unknown, fallback: number, field: string, file: string | null): number {
+  if (value === undefined) return fallback;
+  try {
+    return parseDuration(value as string | number, field);
+  } catch (err) {
+    throw new VsError('CONFIG', `${file ?? 'configuration'}: ${(err as Error).message}`, { file, field });
+  }
+}
+
+function flagDuration(value: string | undefined, fallback: number, flag: string): number {
+  if (value === undefined) return fallback;
+  try {
+    return parseDuration(value, flag);
+  } catch (err) {
+    throw flagError(flag, (err as Error).message.replace(/^[^:]*: /, ''));
+  }
+}
+
+/** Raw (validated) file content + flags → AgentConfig with every default filled in. */
+export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: NormalizeContext): Promise<AgentConfig> {
+  const f = ctx.file;
+  const src = obj(raw.source);
+  const intervals = obj(raw.intervals);
+  const backoff = obj(raw.backoff);
+  const guard = obj(raw.deletionGuard);
+  const hook = obj(raw.webhook);
+  const http = obj(raw.http);
+  const creds = obj(src.credentials);
+
+  const sourceUrl = o.source ?? (src.url as string);
+  const source = classifySource(sourceUrl, o.source !== undefined ? ctx.cwd : ctx.baseDir, o.source !== undefined ? '--source' : `${f}: source.url`);
+
+  let labels = (raw.hostLabels as Record<string, string> | undefined) ?? {};
+  if (o.labels && o.labels.length > 0) labels = parseLabels(o.labels);
+
+  const host = o.host ?? (raw.host as string | undefined) ?? DEFAULTS.host;
+  if (!/^(local|sim:.+)$/.test(host)) throw flagError('--host', `must be "local" or "sim:DIR", got "${host}"`);
+  const resolvedHost = host.startsWith('sim:') ? `sim:${path.resolve(o.host !== undefined ? ctx.cwd : ctx.baseDir, host.slice(4))}` : host;
+
+  const stateDirRaw = o.stateDir ?? (raw.stateDir as string | undefined);
+  const stateDir = stateDirRaw === undefined ? DEFAULTS.stateDir : path.resolve(o.stateDir !== undefined ? ctx.cwd : ctx.baseDir, stateDirRaw);
+
+  let webhookPort = (hook.port as number | undefined) ?? DEFAULTS.webhook.port;
+  if (o.webhookPort !== undefined) {
+    webhookPort = Number(o.webhookPort);
+    if (!Number.isInteger(webhookPort) || webhookPort < 0 || webhookPort > 65535) throw flagError('--webhook-port', `not a port: ${o.webhookPort}`);
+  }
+  const webhookEnabled = o.webhook ?? (hook.enabled as boolean | undefined) ?? false;
+  const webhookSecret = webhookEnabled ? await resolveSecret({ env: hook.secretEnv as string | undefined, file: fileIn(ctx.baseDir, hook.secretFile) }, 'webhook secret', ctx.env) : null;
+  if (webhookEnabled && webhookSecret === null) {
+    throw new VsError('CONFIG', `${f ?? 'configuration'}: webhook is enabled but has no secret: set webhook.secretEnv or webhook.secretFile`, { file: f, field: 'webhook.secretEnv' });
+  }
+
+  const password = source.kind === 'remote' ? await resolveSecret({ env: creds.passwordEnv as string | undefined, file: fileIn(ctx.baseDir, creds.passwordFile) }, 'source.credentials password', ctx.env) : null;
+  let username = (creds.username as string | undefined) ?? null;
+  if (creds.usernameEnv) username = ctx.env[creds.usernameEnv as string] ?? username;
+
+  const manifestPath = o.path ?? (src.path as string | undefined) ?? DEFAULTS.path;
+  if (path.isAbsolute(manifestPath) || manifestPath.split(/[\\/]/).includes('..')) {
+    const where = o.path !== undefined ? '--path' : `${f}: source.path`;
+    throw new VsError(o.path !== undefined ? 'USAGE' : 'CONFIG', `${where}: must be a relative path inside the repository, got "${manifestPath}"`, { field: 'source.path' });
+  }
+
+  const logLevel = (o.logLevel ?? obj(raw.log).level ?? DEFAULTS.logLevel) as AgentConfig['log']['level'];
+  if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) throw flagError('--log-level', `must be error, warn, info or debug`);
+
+  const cfg: AgentConfig = {
+    file: f,
+    source: {
+      ...source,
+      ref: o.ref ?? (src.ref as string | undefined) ?? DEFAULTS.ref,
+      path: manifestPath,
+      credentials: { username, password },
+    },
+    host: resolvedHost,
+    hostName: o.hostName ?? (raw.hostName as string | undefined) ?? ctx.hostname,
+    hostLabels: labels,
+    stateDir,
+    intervals: {
+      pollMs: flagDuration(o.pollInterval, durationFrom(intervals.poll, DEFAULTS.pollMs, 'intervals.poll', f), '--poll-interval'),
+      pollJitter: (intervals.pollJitter as number | undefined) ?? DEFAULTS.pollJitter,
+      resyncMs: flagDuration(o.resyncInterval, durationFrom(intervals.resync, DEFAULTS.resyncMs, 'intervals.resync', f), '--resync-interval'),
+      debounceMs: durationFrom(intervals.debounce, DEFAULTS.debounceMs, 'intervals.debounce', f),
+    },
+    passTimeoutMs: flagDuration(o.passTimeout, durationFrom(raw.passTimeout, DEFAULTS.passTimeoutMs, 'passTimeout', f), '--pass-timeout'),
+    backoff: {
+      minMs: durationFrom(backoff.min, DEFAULTS.backoff.minMs, 'backoff.min', f),
+      maxMs: durationFrom(backoff.max, DEFAULTS.backoff.maxMs, 'backoff.max', f),
+      factor: (backoff.factor as number | undefined) ?? DEFAULTS.backoff.factor,
+      jitter: (backoff.jitter as number | undefined) ?? DEFAULTS.backoff.jitter,
+    },
+    deletionGuard: {
+      maxDeletes: (guard.maxDeletes as number | undefined) ?? DEFAULTS.deletionGuard.maxDeletes,
+      maxDeleteShare: (guard.maxDeleteShare as number | undefined) ?? DEFAULTS.deletionGuard.maxDeleteShare,
+    },
+    webhook: {
+      enabled: webhookEnabled,
+      bind: o.webhookBind ?? (hook.bind as string | undefined) ?? DEFAULTS.webhook.bind,
+      port: webhookPort,
+      path: (hook.path as string | undefined) ?? DEFAULTS.webhook.path,
+      secret: webhookSecret,
+      maxBodyBytes: (hook.maxBodyBytes as number | undefined) ?? DEFAULTS.webhook.maxBodyBytes,
+    },
+    http: {
+      enabled: (http.enabled as boolean | undefined) ?? false,
+      bind: (http.bind as string | undefined) ?? DEFAULTS.http.bind,
+      port: (http.port as number | undefined) ?? DEFAULTS.http.port,
+    },
+    alerts: obj(raw.alerts),
+    log: { level: logLevel },
+  };
+  if (cfg.backoff.minMs <= 0 || cfg.backoff.maxMs < cfg.backoff.minMs) {
+    throw new VsError('CONFIG', `${f ?? 'configuration'}: backoff.max must be at least backoff.min, and backoff.min above 0`, { file: f, field: 'backoff' });
+  }
+  if (cfg.passTimeoutMs <= 0) throw new VsError('CONFIG', `${f ?? 'configuration'}: passTimeout must be above 0`, { file: f, field: 'passTimeout' });
+  return cfg;
+}
+
+function fileIn(baseDir: string, value: unknown): string | undefined {
+  return typeof value === 'string' ? path.resolve(baseDir, value) : undefined;
+}
+
+function classifySource(url: string, baseDir: string, where: string): { kind: 'local' | 'remote'; url: string } {
+  if (/^https?:\/\//i.test(url)) {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      throw new VsError('CONFIG', `${where}: not a valid URL`, { field: 'source.url' });
+    }
+    // credentials in a URL end up in shell history, process lists and logs
+    if (u.username || u.password) {
+      throw new VsError('CONFIG', `${where}: the URL must not contain credentials; use source.credentials (environment variable or file)`, { field: 'source.url' });
+    }
+    return { kind: 'remote', url: u.toString() };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) throw new VsError('CONFIG', `${where}: only local paths and http(s) URLs are supported`, { field: 'source.url' });
+  return { kind: 'local', url: path.resolve(baseDir, url) };
+}
+
+export function parseLabels(items: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const i = item.indexOf('=');
+    if (i <= 0) throw flagError('--label', `expected KEY=VALUE, got "${item}"`);
+    out[item.slice(0, i)] = item.slice(i + 1);
+  }
+  return out;
+}

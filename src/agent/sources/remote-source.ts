@@ -1,0 +1,142 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import git from 'isomorphic-git';
+import http from 'isomorphic-git/http/node';
+import { VsError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { jittered } from '../backoff.js';
+import { redactText, redactUrl, type Secret } from '../secret.js';
+import type { Clock, RandomFn, TimerHandle } from '../types.js';
+import { branchRef, remoteTrackingRef } from './git-dir.js';
+import type { AgentSource, RefreshResult, SourceChange, SourceLocation } from './types.js';
+
+export interface RemoteSourceOptions {
+  url: string;
+  ref: string;
+  /** the agent's state directory: the clone lives under git-cache/ */
+  stateDir: string;
+  username: string | null;
+  password: Secret | null;
+  pollMs: number;
+  pollJitter: number;
+  clock: Clock;
+  random: RandomFn;
+  log: Logger;
+}
+
+/** Cache directory for a URL: stable, and different for different URLs. */
+export function cacheDirFor(stateDir: string, url: string): string {
+  const host = (() => {
+    try {
+      return new URL(url).host.replace(/[^A-Za-z0-9.-]/g, '_');
+    } catch {
+      return 'repo';
+    }
+  })();
+  return path.join(stateDir, 'git-cache', `${host}-${createHash('sha256').update(url).digest('hex').slice(0, 12)}`);
+}
+
+/**
+ * A repository over http(s), cloned into the state directory and fetched
+ * on a jittered interval (and on demand, e.g. from the webhook). Fetches are
+ * serialized; credentials come from the config (env or file) through onAuth
+ * and are scrubbed from every error message.
+ */
+export function openRemoteSource(opts: RemoteSourceOptions): AgentSource {
+  return new RemoteSource(opts);
+}
+
+class RemoteSource implements AgentSource {
+  readonly kind = 'remote' as const;
+  readonly location: SourceLocation;
+  private readonly dir: string;
+  private chain: Promise<unknown> = Promise.resolve();
+  private last: string | null = null;
+  private timer: TimerHandle | null = null;
+  private closed = false;
+
+  constructor(private readonly opts: RemoteSourceOptions) {
+    this.dir = cacheDirFor(opts.stateDir, opts.url);
+    this.location = { dir: this.dir, gitdir: path.join(this.dir, '.git'), ref: remoteTrackingRef(branchRef(opts.ref)) };
+  }
+
+  async currentRevision(): Promise<string | null> {
+    try {
+      return await git.resolveRef({ fs, dir: this.dir, ref: this.location.ref });
+    } catch {
+      return null;
+    }
+  }
+
+  refresh(): Promise<RefreshResult> {
+    const run = this.chain.then(() => this.fetchNow());
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private auth() {
+    const { username, password } = this.opts;
+    if (!password && !username) return {};
+    return {
+      onAuth: () => ({ username: username ?? 'git', password: password?.reveal() ?? '' }),
+      // wrong credentials: fail once instead of prompting in a loop
+      onAuthFailure: () => ({ cancel: true }),
+    };
+  }
+
+  private async fetchNow(): Promise<RefreshResult> {
+    const started = this.opts.clock.now();
+    const ref = branchRef(this.opts.ref).replace(/^refs\/heads\//, '');
+    try {
+      const cloned = await fs.promises.stat(path.join(this.dir, '.git', 'HEAD')).then(() => true, () => false);
+      if (!cloned) {
+        await fs.promises.rm(this.dir, { recursive: true, force: true });
+        await fs.promises.mkdir(this.dir, { recursive: true });
+        await git.clone({ fs, http, dir: this.dir, url: this.opts.url, ref, singleBranch: true, noCheckout: true, noTags: true, ...this.auth() });
+      } else {
+        await git.fetch({ fs, http, dir: this.dir, url: this.opts.url, ref, singleBranch: true, tags: false, prune: false, ...this.auth() });
+      }
+    } catch (err) {
+      const message = redactText((err as Error).message, [this.opts.password]);
+      throw new VsError('SOURCE', `fetch of ${redactUrl(this.opts.url)} (${this.opts.ref}) failed: ${message}`, { url: redactUrl(this.opts.url), ref: this.opts.ref });
+    }
+    const revision = await this.currentRevision();
+    if (revision === null) throw new VsError('SOURCE', `${redactUrl(this.opts.url)} has no branch ${this.opts.ref}`, { url: redactUrl(this.opts.url), ref: this.opts.ref });
+    const changed = revision !== this.last;
+    this.last = revision;
+    this.opts.log.debug('fetched source', { url: redactUrl(this.opts.url), ref: this.opts.ref, revision, changed, durationMs: this.opts.clock.now() - started });
+    return { revision, changed };
+  }
+
+  async start(onChange: (c: SourceChange) => void): Promise<void> {
+    this.last = await this.currentRevision();
+    try {
+      const r = await this.refresh();
+      if (r.changed) onChange({ trigger: 'fetch', revision: r.revision, sourceChanged: true });
+    } catch (err) {
+      // keep running on the cached revision; the poll retries
+      this.opts.log.warn('initial fetch failed', { error: (err as Error).message });
+    }
+    const poll = () => {
+      if (this.closed) return;
+      this.timer = this.opts.clock.setTimeout(() => {
+        this.timer = null;
+        this.refresh().then(
+          (r) => {
+            if (r.changed && !this.closed) onChange({ trigger: 'poll', revision: r.revision, sourceChanged: true });
+          },
+          (err) => this.opts.log.warn('poll fetch failed', { error: (err as Error).message }),
+        ).finally(poll);
+      }, jittered(this.opts.pollMs, this.opts.pollJitter, this.opts.random));
+    };
+    poll();
+    this.opts.log.info('polling source', { url: redactUrl(this.opts.url), ref: this.opts.ref, everyMs: this.opts.pollMs, cache: this.dir, revision: this.last });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) this.opts.clock.clearTimeout(this.timer);
+    await this.chain;
+  }
+}

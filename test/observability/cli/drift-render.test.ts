@@ -1,6 +1,6 @@
 import test from 'ava';
-import { driftExitCode, renderDrift } from '../../src/cli/drift-render.js';
-import { item } from '../observability/helpers/fixtures.js';
+import { driftExitCode, renderDrift } from '../../../src/cli/drift-render.js';
+import { item } from '../helpers/fixtures.js';
 
 test('driftExitCode: 0 without drift or with only ignored drift, 4 otherwise', (t) => {
   const ignored = item('web', 'config', 'f', { ignored: { reason: 'r', expires: '2027-01-01' } });

@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { Command } from 'commander';
-import { registerStatusCommand } from '../../src/cli/status.js';
-import { isVsError } from '../../src/errors.js';
-import { buildStatus } from '../../src/observability/status/build.js';
-import { writeStatus } from '../../src/observability/status/store.js';
-import { changeSet, entry, item, pass, plan } from '../observability/helpers/fixtures.js';
+import { registerStatusCommand } from '../../../src/cli/status.js';
+import { isVsError } from '../../../src/errors.js';
+import { buildStatus } from '../../../src/observability/status/build.js';
+import { writeStatus } from '../../../src/observability/status/store.js';
+import { changeSet, entry, item, pass, plan } from '../helpers/fixtures.js';
 
 async function runStatus(args: string[]) {
   const out: string[] = [];

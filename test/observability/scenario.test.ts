@@ -23,13 +23,17 @@ import { deadPort, startReceiver } from './helpers/receiver.js';
 
 test('hand edit and live change: one alert each, heal or report by mode, resolved once gone; expired ignore alerts again; dead sink does not delay', async (t) => {
   const rx = await startReceiver();
+  const hang = await startReceiver(() => 'hang');
   t.teardown(rx.close);
+  t.teardown(hang.close);
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'vsg-scn-'));
   const registry = createMetricsRegistry();
   const sinks = sinksFromSpecs(
     [
       { type: 'webhook', url: rx.url, secret: 'k', backoffMs: 10, timeoutMs: 500 },
       { type: 'webhook', url: `http://127.0.0.1:${await deadPort()}/`, retries: 2, backoffMs: 50, timeoutMs: 500 },
+      // answers never; its timeout is far beyond this test: passes must not wait for it
+      { type: 'webhook', url: hang.url, retries: 0, timeoutMs: 600_000 },
     ],
     silentLogger(),
   );
@@ -48,10 +52,8 @@ test('hand edit and live change: one alert each, heal or report by mode, resolve
     const now = `2026-11-${day}T10:00:${String(n).padStart(2, '0')}Z`;
     const drift = classifyDrift({ plan: p, ...(cs ? { changeSet: cs } : {}), pendingRevision: false, ignore, now, modes });
     const r = pass({ id: `p${n}`, result: cs && cs.entries.length > 0 ? 'applied' : 'unchanged', plan: p, ...(cs ? { changeSet: cs } : {}), drift, guests, finishedAt: now });
-    const t0 = performance.now();
+    // resolves although one sink hangs for good and another is down
     const alerts = await tracker.observe(drift, r.revision, now);
-    const took = performance.now() - t0;
-    t.true(took < 200, `pass ${n}: alerting took ${took} ms`);
     status = buildStatus(status, r, now);
     await writeStatus(stateDir, status);
     updateMetrics(registry, status, r);
@@ -78,7 +80,12 @@ test('hand edit and live change: one alert each, heal or report by mode, resolve
   // ... and alerts again once it has expired
   t.deepEqual(await runPass('28', liveChange, changeSet([])), ['appeared runtime/db']);
 
-  t.true(await dispatcher.flush(5000));
+  // the good sink delivers everything while the hanging one still holds its first alert
+  for (let i = 0; i < 500 && rx.received.length < 6; i++) await new Promise((r) => setTimeout(r, 10));
+  t.is(hang.received.length, 1);
+  t.false(await dispatcher.flush(1));
+  await hang.close(); // the hanging request fails, the queued ones find nobody listening
+  t.true(await dispatcher.flush(10_000));
   const got = rx.received.map((r) => JSON.parse(r.body) as { type: string; key: string });
   t.deepEqual(got.map((a) => `${a.type} ${a.key}`), [
     'appeared unmanaged/xid:4242',
@@ -98,5 +105,6 @@ test('hand edit and live change: one alert each, heal or report by mode, resolve
   t.is(valueOf(f, 'vsgitops_drift_items', { kind: 'unmanaged', ignored: 'false' }), 1);
   t.is(valueOf(f, 'vsgitops_alerts_sent_total', { sink: 'webhook' }), 6);
   t.is(valueOf(f, 'vsgitops_alerts_failed_total', { sink: 'webhook-2' }), 6);
+  t.is(valueOf(f, 'vsgitops_alerts_failed_total', { sink: 'webhook-3' }), 6);
   t.is(valueOf(f, 'vsgitops_passes_total', { result: 'applied' }), 1);
 });

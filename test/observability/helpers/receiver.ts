@@ -13,7 +13,10 @@ export interface Received {
  */
 export async function startReceiver(respond: (index: number) => number | 'hang' = () => 200) {
   const received: Received[] = [];
+  /** requests whose headers arrived (counted before the body is read) */
+  const counter = { requests: 0 };
   const server = http.createServer((req, res) => {
+    counter.requests++;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -29,6 +32,7 @@ export async function startReceiver(respond: (index: number) => number | 'hang' 
   return {
     url: `http://127.0.0.1:${port}/hook/secret-path`,
     received,
+    requests: () => counter.requests,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

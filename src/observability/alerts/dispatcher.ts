@@ -1,3 +1,4 @@
+import { VsError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { AlertSink } from './sinks/sink.js';
 import type { Alert } from './types.js';
@@ -40,7 +41,7 @@ export class AlertDispatcher {
   constructor(private readonly opts: DispatcherOptions) {
     const names = new Set<string>();
     for (const s of opts.sinks) {
-      if (names.has(s.name)) throw new Error(`duplicate alert sink name "${s.name}"`);
+      if (names.has(s.name)) throw new VsError('CONFIG', `duplicate alert sink name "${s.name}"`);
       names.add(s.name);
     }
     this.maxQueue = opts.maxQueue ?? 100;

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { VsError, type Problem } from '../../errors.js';
@@ -23,12 +25,21 @@ export interface IgnoreEntry {
 let validator: ValidateFunction | undefined;
 function validate(): ValidateFunction {
   if (!validator) {
-    // dist/src/observability/drift/ -> repository root
-    const schemaUrl = new URL('../../../../schemas/ignore.schema.json', import.meta.url);
-    const schema = JSON.parse(readFileSync(schemaUrl, 'utf8')) as object;
+    const schema = JSON.parse(readFileSync(schemaFile(), 'utf8')) as object;
     validator = new Ajv({ allErrors: true, strict: true }).compile(schema);
   }
   return validator;
+}
+
+/** schemas/ignore.schema.json of the package, found upwards from this module (dist/src/... or src/...). */
+function schemaFile(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = path.join(dir, 'schemas', 'ignore.schema.json');
+    if (existsSync(candidate)) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new VsError('INTERNAL', 'schemas/ignore.schema.json not found next to the vsgitops package');
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { DriftMode } from '../../model/guest.js';
 import type { DriftItem, DriftKind } from '../../reconciler/pass-types.js';
-import type { ChangeSet, FieldChange, Plan, PlannedAction } from '../../reconciler/types.js';
+import type { ChangeSet, ChangeSetEntry, FieldChange, Plan, PlannedAction } from '../../reconciler/types.js';
 import { driftFingerprint } from './fingerprint.js';
 import { fieldCovered, globMatch } from './glob.js';
 import { isExpired, type IgnoreEntry } from './ignore.js';
@@ -84,23 +84,37 @@ export function classifyDrift(input: ClassifyInput): DriftItem[] {
     });
   }
 
+  // one failed item per guest: the first failure gives command and stderr, all count for the fingerprint
+  const failedByGuest = new Map<string, ChangeSetEntry[]>();
   for (const e of input.changeSet?.entries ?? []) {
-    if (e.outcome !== 'failed') continue;
-    const failedCmd = [...e.commands].reverse().find((c) => c.exitCode !== 0);
-    const command = e.error?.command ?? failedCmd?.argv;
-    const exitCode = e.error?.exitCode ?? failedCmd?.exitCode;
-    const stderrTail = e.error?.stderrTail ?? failedCmd?.stderrTail;
-    const code = e.error?.code ?? 'FAILED';
+    if (e.outcome === 'failed') failedByGuest.set(e.guest, [...(failedByGuest.get(e.guest) ?? []), e]);
+  }
+  for (const [guest, entries] of failedByGuest) {
+    const facts = entries.map((e) => {
+      const failedCmd = [...e.commands].reverse().find((c) => c.exitCode !== 0);
+      return {
+        action: e.action,
+        code: e.error?.code ?? 'FAILED',
+        message: e.error?.message ?? 'unknown error',
+        command: e.error?.command ?? failedCmd?.argv,
+        exitCode: e.error?.exitCode ?? failedCmd?.exitCode,
+        stderrTail: e.error?.stderrTail ?? failedCmd?.stderrTail,
+      };
+    });
+    const first = facts[0]!;
+    const { command, exitCode, stderrTail } = first;
     drafts.push({
       kind: 'failed',
-      guest: e.guest,
-      // stderr is left out: it may embed pids or times and would defeat de-duplication
-      details: { action: e.action, code, command: command ?? null, exitCode: exitCode ?? null },
-      message: `${e.action} ${e.guest} failed: ${e.error?.message ?? 'unknown error'}${command ? ` (command: ${command.join(' ')}${exitCode !== undefined ? `, exit ${exitCode}` : ''})` : ''}`,
+      guest,
+      // stderr and messages are left out: they may embed pids or times and would defeat de-duplication
+      details: facts.map((f) => ({ action: f.action, code: f.code, command: f.command ?? null, exitCode: f.exitCode ?? null })),
+      message: facts
+        .map((f) => `${f.action} ${guest} failed: ${f.message}${f.command ? ` (command: ${f.command.join(' ')}${f.exitCode !== undefined ? `, exit ${f.exitCode}` : ''})` : ''}`)
+        .join('; '),
       ...(command ? { command } : {}),
       ...(exitCode !== undefined ? { exitCode } : {}),
       ...(stderrTail !== undefined ? { stderrTail } : {}),
-      mode: modeOf(e.guest, actionOf.get(e.guest)),
+      mode: modeOf(guest, actionOf.get(guest)),
     });
   }
 

@@ -179,3 +179,17 @@ test('mode: from the modes map, else the action, else enforce', (t) => {
   const items = classifyDrift(base({ plan: p, modes: { c: 'enforce' } }));
   t.deepEqual(items.map((i) => [i.guest, i.mode]), [['a', 'enforce'], ['b', 'warn'], ['c', 'enforce']]);
 });
+
+test('failed: two failed entries of one guest make one item', (t) => {
+  const items = classifyDrift(
+    base({
+      changeSet: changeSet([
+        entry('web', 'failed', { error: { code: 'COMMAND_FAILED', message: 'a', command: ['vlimit'], exitCode: 1 } }),
+        entry('web', 'failed', { action: 'start', error: { code: 'COMMAND_FAILED', message: 'b', command: ['vserver', 'web', 'start'], exitCode: 2 } }),
+      ]),
+    }),
+  );
+  t.is(items.length, 1);
+  t.deepEqual(items[0]!.command, ['vlimit']);
+  t.regex(items[0]!.message, /update web failed: a.*; start web failed: b/);
+});

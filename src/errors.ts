@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'CONFIRMATION_REQUIRED' // destructive actions need --yes
   | 'LOCKED' // another agent holds the state-directory lock
   | 'SIM' // simulated-host problem
+  | 'ALERT_SINK' // an alert sink (webhook, chat, command) could not deliver
   | 'INTERNAL';
 
 export interface Problem {

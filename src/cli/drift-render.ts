@@ -1,0 +1,10 @@
+import { EXIT } from './exit.js';
+import type { DriftItem } from '../reconciler/pass-types.js';
+
+/** Human rendering of classified drift (shared with `status`). */
+export { renderDrift } from '../observability/drift/render.js';
+
+/** 4 when any drift is not ignored, else 0: for cron jobs and CI. */
+export function driftExitCode(items: DriftItem[]): 0 | 4 {
+  return items.some((d) => !d.ignored) ? EXIT.DRIFT : EXIT.OK;
+}

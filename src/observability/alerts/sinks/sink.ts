@@ -1,0 +1,14 @@
+import type { Alert } from '../types.js';
+
+/** Where alerts go. `send` resolves when delivered and rejects when it gave up. */
+export interface AlertSink {
+  /** unique per dispatcher; used in logs and metrics labels */
+  readonly name: string;
+  send(alert: Alert): Promise<void>;
+}
+
+/** One line for people (log, chat). */
+export function alertSummary(alert: Alert): string {
+  const who = alert.guest ?? (alert.xid !== undefined ? `xid ${alert.xid}` : alert.host);
+  return `[${alert.host}] ${alert.kind} drift ${alert.type} on ${who}: ${alert.message}`;
+}

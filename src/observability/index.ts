@@ -1,0 +1,22 @@
+/** The public surface of drift, alerts, status, metrics and HTTP endpoints. */
+export { classifyDrift, type ClassifyInput } from './drift/classify.js';
+export { IGNORE_FILE_NAME, parseIgnoreFile, expiredIgnoreWarnings, isExpired, type IgnoreEntry } from './drift/ignore.js';
+export { renderDrift } from './drift/render.js';
+export { nextAlerts, DEFAULT_ALERT_KINDS, type TransitionContext } from './alerts/transitions.js';
+export { loadAlertState, saveAlertState, ALERT_STATE_FILE } from './alerts/state-store.js';
+export { AlertTracker, type AlertTrackerOptions } from './alerts/tracker.js';
+export { AlertDispatcher, type DispatcherOptions, type SinkOutcome } from './alerts/dispatcher.js';
+export { sinksFromSpecs, type SinkSpec } from './alerts/sinks/from-config.js';
+export { webhookSink, signBody, SIGNATURE_HEADER } from './alerts/sinks/webhook.js';
+export { slackSink, slackPayload } from './alerts/sinks/slack.js';
+export { commandSink } from './alerts/sinks/command.js';
+export { logSink } from './alerts/sinks/log.js';
+export type { AlertSink } from './alerts/sinks/sink.js';
+export type { Alert, AlertState, AlertType } from './alerts/types.js';
+export { buildStatus, conditionOf } from './status/build.js';
+export { readStatus, writeStatus } from './status/store.js';
+export { renderStatus } from './status/render.js';
+export { STATUS_FILE, CONDITION_TYPES, type Status, type GuestStatus, type Condition, type ConditionType } from './status/types.js';
+export { createMetricsRegistry, updateMetrics, alertMetricsHook, registerSinks, METRIC } from './metrics/metrics.js';
+export { startHttpEndpoints, type HttpEndpointOptions, type HttpEndpoints } from './http/server.js';
+export { writeFileAtomic } from './fs/atomic.js';

@@ -54,7 +54,12 @@ export function validateManifestFiles(files: readonly SourceFile[], opts: Valida
     for (const d of parsed.documents) {
       documents++;
       if (!validator(d.value)) {
-        problems.push(...schemaProblems(d, validator.errors ?? []));
+        const schema = schemaProblems(d, validator.errors ?? []);
+        problems.push(...schema);
+        // Also report the semantic problems of fields the schema accepted.
+        const covered = schema.map((p) => p.path);
+        const under = (p: string, base: string) => base === '' || p === base || p.startsWith(base + '.') || p.startsWith(base + '[');
+        problems.push(...normalizeManifest(d, { lenient: true }).problems.filter((p) => !covered.some((c) => under(p.path, c))));
         continue;
       }
       const n = normalizeManifest(d);

@@ -44,6 +44,15 @@ function cleanMessage(message: string): string {
   return message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '').trim();
 }
 
+/** Offset of the tag written before a node's value (same line), else the value's. */
+function tagOffset(text: string, valueStart: number): number {
+  const bang = text.lastIndexOf('!', valueStart);
+  if (bang < 0 || text.slice(bang, valueStart).includes('\n')) return valueStart;
+  let start = bang;
+  while (start > 0 && text[start - 1] === '!') start--;
+  return start;
+}
+
 function isEmptyContents(doc: Document.Parsed): boolean {
   const c = doc.contents;
   return c === null || (isScalar(c) && (c.value === null || c.value === undefined) && !c.tag);
@@ -76,8 +85,16 @@ export function parseManifestText(file: string, text: string): ParsedFile {
       const msg = e.code === 'DUPLICATE_KEY' ? 'duplicate key' : cleanMessage(e.message);
       problems.push({ file, ...at(e.pos[0]), path: '', message: `YAML: ${msg}` });
     }
+    const showTag = (tag: string) => (tag.startsWith('tag:yaml.org,2002:') ? '!!' + tag.slice('tag:yaml.org,2002:'.length) : tag);
+    const tagsReported = new Set<string>();
     for (const w of doc.warnings) {
-      if (w.code === 'TAG_RESOLVE_FAILED') continue; // reported below with the tag name
+      const unresolved = w.code === 'TAG_RESOLVE_FAILED' ? /^Unresolved tag: (\S+)/.exec(w.message) : null;
+      if (unresolved) {
+        // the warning points at the tag itself, the node only at its value
+        tagsReported.add(unresolved[1]!);
+        problems.push({ file, ...at(w.pos[0]), path: '', message: `YAML tag '${showTag(unresolved[1]!)}' is not allowed (only plain maps, lists and scalars)` });
+        continue;
+      }
       problems.push({ file, ...at(w.pos[0]), path: '', message: `YAML: ${cleanMessage(w.message)}` });
     }
     let aliases = 0;
@@ -85,9 +102,8 @@ export function parseManifestText(file: string, text: string): ParsedFile {
       Node(_key, node: Node) {
         if (isAlias(node)) aliases++;
         const tag = (node as { tag?: string }).tag;
-        if (tag && !ALLOWED_TAGS.has(tag)) {
-          const shown = tag.startsWith('tag:yaml.org,2002:') ? '!!' + tag.slice('tag:yaml.org,2002:'.length) : tag;
-          problems.push({ file, ...at(node.range?.[0] ?? 0), path: '', message: `YAML tag '${shown}' is not allowed (only plain maps, lists and scalars)` });
+        if (tag && !ALLOWED_TAGS.has(tag) && !tagsReported.has(tag)) {
+          problems.push({ file, ...at(tagOffset(text, node.range?.[0] ?? 0)), path: '', message: `YAML tag '${showTag(tag)}' is not allowed (only plain maps, lists and scalars)` });
         }
       },
     });

@@ -15,8 +15,10 @@ export function parseAddressWithPrefix(text: string): ParsedAddress | { error: s
   const prefixText = text.slice(slash + 1);
   if (!/^(0|[1-9][0-9]{0,2})$/.test(prefixText)) return { error: `invalid prefix length '${prefixText}'` };
   const prefix = Number(prefixText);
+  if (/^[0-9]+(\.[0-9]+){3}$/.test(ip) && ip.split('.').some((o) => o.length > 1 && o.startsWith('0'))) {
+    return { error: `IPv4 address '${ip}' has a leading zero (ambiguous: octal or decimal)` };
+  }
   if (isIPv4(ip)) {
-    if (ip.split('.').some((o) => o.length > 1 && o.startsWith('0'))) return { error: `IPv4 address '${ip}' has a leading zero (ambiguous: octal or decimal)` };
     if (prefix > 32) return { error: `IPv4 prefix length must be 0 to 32 (got ${prefix})` };
     return { address: ip, family: 4, prefix };
   }

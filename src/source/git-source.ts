@@ -18,6 +18,11 @@ export function isRemoteUrl(repo: string): boolean {
   return /^https?:\/\//i.test(repo);
 }
 
+/** The URL without credentials, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/^(https?:\/\/)[^/@]*@/i, '$1***@');
+}
+
 export function defaultGitCacheDir(): string {
   return path.join(os.homedir(), '.cache', 'vsgitops', 'git');
 }
@@ -49,7 +54,8 @@ async function peelToCommit(gitdir: string, oid: string): Promise<string> {
 
 /** Resolves a branch, tag, full or abbreviated commit id to a commit id. */
 async function resolveCommit(gitdir: string, ref: string, remote: boolean): Promise<string> {
-  const candidates = remote ? [`refs/remotes/origin/${ref}`, `refs/tags/${ref}`, ref] : [ref];
+  // In the cache clone, local branches are never moved by fetch: read the remote-tracking refs.
+  const candidates = !remote ? [ref] : ref === 'HEAD' ? ['refs/remotes/origin/HEAD'] : [`refs/remotes/origin/${ref}`, `refs/tags/${ref}`, ref];
   for (const c of candidates) {
     try {
       return await peelToCommit(gitdir, await git.resolveRef({ fs, gitdir, ref: c }));
@@ -71,15 +77,18 @@ async function resolveCommit(gitdir: string, ref: string, remote: boolean): Prom
 async function syncRemote(url: string, ref: string | undefined, cacheDir: string): Promise<string> {
   const dir = path.join(cacheDir, createHash('sha256').update(url).digest('hex').slice(0, 32));
   const gitdir = path.join(dir, '.git');
+  const hadCache = fs.existsSync(gitdir);
   try {
-    if (fs.existsSync(gitdir)) {
+    if (hadCache) {
       await git.fetch({ fs, http, gitdir, url, ...(ref && ref !== 'HEAD' ? { ref } : {}), singleBranch: false, tags: true });
     } else {
       fs.mkdirSync(dir, { recursive: true });
       await git.clone({ fs, http, dir, url, noCheckout: true, ...(ref && ref !== 'HEAD' ? { ref } : {}) });
     }
   } catch (err) {
-    throw new VsError('SOURCE', `cannot fetch ${url}: ${(err as Error).message}`, { repo: url }, { cause: err });
+    if (!hadCache) fs.rmSync(dir, { recursive: true, force: true }); // no half-cloned cache entries
+    const shown = redactUrl(url);
+    throw new VsError('SOURCE', `cannot fetch ${shown}: ${(err as Error).message.split(url).join(shown)}`, { repo: shown }, { cause: err });
   }
   return gitdir;
 }
@@ -92,7 +101,7 @@ export async function readGitSource(spec: GitSourceSpec, opts: SourceReadOptions
   const remote = isRemoteUrl(spec.repo);
   const gitdir = remote ? await syncRemote(spec.repo, spec.ref, spec.cacheDir ?? defaultGitCacheDir()) : gitdirOf(spec.repo);
   const ref = spec.ref ?? 'HEAD';
-  const commit = await resolveCommit(gitdir, ref, remote && ref !== 'HEAD');
+  const commit = await resolveCommit(gitdir, ref, remote);
   const sub = (spec.path ?? '').split('/').filter((s) => s !== '' && s !== '.');
   if (sub.includes('..')) throw new VsError('SOURCE', `--path must stay inside the repository (got '${spec.path}')`, { path: spec.path });
   let rootTree: string;

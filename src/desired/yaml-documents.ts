@@ -40,6 +40,7 @@ export function decodeManifest(file: string, bytes: Uint8Array): { text: string 
 }
 
 function cleanMessage(message: string): string {
+  if (/Maximum call stack size exceeded/.test(message)) return 'nested too deeply';
   // yaml appends " at line L, column C:" plus a source excerpt; we report positions separately.
   return message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '').trim();
 }
@@ -81,8 +82,12 @@ export function parseManifestText(file: string, text: string): ParsedFile {
   }
   docs.forEach((doc, index) => {
     const before = problems.length;
+    const seenMessages = new Set<string>();
     for (const e of doc.errors) {
       const msg = e.code === 'DUPLICATE_KEY' ? 'duplicate key' : cleanMessage(e.message);
+      // one "nested too deeply" is enough; real syntax errors differ in position, not text
+      if (msg === 'nested too deeply' && seenMessages.has(msg)) continue;
+      seenMessages.add(msg);
       problems.push({ file, ...at(e.pos[0]), path: '', message: `YAML: ${msg}` });
     }
     const showTag = (tag: string) => (tag.startsWith('tag:yaml.org,2002:') ? '!!' + tag.slice('tag:yaml.org,2002:'.length) : tag);
@@ -118,7 +123,7 @@ export function parseManifestText(file: string, text: string): ParsedFile {
     } catch (err) {
       const msg = err instanceof ReferenceError && /alias/i.test(err.message)
         ? 'YAML aliases expand too much (possible "billion laughs" attack)'
-        : `YAML could not be converted: ${(err as Error).message}`;
+        : `YAML could not be converted: ${cleanMessage((err as Error).message)}`;
       problems.push({ file, ...at(doc.contents?.range?.[0] ?? doc.range[0]), path: '', message: msg });
       return;
     }

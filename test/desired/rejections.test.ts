@@ -156,6 +156,7 @@ const cases: Case[] = [
   { title: '!!python/object tag', text: '!!python/object/apply:os.system ["id"]\n', expect: [e(1, '', /YAML tag '!!python\/object\/apply:os\.system' is not allowed/, 1)] },
   { title: 'custom tag on a map', text: spec('  memory: !Ref {limit: 1Gi}'), expect: [e(9, '', /YAML tag '!Ref' is not allowed/, 11)] },
   { title: '!!binary tag', text: spec('  x: !!binary aGVsbG8='), expect: [e(9, '', /YAML tag '!!binary' is not allowed/)] },
+  { title: 'deeply nested flow collections', text: 'a: ' + '['.repeat(5000) + ']'.repeat(5000) + '\n', expect: [e(1, '', /^YAML: nested too deeply$/)] },
   { title: 'syntax error', text: 'apiVersion: vsgitops.io/v1\nkind: [VServer\n', expect: [e(3, '', /^YAML: /)] },
   { title: 'non-UTF-8 bytes', text: new Uint8Array([0x61, 0x3a, 0x20, 0x0a, 0x62, 0x3a, 0x20, 0xc3, 0x28, 0x0a]), expect: [e(2, '', /not valid UTF-8 \(byte 0xc3 at offset 7\)/, 4)] },
   { title: 'UTF-16 file', text: new Uint8Array([0xff, 0xfe, 0x61, 0x00]), expect: [e(1, '', /not valid UTF-8/, 1)] },

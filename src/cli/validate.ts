@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { VsError, formatProblem } from '../errors.js';
 import { selectForHost } from '../desired/host-select.js';
-import { loadDesiredState, type DesiredState } from '../desired/load.js';
+import type { DesiredState } from '../desired/load.js';
 import type { SourceSpec } from '../source/types.js';
 import { EXIT } from './exit.js';
 import type { RegisterCommand } from './registry.js';
@@ -96,6 +96,8 @@ export const register: RegisterCommand = (program: Command, setExit) => {
       const labels = parseHostLabels(o.hostLabel);
       if (o.hostName === undefined && o.hostLabel.length > 0) throw new VsError('USAGE', '--host-label needs --host-name');
       const maxFileBytes = parseByteLimit(o.maxFileBytes);
+      // loaded on use so that other commands and --help stay fast
+      const { loadDesiredState } = await import('../desired/load.js');
       const state = await loadDesiredState(source, maxFileBytes !== undefined ? { maxFileBytes } : {});
       const report = validationReport(state, o.hostName !== undefined ? { name: o.hostName, labels } : undefined);
       const label = source.kind === 'dir' ? source.dir : `${source.repo}${source.path ? `:${source.path}` : ''}`;

@@ -5,7 +5,7 @@ import { isManifestFileName, type SourceFile, type SourceReadOptions, type Sourc
 
 /**
  * Reads `*.yaml` / `*.yml` below a directory (recursively; dot-entries such
- * as `.git` are skipped, symbolic links are not followed). Files larger than
+ * as `.git` and `node_modules` are skipped, symbolic links are not followed). Files larger than
  * the limit are listed without their content.
  */
 export async function readDirSource(dir: string, opts: SourceReadOptions): Promise<SourceSnapshot> {
@@ -22,7 +22,7 @@ export async function readDirSource(dir: string, opts: SourceReadOptions): Promi
     const entries = await fs.readdir(path.join(dir, rel), { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
-      if (e.name.startsWith('.')) continue;
+      if (e.name.startsWith('.') || (e.isDirectory() && e.name === 'node_modules')) continue;
       const relPath = rel === '' ? e.name : path.join(rel, e.name);
       const full = path.join(dir, relPath);
       if (e.isDirectory()) {

@@ -27,15 +27,38 @@ export function defaultGitCacheDir(): string {
   return path.join(os.homedir(), '.cache', 'vsgitops', 'git');
 }
 
-/** The git directory of a local repository: `<repo>/.git` for a work tree, the repo itself when bare. */
-function gitdirOf(repo: string): string {
+interface LocalGitDir {
+  /** the directory holding objects and refs */
+  gitdir: string;
+  /** for a linked work tree (`git worktree add`): its own HEAD (a ref or a commit id) */
+  head?: string;
+}
+
+/**
+ * The git directory of a local repository: `<repo>/.git` for a work tree, the
+ * repo itself when bare. A `.git` *file* (linked work tree) points at a
+ * per-work-tree directory whose `commondir` holds the objects and refs.
+ */
+function gitdirOf(repo: string): LocalGitDir {
   const dotGit = path.join(repo, '.git');
+  let st: fs.Stats | undefined;
   try {
-    if (fs.statSync(dotGit).isDirectory()) return dotGit;
+    st = fs.statSync(dotGit);
   } catch {
     /* not a work tree: try bare */
   }
-  if (fs.existsSync(path.join(repo, 'HEAD')) && fs.existsSync(path.join(repo, 'objects'))) return repo;
+  if (st?.isDirectory()) return { gitdir: dotGit };
+  if (st?.isFile()) {
+    const m = /^gitdir:\s*(.+?)\s*$/m.exec(fs.readFileSync(dotGit, 'utf8'));
+    if (m) {
+      const wtDir = path.resolve(repo, m[1]!);
+      const common = path.join(wtDir, 'commondir');
+      const gitdir = fs.existsSync(common) ? path.resolve(wtDir, fs.readFileSync(common, 'utf8').trim()) : wtDir;
+      const headText = fs.readFileSync(path.join(wtDir, 'HEAD'), 'utf8').trim();
+      return { gitdir, head: headText.startsWith('ref:') ? headText.slice(4).trim() : headText };
+    }
+  }
+  if (fs.existsSync(path.join(repo, 'HEAD')) && fs.existsSync(path.join(repo, 'objects'))) return { gitdir: repo };
   throw new VsError('SOURCE', `${repo} is not a git repository`, { repo });
 }
 
@@ -99,9 +122,10 @@ async function syncRemote(url: string, ref: string | undefined, cacheDir: string
  */
 export async function readGitSource(spec: GitSourceSpec, opts: SourceReadOptions): Promise<SourceSnapshot> {
   const remote = isRemoteUrl(spec.repo);
-  const gitdir = remote ? await syncRemote(spec.repo, spec.ref, spec.cacheDir ?? defaultGitCacheDir()) : gitdirOf(spec.repo);
+  const local = remote ? { gitdir: await syncRemote(spec.repo, spec.ref, spec.cacheDir ?? defaultGitCacheDir()) } : gitdirOf(spec.repo);
+  const gitdir = local.gitdir;
   const ref = spec.ref ?? 'HEAD';
-  const commit = await resolveCommit(gitdir, ref, remote);
+  const commit = await resolveCommit(gitdir, ref === 'HEAD' && local.head ? local.head : ref, remote);
   const sub = (spec.path ?? '').split('/').filter((s) => s !== '' && s !== '.');
   if (sub.includes('..')) throw new VsError('SOURCE', `--path must stay inside the repository (got '${spec.path}')`, { path: spec.path });
   let rootTree: string;

@@ -15,7 +15,7 @@ function tree(files: Record<string, string>): string {
 }
 
 test('reads *.yaml and *.yml recursively in sorted order, skipping dot-entries and other files', async (t) => {
-  const dir = tree({ 'b.yaml': 'b', 'a/z.yml': 'z', 'a/c.YAML': 'c', 'notes.txt': 'x', '.git/x.yaml': 'no', '.hidden.yaml': 'no' });
+  const dir = tree({ 'b.yaml': 'b', 'a/z.yml': 'z', 'a/c.YAML': 'c', 'notes.txt': 'x', '.git/x.yaml': 'no', '.hidden.yaml': 'no', 'node_modules/p/x.yaml': 'no' });
   const snap = await readDirSource(dir, { maxFileBytes: 100 });
   t.deepEqual(snap.files.map((f) => path.relative(dir, f.path)), ['a/c.YAML', 'a/z.yml', 'b.yaml']);
   t.deepEqual(snap.files.map((f) => Buffer.from(f.bytes!).toString()), ['c', 'z', 'b']);

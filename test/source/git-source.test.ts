@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
+import { execa } from 'execa';
 import git from 'isomorphic-git';
 import { loadDesiredState } from '../../src/desired/load.js';
 import { isVsError } from '../../src/errors.js';
@@ -125,4 +126,20 @@ test('a bare repository works', async (t) => {
   const snap = await readGitSource({ repo: bare }, { maxFileBytes: 1000 });
   t.is(snap.revision, c);
   t.deepEqual(snap.files.map((f) => f.path), ['a.yaml']);
+});
+
+const hasGit = await execa('git', ['--version'], { reject: false }).then((r) => r.exitCode === 0, () => false);
+
+(hasGit ? test : test.skip)('a linked work tree (git worktree add) reads its own HEAD', async (t) => {
+  const dir = await repo();
+  const v1 = await commitFiles(dir, { 'a.yaml': guest('one', 10) }, 'v1');
+  await git.branch({ fs, dir, ref: 'old' });
+  const v2 = await commitFiles(dir, { 'b.yaml': guest('two', 11) }, 'v2');
+  const wt = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'vsg-wt-')), 'wt');
+  const r = await execa('git', ['-C', dir, 'worktree', 'add', wt, 'old'], { reject: false });
+  t.is(r.exitCode, 0, r.stderr);
+  const snap = await readGitSource({ repo: wt }, { maxFileBytes: 1000 });
+  t.is(snap.revision, v1);
+  t.deepEqual(snap.files.map((f) => f.path), ['a.yaml']);
+  t.is((await readGitSource({ repo: wt, ref: 'main' }, { maxFileBytes: 1000 })).revision, v2);
 });

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
+import { register as validate } from './validate.js';
 import { registerObserve } from './observe.js';
+import { registerApply, registerPlan } from './plan-command.js';
+import { registerStatusCommand } from './status.js';
 
 /**
  * Each CLI command lives in its own file and exports a `register` function.
@@ -8,4 +11,4 @@ import { registerObserve } from './observe.js';
  */
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [registerObserve];
+export const commands: RegisterCommand[] = [validate, registerPlan, registerApply, registerObserve, (p, s) => registerStatusCommand(p, s)];

@@ -5,6 +5,8 @@ export interface CommandResult {
   stdout: string;
   stderr: string;
   durationMs: number;
+  /** the command was killed because it ran past its timeout (exitCode is then 124) */
+  timedOut?: boolean;
 }
 
 /**
@@ -12,7 +14,7 @@ export interface CommandResult {
  * Injected everywhere a provider needs a process, so tests can record or forbid calls.
  */
 export interface CommandRunner {
-  run(argv: string[], opts?: { timeoutMs?: number; input?: string }): Promise<CommandResult>;
+  run(argv: string[], opts?: { timeoutMs?: number; input?: string; signal?: AbortSignal }): Promise<CommandResult>;
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -30,6 +32,7 @@ export function execaRunner(defaults: { timeoutMs?: number; env?: Record<string,
         stdin: opts.input === undefined ? 'ignore' : undefined,
         env: defaults.env,
         stripFinalNewline: false,
+        cancelSignal: opts.signal,
       });
       // execa reports spawn failures (ENOENT) and timeouts without an exit code.
       let exitCode = typeof r.exitCode === 'number' ? r.exitCode : 127;
@@ -45,6 +48,7 @@ export function execaRunner(defaults: { timeoutMs?: number; env?: Record<string,
         stdout: typeof r.stdout === 'string' ? r.stdout : '',
         stderr,
         durationMs: Date.now() - started,
+        timedOut: r.timedOut || undefined,
       };
     },
   };

@@ -286,7 +286,7 @@ function planExisting(d: DesiredGuest, o: ObservedGuest, inv: InventoryEntry | u
   const allowed = (c: FieldChange) => mode === 'enforce' || c.cause === 'pending';
   const drifted = [...configChanges.map((c) => c.change), ...runtimeChanges, ...(runChange ? [runChange] : [])].filter((c) => !allowed(c));
   if (drifted.length > 0) {
-    out.blocked.push({ guest: name, reason: `drift (warn mode): ${drifted.map((c) => `${c.path} ${fmt(c.before)} -> ${fmt(c.after)} (${c.cause})`).join(', ')}` });
+    out.blocked.push({ guest: name, reason: `drift (warn mode): ${drifted.map((c) => `${c.path} ${fmt(c.before)} -> ${fmt(c.after)} (${c.cause})`).join(', ')}`, changes: drifted });
   }
 
   // What the guest will look like: desired, except fields whose drift is only reported.

@@ -65,6 +65,8 @@ export interface PlannedAction {
 export interface BlockedGuest {
   guest: string;
   reason: string;
+  /** warn drift mode: the differences that are only reported (feed drift classification) */
+  changes?: FieldChange[];
 }
 
 export interface PlanSummary {

@@ -55,8 +55,14 @@ export function classifyDrift(input: ClassifyInput): DriftItem[] {
     }
   }
 
+  // warn drift mode: the planner reports these differences instead of acting on them
+  for (const b of input.plan?.blocked ?? []) {
+    for (const c of b.changes ?? []) add(b.guest, CAUSE_KIND[c.cause], { path: c.path, before: c.before, after: c.after }, 'report');
+  }
+
   const modeOf = (guest: string | undefined, action?: PlannedAction): DriftMode =>
     (guest !== undefined ? input.modes[guest] : undefined) ?? action?.driftMode ?? 'enforce';
+  const blockedWarn = new Set((input.plan?.blocked ?? []).filter((b) => (b.changes ?? []).length > 0).map((b) => b.guest));
   const actionOf = new Map((input.plan?.actions ?? []).map((a) => [a.guest, a]));
 
   const drafts: Draft[] = [];
@@ -67,7 +73,7 @@ export function classifyDrift(input: ClassifyInput): DriftItem[] {
       guest: g.guest,
       diffs,
       message: fieldMessage(g.kind, g.guest, diffs, [...g.actions]),
-      mode: modeOf(g.guest, actionOf.get(g.guest)),
+      mode: blockedWarn.has(g.guest) ? 'warn' : modeOf(g.guest, actionOf.get(g.guest)),
     });
   }
 

@@ -1,0 +1,131 @@
+import fsp from 'node:fs/promises';
+import readline from 'node:readline/promises';
+import { Option, type Command } from 'commander';
+import { VsError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { execaRunner } from '../providers/command-runner.js';
+import { checkSavedPlan, computePlan, executePlan, type PipelineOptions } from '../reconciler/pipeline.js';
+import { planExitCode, renderChangeSetText, renderPlanJson, renderPlanText } from '../reconciler/render.js';
+import { PLAN_FORMAT_VERSION, type Plan } from '../reconciler/types.js';
+import { EXIT } from './exit.js';
+import { addHostOptions, addSourceOptions, hostFromOptions, sourceFromOptions, type HostOptions, type SourceOptions } from './options.js';
+import type { RegisterCommand } from './registry.js';
+
+interface PlanOpts extends SourceOptions, HostOptions {
+  output: 'text' | 'json';
+  out?: string;
+  maxDeletes?: number;
+  maxDeleteShare?: number;
+  allowMassDelete?: boolean;
+}
+
+interface ApplyOpts extends PlanOpts {
+  plan?: string;
+  yes?: boolean;
+  dryRun?: boolean;
+}
+
+function addPlanOptions(cmd: Command): Command {
+  return addHostOptions(addSourceOptions(cmd))
+    .addOption(new Option('--output <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .option('--max-deletes <n>', 'refuse a pass that would remove more managed guests than this (default 5)', (v) => positiveInt(v, '--max-deletes'))
+    .option('--max-delete-share <fraction>', 'refuse a pass that would remove more than this share of managed guests (default 0.25)', parseShare)
+    .option('--allow-mass-delete', 'override the deletion breaker for this run');
+}
+
+function pipelineOptions(dir: string | undefined, o: PlanOpts): PipelineOptions {
+  return {
+    source: sourceFromOptions(dir, o),
+    host: hostFromOptions(o),
+    runner: execaRunner(),
+    log: createLogger(),
+    deleteGuard: { maxDeletes: o.maxDeletes, maxDeleteShare: o.maxDeleteShare, allowMassDelete: o.allowMassDelete },
+  };
+}
+
+function invalidRevision(problems: unknown[], revision: string | null): VsError {
+  return new VsError('MANIFEST_INVALID', `revision ${revision ?? '(directory)'} has invalid manifests; nothing was planned or changed`, { problems });
+}
+
+export const registerPlan: RegisterCommand = (program, setExit) => {
+  addPlanOptions(program.command('plan').description('show what apply would change on the host (exit 0 none, 2 changes, 3 destructive changes, 1 error)'))
+    .option('--out <file>', 'also write the plan as JSON to this file, for `apply --plan`')
+    .action(async (dir: string | undefined, o: PlanOpts) => {
+      const popts = pipelineOptions(dir, o);
+      const computed = await computePlan(popts);
+      if (computed.desiredState.problems.length > 0) throw invalidRevision(computed.desiredState.problems, computed.desiredState.revision);
+      if (o.out) await fsp.writeFile(o.out, renderPlanJson(computed.plan) + '\n');
+      process.stdout.write(o.output === 'json' ? renderPlanJson(computed.plan) + '\n' : renderPlanText(computed.plan));
+      setExit(planExitCode(computed.plan));
+    });
+};
+
+export const registerApply: RegisterCommand = (program, setExit) => {
+  addPlanOptions(program.command('apply').description('converge the host to the manifests (or carry out a saved plan)'))
+    .option('--plan <file>', 'apply this saved plan (refused if the revision or the host changed since it was made)')
+    .option('--yes', 'do not ask before destructive actions (required when not on a terminal)')
+    .option('--dry-run', 'only show the plan (exit codes as for plan)')
+    .action(async (dir: string | undefined, o: ApplyOpts) => {
+      const popts = pipelineOptions(dir, o);
+      const computed = await computePlan(popts);
+      if (computed.desiredState.problems.length > 0) throw invalidRevision(computed.desiredState.problems, computed.desiredState.revision);
+      let plan = computed.plan;
+      if (o.plan) {
+        plan = await readSavedPlan(o.plan);
+        checkSavedPlan(plan, computed);
+      }
+      const text = o.output === 'text';
+      if (o.dryRun) {
+        process.stdout.write(text ? renderPlanText(plan) : renderPlanJson(plan) + '\n');
+        setExit(planExitCode(plan));
+        return;
+      }
+      if (text) process.stdout.write(renderPlanText(plan));
+      if (plan.actions.length === 0) {
+        if (!text) process.stdout.write(JSON.stringify({ plan, changeSet: null }, null, 2) + '\n');
+        return;
+      }
+      if (plan.destructive && !o.yes) await confirm(plan);
+      const cs = await executePlan(popts, computed, plan);
+      process.stdout.write(text ? '\n' + renderChangeSetText(cs) : JSON.stringify({ plan, changeSet: cs }, null, 2) + '\n');
+      setExit(cs.ok ? EXIT.OK : EXIT.ERROR);
+    });
+};
+
+async function readSavedPlan(file: string): Promise<Plan> {
+  let plan: Plan;
+  try {
+    plan = JSON.parse(await fsp.readFile(file, 'utf8')) as Plan;
+  } catch (err) {
+    throw new VsError('PLAN_INVALID', `cannot read saved plan ${file}: ${(err as Error).message}`);
+  }
+  if (plan.formatVersion !== PLAN_FORMAT_VERSION || !Array.isArray(plan.actions)) {
+    throw new VsError('PLAN_INVALID', `${file} is not a vsgitops plan of format version ${PLAN_FORMAT_VERSION}`);
+  }
+  return plan;
+}
+
+async function confirm(plan: Plan): Promise<void> {
+  if (!process.stdin.isTTY) {
+    throw new VsError('CONFIRMATION_REQUIRED', `the plan has destructive actions (${describeDestructive(plan)}); re-run with --yes to carry them out`);
+  }
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(`The plan has destructive actions (${describeDestructive(plan)}). Type "yes" to apply: `);
+  rl.close();
+  if (answer.trim() !== 'yes') throw new VsError('CONFIRMATION_REQUIRED', 'apply cancelled; nothing was changed');
+}
+
+function describeDestructive(plan: Plan): string {
+  return plan.actions.filter((a) => a.destructive).map((a) => `${a.kind} ${a.guest}`).join(', ');
+}
+
+function positiveInt(v: string, flag: string): number {
+  if (!/^\d+$/.test(v)) throw new VsError('USAGE', `${flag} takes a whole number, got "${v}"`);
+  return Number(v);
+}
+
+function parseShare(v: string): number {
+  const n = Number(v);
+  if (!(n >= 0 && n <= 1)) throw new VsError('USAGE', `--max-delete-share takes a fraction from 0 to 1, got "${v}"`);
+  return n;
+}

@@ -1,0 +1,107 @@
+import { Option, type Command } from 'commander';
+import { VsError, formatProblem } from '../errors.js';
+import { selectForHost } from '../desired/host-select.js';
+import type { DesiredState } from '../desired/load.js';
+import type { SourceSpec } from '../source/types.js';
+import { EXIT } from './exit.js';
+import type { RegisterCommand } from './registry.js';
+
+export interface ValidateCliOptions {
+  repo?: string;
+  ref?: string;
+  path?: string;
+  output: 'text' | 'json';
+  hostName?: string;
+  hostLabel: string[];
+  maxFileBytes?: string;
+}
+
+/** Builds the source from the command line; usage mistakes throw VsError('USAGE'). */
+export function sourceFromArgs(dir: string | undefined, o: Pick<ValidateCliOptions, 'repo' | 'ref' | 'path'>): SourceSpec {
+  if (o.repo !== undefined) {
+    if (dir !== undefined) throw new VsError('USAGE', 'give either a DIR or --repo, not both');
+    return { kind: 'git', repo: o.repo, ...(o.ref !== undefined ? { ref: o.ref } : {}), ...(o.path !== undefined ? { path: o.path } : {}) };
+  }
+  if (o.ref !== undefined || o.path !== undefined) throw new VsError('USAGE', '--ref and --path need --repo');
+  return { kind: 'dir', dir: dir ?? '.' };
+}
+
+export function parseHostLabels(items: string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const item of items) {
+    const m = /^([A-Za-z0-9][A-Za-z0-9._/-]{0,62})=([A-Za-z0-9._-]{0,63})$/.exec(item);
+    if (!m) throw new VsError('USAGE', `--host-label needs key=value (got '${item}')`);
+    labels[m[1]!] = m[2]!;
+  }
+  return labels;
+}
+
+function parseByteLimit(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[1-9][0-9]{0,12}$/.test(text)) throw new VsError('USAGE', `--max-file-bytes needs a positive integer (got '${text}')`);
+  return Number(text);
+}
+
+export interface HostPlacement {
+  name: string;
+  labels: Record<string, string>;
+  guests: string[];
+}
+
+/** The validate report as data (the JSON output). */
+export function validationReport(state: DesiredState, host?: { name: string; labels: Record<string, string> }) {
+  const report: { ok: boolean; revision: string | null; files: number; guests: string[]; problems: DesiredState['problems']; host?: HostPlacement } = {
+    ok: state.problems.length === 0,
+    revision: state.revision,
+    files: state.files,
+    guests: state.guests.map((g) => g.spec.name),
+    problems: state.problems,
+  };
+  if (host) report.host = { ...host, guests: selectForHost(state.guests, host).map((g) => g.spec.name) };
+  return report;
+}
+
+/** Text rendering: one line per problem, then a summary. */
+export function renderValidationText(report: ReturnType<typeof validationReport>, sourceLabel: string): string {
+  const lines = report.problems.map(formatProblem);
+  const rev = report.revision ? ` at ${report.revision.slice(0, 12)}` : '';
+  const files = `${report.files} file${report.files === 1 ? '' : 's'}`;
+  if (report.ok) {
+    lines.push(report.files === 0 ? `no manifests found in ${sourceLabel}${rev}` : `ok: ${report.guests.length} guest${report.guests.length === 1 ? '' : 's'} in ${files}${rev}`);
+  } else {
+    lines.push(`invalid: ${report.problems.length} problem${report.problems.length === 1 ? '' : 's'} in ${files}${rev}`);
+  }
+  if (report.host) {
+    const g = report.host.guests;
+    lines.push(`host ${report.host.name}: ${g.length === 0 ? 'no guests' : g.join(', ')}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export const register: RegisterCommand = (program: Command, setExit) => {
+  program
+    .command('validate')
+    .description('check manifests (schema and semantic rules) without touching any host')
+    .argument('[dir]', 'directory with *.yaml / *.yml manifests (default: current directory)')
+    .option('--repo <path-or-url>', 'read from a git repository (local path or http(s) URL) instead of a directory')
+    .option('--ref <ref>', 'branch, tag or commit to read with --repo (default: HEAD)')
+    .option('--path <subdir>', 'directory inside the repository with --repo')
+    .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--host-name <name>', 'also report the guests placed on this host')
+    .option('--host-label <key=value>', 'a label of that host (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--max-file-bytes <n>', 'largest manifest file accepted (default 1048576)')
+    .addHelpText('after', '\nExit codes: 0 all manifests valid, 1 a problem was found, 2 usage error.')
+    .action(async (dir: string | undefined, o: ValidateCliOptions) => {
+      const source = sourceFromArgs(dir, o);
+      const labels = parseHostLabels(o.hostLabel);
+      if (o.hostName === undefined && o.hostLabel.length > 0) throw new VsError('USAGE', '--host-label needs --host-name');
+      const maxFileBytes = parseByteLimit(o.maxFileBytes);
+      // loaded on use so that other commands and --help stay fast
+      const { loadDesiredState } = await import('../desired/load.js');
+      const state = await loadDesiredState(source, maxFileBytes !== undefined ? { maxFileBytes } : {});
+      const report = validationReport(state, o.hostName !== undefined ? { name: o.hostName, labels } : undefined);
+      const label = source.kind === 'dir' ? source.dir : `${source.repo}${source.path ? `:${source.path}` : ''}`;
+      process.stdout.write(o.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderValidationText(report, label));
+      setExit(report.ok ? EXIT.OK : EXIT.ERROR);
+    });
+};

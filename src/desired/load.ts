@@ -1,0 +1,40 @@
+import type { Problem } from '../errors.js';
+import type { DesiredGuest } from '../model/guest.js';
+import { readSource } from '../source/read-source.js';
+import type { SourceSpec } from '../source/types.js';
+import { validateManifestFiles } from './validate.js';
+import { DEFAULT_MAX_FILE_BYTES } from './yaml-documents.js';
+
+export type { SourceSpec } from '../source/types.js';
+
+/**
+ * The validated desired state at one revision. `guests` holds only valid
+ * guests; when `problems` is non-empty the state must not be acted on.
+ * A genuinely empty source has `files: 0` (or no documents) and no problems.
+ */
+export interface DesiredState {
+  /** git commit id, or null for a plain directory */
+  revision: string | null;
+  guests: DesiredGuest[];
+  problems: Problem[];
+  files: number;
+}
+
+export interface LoadOptions {
+  /** per-file size limit in bytes (default 1 MiB) */
+  maxFileBytes?: number;
+}
+
+/** Reads, validates and normalizes all manifests of a source. Throws VsError('SOURCE') if the source is unreadable. */
+export async function loadDesiredState(source: SourceSpec, opts: LoadOptions = {}): Promise<DesiredState> {
+  const maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const snapshot = await readSource(source, { maxFileBytes });
+  const result = validateManifestFiles(snapshot.files, { maxFileBytes });
+  const skippedProblems: Problem[] = snapshot.skipped.map((s) => ({ file: s.path, line: 0, column: 0, path: '', message: s.reason }));
+  return {
+    revision: snapshot.revision,
+    guests: result.guests,
+    problems: [...skippedProblems, ...result.problems],
+    files: result.files,
+  };
+}

@@ -1,0 +1,52 @@
+/** The manifest as written (after schema validation), before normalization. */
+export type RawLimitScalar = number | 'inf';
+export type RawLimit = RawLimitScalar | { soft?: RawLimitScalar; hard?: RawLimitScalar; min?: RawLimitScalar };
+export type RawQuantity = number | string;
+
+export interface RawInterface {
+  name?: string;
+  device?: string;
+  nodev?: boolean;
+  address: string;
+  label?: string;
+}
+
+export interface RawFstabEntry {
+  device: string;
+  mountpoint: string;
+  type: string;
+  options?: string;
+  dump?: number;
+  pass?: number;
+}
+
+export interface RawManifest {
+  apiVersion: 'vsgitops.io/v1';
+  kind: 'VServer';
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: {
+    context: number;
+    hosts: { names?: string[]; matchLabels?: Record<string, string> };
+    uts?: { nodename?: string; domainname?: string };
+    state?: 'running' | 'stopped';
+    startOnBoot?: boolean;
+    build: {
+      method: 'skeleton' | 'debootstrap' | 'template' | 'clone' | 'rsync';
+      distribution?: string;
+      mirror?: string;
+      templates?: string[];
+      source?: string;
+      extraArgs?: string[];
+    };
+    init?: { style?: 'sysv' | 'plain' | 'minit' | 'gentoo' | 'openrc' | 'arch' };
+    interfaces?: RawInterface[];
+    flags?: string[];
+    capabilities?: { system?: string[]; context?: string[] };
+    limits?: Record<string, RawLimit>;
+    memory?: { limit?: RawQuantity };
+    cpu?: { shares?: number; quotaUs?: number; periodUs?: number; cpus?: string; mems?: string };
+    disk?: { directory?: string; space: RawQuantity; inodes: number; reserved?: number };
+    fstab?: RawFstabEntry[];
+    policy?: { deletion?: 'retain' | 'delete'; drift?: 'enforce' | 'warn' };
+  };
+}

@@ -1,0 +1,256 @@
+import type { Problem } from '../errors.js';
+import {
+  LIMIT_NAMES,
+  type BuildSpec,
+  type CgroupSpec,
+  type DesiredGuest,
+  type FstabEntry,
+  type InterfaceSpec,
+  type Limit,
+  type LimitName,
+  type LimitValue,
+} from '../model/guest.js';
+import { UNKNOWN_MESSAGE, normalizeList, parseList, type ListKind } from '../providers/vserver/names.js';
+import { parseAddressWithPrefix } from './address.js';
+import { DEFAULT_DISK_RESERVED_PERCENT, DEFAULT_FSTAB, DEFAULT_VDIR_BASE, MIN_MEMORY_LIMIT } from './defaults.js';
+import type { RawLimit, RawLimitScalar, RawManifest } from './manifest-types.js';
+import { parseQuantity } from './quantity.js';
+import { problemAt, type ManifestDocument } from './yaml-documents.js';
+
+type Path = (string | number)[];
+
+function limitLess(a: LimitValue, b: LimitValue): boolean {
+  if (a === 'inf') return false;
+  return b === 'inf' || a < b;
+}
+
+function normalizeLimit(raw: RawLimit): { limit: Limit } | { error: string; field?: string } {
+  if (typeof raw !== 'object') return { limit: { soft: raw, hard: raw } };
+  // hard alone: the kernel clamps soft to hard; soft alone: hard stays unlimited
+  const hard: RawLimitScalar = raw.hard ?? 'inf';
+  const soft: RawLimitScalar = raw.soft ?? hard;
+  if (limitLess(hard, soft)) return { error: `soft limit ${soft} is greater than hard limit ${hard}`, field: 'soft' };
+  const limit: Limit = { soft, hard };
+  if (raw.min !== undefined) {
+    if (limitLess(soft, raw.min)) return { error: `min ${raw.min} is greater than soft limit ${soft}`, field: 'min' };
+    limit.min = raw.min;
+  }
+  return { limit };
+}
+
+function cpuListProblem(list: string): string | undefined {
+  for (const part of list.split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    if (b !== undefined && b < a!) return `range '${part}' runs backwards`;
+  }
+  return undefined;
+}
+
+/**
+ * Turns one schema-valid manifest into a fully defaulted `DesiredGuest`, with
+ * the checks the schema cannot express (list names, soft ≤ hard, addresses,
+ * build arguments per method, ...). Returns no guest when any check fails.
+ */
+export function normalizeManifest(d: ManifestDocument, opts: { lenient?: boolean } = {}): { guest?: DesiredGuest; problems: Problem[] } {
+  const m = d.value as RawManifest;
+  const s = (m?.spec ?? {}) as RawManifest['spec'];
+  const problems: Problem[] = [];
+  const fail = (path: Path, message: string, onKey = false) => problems.push(problemAt(d, path, message, onKey));
+  // Lenient mode runs on manifests that failed the schema, so that every
+  // problem is reported at once; a section that meets a wrong shape is skipped.
+  const section = (fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      if (!opts.lenient) throw err;
+    }
+  };
+
+  const hosts: DesiredGuest['hosts'] = { names: [], matchLabels: {} };
+  const build: BuildSpec = { method: 'skeleton' };
+  const interfaces: InterfaceSpec[] = [];
+  const normalizedLists: Record<ListKind, string[]> = { flag: [], bcap: [], ccap: [] };
+  const limits: Partial<Record<LimitName, Limit>> = {};
+  const cgroup: CgroupSpec = {};
+  let disk: DesiredGuest['spec']['disk'];
+  let fstab: FstabEntry[] = [];
+  // hosts
+  section(() => {
+    hosts.names = [...(s.hosts.names ?? [])].sort();
+    hosts.matchLabels = { ...(s.hosts.matchLabels ?? {}) };
+    if (hosts.names.length === 0 && Object.keys(hosts.matchLabels).length === 0) {
+      fail(['spec', 'hosts'], 'must name at least one host (names) or label (matchLabels)');
+    }
+  });
+
+  // build arguments per method (reference §7.2)
+  section(() => {
+    const b = s.build;
+    const allowed: Record<BuildSpec['method'], (keyof typeof b)[]> = {
+      skeleton: ['distribution', 'extraArgs'],
+      debootstrap: ['distribution', 'mirror', 'extraArgs'],
+      template: ['templates', 'distribution'],
+      clone: ['source', 'distribution'],
+      rsync: ['source', 'distribution', 'extraArgs'],
+    };
+    const needed: Partial<Record<BuildSpec['method'], keyof typeof b>> = { debootstrap: 'distribution', template: 'templates', clone: 'source', rsync: 'source' };
+    for (const k of ['distribution', 'mirror', 'templates', 'source', 'extraArgs'] as const) {
+      if (b[k] !== undefined && !allowed[b.method].includes(k)) fail(['spec', 'build', k], `'${k}' is not used by build method '${b.method}'`, true);
+    }
+    const need = needed[b.method];
+    if (need && b[need] === undefined) fail(['spec', 'build', need], `build method '${b.method}' needs '${need}'`);
+    if (b.method === 'clone' && b.source !== undefined && !b.source.startsWith('/')) {
+      fail(['spec', 'build', 'source'], `clone needs an absolute path to an existing guest root (got '${b.source}')`);
+    }
+    build.method = b.method;
+    if (b.distribution !== undefined) build.distribution = b.distribution;
+    if (b.mirror !== undefined) build.mirror = b.mirror;
+    if (b.templates !== undefined) build.templates = [...b.templates];
+    if (b.source !== undefined) build.source = b.source;
+    if (b.extraArgs !== undefined && b.extraArgs.length > 0) build.extraArgs = [...b.extraArgs];
+  });
+
+  // interfaces
+  section(() => {
+    const ifNames = new Map<string, number>();
+    const addresses = new Map<string, number>();
+    (s.interfaces ?? []).forEach((raw, i) => {
+      const at: Path = ['spec', 'interfaces', i];
+      const name = raw.name ?? String(i);
+      if (ifNames.has(name)) {
+        fail(raw.name !== undefined ? [...at, 'name'] : at, `interface name '${name}' is used twice (also interfaces[${ifNames.get(name)}])`);
+      } else ifNames.set(name, i);
+      if (raw.device !== undefined && raw.nodev === true) fail([...at, 'nodev'], "give either 'device' or 'nodev: true', not both", true);
+      if (raw.device === undefined && raw.nodev !== true) fail(at, "needs 'device' (host network device) or 'nodev: true'");
+      const addr = parseAddressWithPrefix(raw.address);
+      if ('error' in addr) {
+        fail([...at, 'address'], addr.error);
+        return;
+      }
+      if (addresses.has(addr.address)) fail([...at, 'address'], `address ${addr.address} is used twice (also interfaces[${addresses.get(addr.address)}])`);
+      else addresses.set(addr.address, i);
+      const spec: InterfaceSpec = { name, device: raw.nodev === true ? null : (raw.device ?? null), address: addr.address, family: addr.family, prefix: addr.prefix };
+      if (raw.label !== undefined) spec.label = raw.label;
+      interfaces.push(spec);
+    });
+    interfaces.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  });
+
+  // flags and capabilities, util-vserver list syntax
+  section(() => {
+    const lists: [ListKind, Path, string[] | undefined][] = [
+      ['flag', ['spec', 'flags'], s.flags],
+      ['bcap', ['spec', 'capabilities', 'system'], s.capabilities?.system],
+      ['ccap', ['spec', 'capabilities', 'context'], s.capabilities?.context],
+    ];
+    for (const [kind, path, entries] of lists) {
+      if (!entries) continue;
+      let ok = true;
+      entries.forEach((entry, i) => {
+        const r = parseList(kind, entry);
+        if (!r.ok) {
+          ok = false;
+          fail([...path, i], `${UNKNOWN_MESSAGE[kind]} '${r.bad}'`);
+        }
+      });
+      if (!ok) continue;
+      const n = normalizeList(kind, entries);
+      if (n.ok) normalizedLists[kind] = n.tokens;
+    }
+  });
+
+  // limits
+  section(() => {
+    for (const name of LIMIT_NAMES) {
+      const raw = s.limits?.[name];
+      if (raw === undefined) continue;
+      const r = normalizeLimit(raw);
+      if ('error' in r) fail(r.field ? ['spec', 'limits', name, r.field] : ['spec', 'limits', name], r.error);
+      else limits[name] = r.limit;
+    }
+  });
+
+  // cgroup
+  section(() => {
+    if (s.memory?.limit !== undefined) {
+      const q = parseQuantity(s.memory.limit);
+      if (typeof q !== 'number') fail(['spec', 'memory', 'limit'], q.error);
+      else if (q < MIN_MEMORY_LIMIT) fail(['spec', 'memory', 'limit'], `must be at least 4Ki (one page), got ${q} bytes`);
+      else cgroup.memoryLimit = q;
+    }
+    if (s.cpu) {
+      if (s.cpu.shares !== undefined) cgroup.cpuShares = s.cpu.shares;
+      if (s.cpu.quotaUs !== undefined) cgroup.cpuQuotaUs = s.cpu.quotaUs;
+      if (s.cpu.periodUs !== undefined) cgroup.cpuPeriodUs = s.cpu.periodUs;
+      for (const k of ['cpus', 'mems'] as const) {
+        const v = s.cpu[k];
+        if (v === undefined) continue;
+        const bad = cpuListProblem(v);
+        if (bad) fail(['spec', 'cpu', k], bad);
+        else if (k === 'cpus') cgroup.cpusetCpus = v;
+        else cgroup.cpusetMems = v;
+      }
+    }
+  });
+
+  // disk limits (dlimits: space in 1 KiB blocks)
+  section(() => {
+    if (s.disk) {
+      const q = parseQuantity(s.disk.space);
+      if (typeof q !== 'number') fail(['spec', 'disk', 'space'], q.error);
+      else if (q % 1024 !== 0) fail(['spec', 'disk', 'space'], `must be a whole number of KiB (util-vserver counts 1 KiB blocks), got ${q} bytes`);
+      else {
+        disk = {
+          directory: s.disk.directory ?? `${DEFAULT_VDIR_BASE}/${m.metadata.name}`,
+          spaceKiB: q / 1024,
+          inodes: s.disk.inodes,
+          reservedPercent: s.disk.reserved ?? DEFAULT_DISK_RESERVED_PERCENT,
+        };
+      }
+    }
+  });
+
+  // fstab
+  section(() => {
+    fstab = (s.fstab ?? DEFAULT_FSTAB).map((e) => ({
+      device: e.device,
+      mountpoint: e.mountpoint,
+      type: e.type,
+      options: e.options ?? 'defaults',
+      dump: e.dump ?? 0,
+      pass: e.pass ?? 0,
+    }));
+    const mounts = new Map<string, number>();
+    (s.fstab ?? []).forEach((e, i) => {
+      if (mounts.has(e.mountpoint)) fail(['spec', 'fstab', i, 'mountpoint'], `mount point ${e.mountpoint} is listed twice (also fstab[${mounts.get(e.mountpoint)}])`);
+      else mounts.set(e.mountpoint, i);
+    });
+  });
+
+  if (problems.length > 0 || opts.lenient) return { problems };
+  const guest: DesiredGuest = {
+    spec: {
+      name: m.metadata.name,
+      context: s.context,
+      nodename: s.uts?.nodename ?? m.metadata.name,
+      runState: s.state ?? 'running',
+      startOnBoot: s.startOnBoot ?? false,
+      initStyle: s.init?.style ?? 'sysv',
+      interfaces,
+      flags: normalizedLists.flag,
+      bcaps: normalizedLists.bcap,
+      ccaps: normalizedLists.ccap,
+      limits,
+      cgroup,
+      fstab,
+    },
+    build,
+    policy: { deletion: s.policy?.deletion ?? 'retain', drift: s.policy?.drift ?? 'enforce' },
+    labels: { ...(m.metadata.labels ?? {}) },
+    hosts,
+    origin: { file: d.file, line: d.line, document: d.index },
+  };
+  if (s.uts?.domainname !== undefined) guest.spec.domainname = s.uts.domainname;
+  if (disk) guest.spec.disk = disk;
+  return { guest, problems };
+}

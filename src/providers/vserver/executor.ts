@@ -1,0 +1,221 @@
+/**
+ * Carries out planned actions on a VServer host with util-vserver commands and
+ * atomic config writes. The plan decides *whether*; this decides *how*.
+ */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { VsError } from '../../errors.js';
+import type { GuestSpec, LimitName, LimitValue } from '../../model/guest.js';
+import type { ActionExecutor, ExecuteContext } from '../../reconciler/apply.js';
+import type { Outcome, PlannedAction } from '../../reconciler/types.js';
+import type { CommandRunner } from '../command-runner.js';
+import { vattributeArgs, vdlimitSetArgs, vlimitArgs, vserverArgs, vserverBuildArgs, vserverDeleteArgs, vunameSetArgs } from './commands.js';
+import { renderConfigFiles, writeConfigFiles } from './config-write.js';
+import { toolPath, type HostPaths } from './host-paths.js';
+import { liveAttributeTokens } from './live-attributes.js';
+import { MARKER_FILE, markerContent } from './marker.js';
+
+export interface ExecutorOptions {
+  paths: HostPaths;
+  runner: CommandRunner;
+  hostName: string;
+  revision: string | null;
+  /** wall clock, for names of retained config dirs */
+  now?: () => Date;
+  timeouts?: Partial<{ command: number; build: number; stop: number }>;
+}
+
+const DEFAULT_TIMEOUTS = { command: 60_000, build: 30 * 60_000, stop: 5 * 60_000 };
+
+const tail = (s: string, n = 2000) => (s.length > n ? s.slice(-n) : s);
+
+export class VServerExecutor implements ActionExecutor {
+  private readonly timeouts: typeof DEFAULT_TIMEOUTS;
+
+  constructor(private readonly opts: ExecutorOptions) {
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+  }
+
+  private cfgDir(name: string): string {
+    return path.join(this.opts.paths.etcVservers, name);
+  }
+
+  /** Runs one tool; non-zero exit → VsError('COMMAND_FAILED'). */
+  private async run(tool: string, args: string[], ctx: ExecuteContext, timeoutMs = this.timeouts.command): Promise<string> {
+    const argv = [toolPath(this.opts.paths, tool), ...args];
+    const r = await this.opts.runner.run(argv, { timeoutMs, signal: ctx.signal });
+    ctx.commands.push({ argv: [tool, ...args], exitCode: r.exitCode, durationMs: r.durationMs, stdoutTail: tail(r.stdout, 500) || undefined, stderrTail: tail(r.stderr, 500) || undefined });
+    ctx.log.debug(`ran ${tool}`, { argv: [tool, ...args], exitCode: r.exitCode, durationMs: r.durationMs, stderr: tail(r.stderr, 500) });
+    if (r.timedOut) {
+      throw new VsError('COMMAND_TIMEOUT', `${tool} ${args.join(' ')} timed out after ${timeoutMs} ms`, { argv: [tool, ...args], exitCode: r.exitCode, stderrTail: tail(r.stderr) });
+    }
+    if (r.exitCode !== 0) {
+      const msg = r.stderr.trim().split('\n').filter(Boolean).pop() ?? '';
+      throw new VsError('COMMAND_FAILED', `${tool} ${args.join(' ')} exited ${r.exitCode}${msg ? ': ' + msg : ''}`, {
+        argv: [tool, ...args],
+        exitCode: r.exitCode,
+        stderrTail: tail(r.stderr),
+      });
+    }
+    return r.stdout;
+  }
+
+  private async writeConfig(spec: GuestSpec): Promise<void> {
+    const dir = this.cfgDir(spec.name);
+    await writeConfigFiles(dir, renderConfigFiles(spec));
+    await writeAtomic(path.join(dir, MARKER_FILE), markerContent(this.opts.hostName));
+  }
+
+  async execute(action: PlannedAction, ctx: ExecuteContext): Promise<Outcome> {
+    switch (action.kind) {
+      case 'create':
+        return this.create(action, ctx);
+      case 'update':
+        return this.update(action, ctx);
+      case 'start':
+        if (action.after) await this.writeConfig(action.after);
+        await this.run('vserver', vserverArgs(action.guest, 'start'), ctx);
+        return 'started';
+      case 'stop':
+        if (action.after) await this.writeConfig(action.after);
+        await this.run('vserver', vserverArgs(action.guest, 'stop'), ctx, this.timeouts.stop);
+        return 'stopped';
+      case 'replace':
+        return this.replace(action, ctx);
+      case 'delete':
+        return this.delete(action, ctx);
+    }
+  }
+
+  private async create(action: PlannedAction, ctx: ExecuteContext): Promise<Outcome> {
+    const spec = need(action.after, action);
+    const build = action.build ?? { method: 'skeleton' as const };
+    const dir = this.cfgDir(spec.name);
+    const root = path.join(this.opts.paths.vserversRoot, spec.name);
+    if (await exists(dir)) {
+      throw new VsError('PLAN_STALE', `configuration ${dir} appeared since the plan was made; not overwriting it`, { guest: spec.name });
+    }
+    const rootExisted = await exists(root);
+    try {
+      await this.run('vserver', vserverBuildArgs(spec, build), ctx, this.timeouts.build);
+    } catch (err) {
+      // A failed build may leave half-written output behind. It did not exist
+      // before this action (checked above), so remove what this build created.
+      await fsp.rm(dir, { recursive: true, force: true });
+      if (!rootExisted) await fsp.rm(root, { recursive: true, force: true });
+      throw err;
+    }
+    await this.writeConfig(spec);
+    if (spec.runState === 'running') await this.run('vserver', vserverArgs(spec.name, 'start'), ctx);
+    return 'created';
+  }
+
+  private async update(action: PlannedAction, ctx: ExecuteContext): Promise<Outcome> {
+    const after = need(action.after, action);
+    const before = action.before ?? after;
+    await this.writeConfig(after);
+    const running = action.runningXid !== undefined;
+    const outcome: Outcome = 'updated';
+    if (running && after.runState === 'running' && action.restart) {
+      await this.run('vserver', vserverArgs(after.name, 'stop'), ctx, this.timeouts.stop);
+      await this.run('vserver', vserverArgs(after.name, 'start'), ctx);
+      return 'restarted';
+    }
+    if (running && after.runState === 'running') {
+      await this.applyLive(action.runningXid!, before, after, action, ctx);
+    }
+    // starting and stopping are separate actions of the plan
+    return outcome;
+  }
+
+  /** Live changes on a running guest (reference §7.10). */
+  private async applyLive(xid: number, before: GuestSpec, after: GuestSpec, action: PlannedAction, ctx: ExecuteContext): Promise<void> {
+    const live = action.changes.filter((c) => c.effect === 'live');
+    const touched = (prefix: string) => live.some((c) => c.path === prefix || c.path.startsWith(prefix + '.') || c.path === 'runtime.' + prefix || c.path.startsWith('runtime.' + prefix + '.'));
+
+    if (touched('limits')) {
+      const limits: Partial<Record<LimitName, { soft: LimitValue; hard: LimitValue }>> = {};
+      for (const name of new Set([...Object.keys(before.limits), ...Object.keys(after.limits)]) as Set<LimitName>) {
+        const l = after.limits[name];
+        limits[name] = l ? { soft: l.soft, hard: l.hard } : { soft: 'inf', hard: 'inf' };
+      }
+      if (Object.keys(limits).length > 0) await this.run('vlimit', vlimitArgs(xid, limits), ctx);
+    }
+    if (touched('flags') || touched('bcaps') || touched('ccaps')) {
+      const change = liveAttributeTokens(before, after);
+      if (change.flags.length + change.bcaps.length + change.ccaps.length > 0) await this.run('vattribute', vattributeArgs(xid, change), ctx);
+    }
+    if (touched('nodename') || touched('domainname')) {
+      await this.run('vuname', vunameSetArgs(xid, { nodename: after.nodename, domainname: after.domainname ?? '(none)' }), ctx);
+    }
+    if (touched('cgroup')) await this.writeCgroup(after);
+    if (touched('disk') && after.disk) {
+      await this.run('vdlimit', vdlimitSetArgs(xid, after.disk.directory, after.disk), ctx);
+    }
+  }
+
+  /** cgroup values change live by writing the guest's cgroup files (§7.10). */
+  private async writeCgroup(spec: GuestSpec): Promise<void> {
+    const dir = path.join(this.opts.paths.cgroup, spec.name);
+    const c = spec.cgroup;
+    const files: [string, number | string | undefined][] = [
+      ['memory.limit_in_bytes', c.memoryLimit],
+      ['cpu.shares', c.cpuShares],
+      ['cpu.cfs_quota_us', c.cpuQuotaUs],
+      ['cpu.cfs_period_us', c.cpuPeriodUs],
+      ['cpuset.cpus', c.cpusetCpus],
+      ['cpuset.mems', c.cpusetMems],
+    ];
+    for (const [file, value] of files) {
+      if (value === undefined) continue;
+      await fsp.writeFile(path.join(dir, file), `${value}\n`).catch((err: NodeJS.ErrnoException) => {
+        throw new VsError('HOST', `cannot write cgroup value ${path.join(dir, file)}: ${err.code ?? err.message}`, { guest: spec.name });
+      });
+    }
+  }
+
+  private async replace(action: PlannedAction, ctx: ExecuteContext): Promise<Outcome> {
+    const after = need(action.after, action);
+    if (action.runningXid !== undefined) await this.run('vserver', vserverArgs(after.name, 'stop'), ctx, this.timeouts.stop);
+    await this.writeConfig(after);
+    if (after.runState === 'running') await this.run('vserver', vserverArgs(after.name, 'start'), ctx);
+    return 'replaced';
+  }
+
+  private async delete(action: PlannedAction, ctx: ExecuteContext): Promise<Outcome> {
+    const name = action.guest;
+    if (action.deletion === 'delete') {
+      await this.run('vserver', vserverDeleteArgs(name), ctx, this.timeouts.stop);
+      return 'deleted';
+    }
+    // retain: stop, then move the configuration aside; the guest's files stay.
+    if (action.runningXid !== undefined) await this.run('vserver', vserverArgs(name, 'stop'), ctx, this.timeouts.stop);
+    const stamp = (this.opts.now?.() ?? new Date()).toISOString().replace(/[:.]/g, '-');
+    const retained = path.join(this.opts.paths.etcVservers, '.vsgitops-retained');
+    await fsp.mkdir(retained, { recursive: true });
+    const target = path.join(retained, `${name}.${stamp}`);
+    await fsp.rename(this.cfgDir(name), target);
+    ctx.log.info(`${name}: configuration moved to ${target}; guest files kept`, { guest: name, retainedAt: target });
+    return 'retained';
+  }
+}
+
+function need(spec: GuestSpec | undefined, action: PlannedAction): GuestSpec {
+  if (!spec) throw new VsError('PLAN_INVALID', `${action.kind} action for ${action.guest} has no desired spec`);
+  return spec;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fsp.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function writeAtomic(file: string, content: string): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  await fsp.writeFile(tmp, content);
+  await fsp.rename(tmp, file);
+}

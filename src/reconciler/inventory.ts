@@ -1,0 +1,70 @@
+/**
+ * The inventory records which guests vsgitops manages on a host and what it
+ * last applied to each. Only guests listed here are ever stopped or deleted
+ * because they left git (Flux's inventory rule). Guests whose delete failed
+ * stay listed, so the next pass retries them.
+ */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { VsError } from '../errors.js';
+import type { DesiredGuest } from '../model/guest.js';
+import { emptyInventory, type Inventory } from './inventory-types.js';
+export { emptyInventory };
+import type { ChangeSet, Plan } from './types.js';
+
+export const INVENTORY_FILE = 'inventory.json';
+
+
+export async function readInventory(stateDir: string): Promise<Inventory> {
+  const file = path.join(stateDir, INVENTORY_FILE);
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyInventory();
+    throw new VsError('HOST', `cannot read inventory ${file}: ${(err as Error).message}`);
+  }
+  try {
+    const inv = JSON.parse(text) as Inventory;
+    if (inv.version !== 1 || typeof inv.guests !== 'object' || inv.guests === null) throw new Error('unknown format');
+    return inv;
+  } catch (err) {
+    // A corrupt inventory must never be read as "we own nothing" silently:
+    // that would turn every managed guest into an unmanaged one.
+    throw new VsError('HOST', `inventory ${file} is unreadable (${(err as Error).message}); fix or remove it by hand`);
+  }
+}
+
+export async function writeInventory(stateDir: string, inv: Inventory): Promise<void> {
+  await fsp.mkdir(stateDir, { recursive: true });
+  const file = path.join(stateDir, INVENTORY_FILE);
+  const tmp = `${file}.tmp-${process.pid}`;
+  await fsp.writeFile(tmp, JSON.stringify(inv, null, 2) + '\n');
+  await fsp.rename(tmp, file);
+}
+
+/** The inventory after an apply: pure. */
+export function updateInventory(inv: Inventory, plan: Plan, cs: ChangeSet, desired: DesiredGuest[]): Inventory {
+  const byName = new Map(desired.map((d) => [d.spec.name, d]));
+  const guests = { ...inv.guests };
+  for (const e of cs.entries) {
+    if (e.outcome === 'failed' || e.outcome === 'skipped') continue;
+    if (e.outcome === 'deleted' || e.outcome === 'retained') {
+      delete guests[e.guest];
+      continue;
+    }
+    const d = byName.get(e.guest);
+    if (!d) continue;
+    // an unchanged guest that vsgitops does not own stays unowned
+    if (e.outcome === 'unchanged' && !guests[e.guest]) continue;
+    guests[e.guest] = {
+      context: d.spec.context,
+      appliedSpec: d.spec,
+      appliedRevision: plan.revision,
+      appliedBuild: d.build,
+      driftMode: d.policy.drift,
+      deletion: d.policy.deletion,
+    };
+  }
+  return { version: 1, guests };
+}

@@ -1,0 +1,44 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { VsError } from '../errors.js';
+import { isManifestFileName, type SourceFile, type SourceReadOptions, type SourceSnapshot } from './types.js';
+
+/**
+ * Reads `*.yaml` / `*.yml` below a directory (recursively; dot-entries such
+ * as `.git` and `node_modules` are skipped, symbolic links are not followed). Files larger than
+ * the limit are listed without their content.
+ */
+export async function readDirSource(dir: string, opts: SourceReadOptions): Promise<SourceSnapshot> {
+  let st;
+  try {
+    st = await fs.stat(dir);
+  } catch (err) {
+    throw new VsError('SOURCE', `cannot read manifest directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { dir }, { cause: err });
+  }
+  if (!st.isDirectory()) throw new VsError('SOURCE', `${dir} is not a directory`, { dir });
+  const files: SourceFile[] = [];
+  const skipped: SourceSnapshot['skipped'] = [];
+  const walk = async (rel: string): Promise<void> => {
+    const entries = await fs.readdir(path.join(dir, rel), { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      if (e.name.startsWith('.') || (e.isDirectory() && e.name === 'node_modules')) continue;
+      const relPath = rel === '' ? e.name : path.join(rel, e.name);
+      const full = path.join(dir, relPath);
+      if (e.isDirectory()) {
+        await walk(relPath);
+      } else if (!isManifestFileName(e.name)) {
+        continue;
+      } else if (e.isSymbolicLink()) {
+        skipped.push({ path: full, reason: 'symbolic links are not followed' });
+      } else if (e.isFile()) {
+        const size = (await fs.stat(full)).size;
+        files.push({ path: full, size, bytes: size > opts.maxFileBytes ? null : new Uint8Array(await fs.readFile(full)) });
+      } else {
+        skipped.push({ path: full, reason: 'not a regular file' });
+      }
+    }
+  };
+  await walk('');
+  return { revision: null, files, skipped };
+}

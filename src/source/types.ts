@@ -1,0 +1,38 @@
+/** Where manifests come from. */
+export type SourceSpec =
+  | { kind: 'dir'; dir: string }
+  | {
+      kind: 'git';
+      /** a local repository (work tree or bare) or an http(s) URL */
+      repo: string;
+      /** branch, tag or commit; default HEAD */
+      ref?: string;
+      /** sub-directory inside the repository; default the root */
+      path?: string;
+      /** where remote repositories are cloned; default ~/.cache/vsgitops/git */
+      cacheDir?: string;
+    };
+
+/** One candidate manifest file. `bytes` is null when the file was too large to read. */
+export interface SourceFile {
+  /** display path: under the directory as given, or relative to the repository root */
+  path: string;
+  size: number;
+  bytes: Uint8Array | null;
+}
+
+/** What a source yields: the files at one revision (null for a plain directory). */
+export interface SourceSnapshot {
+  revision: string | null;
+  files: SourceFile[];
+  /** entries that could not be used (symlinks, unreadable files) */
+  skipped: { path: string; reason: string }[];
+}
+
+export interface SourceReadOptions {
+  maxFileBytes: number;
+}
+
+export function isManifestFileName(name: string): boolean {
+  return /\.ya?ml$/i.test(name);
+}

@@ -1,0 +1,110 @@
+/**
+ * End-to-end helpers: real processes (the built CLI and the simulated host's
+ * shims), real git repositories in temp dirs.
+ */
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** dist/src/cli/main.js, from dist/test/helpers/ */
+export const CLI = path.resolve(here, '../../src/cli/main.js');
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function cli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+  const r = await execa(process.execPath, [CLI, ...args], {
+    reject: false,
+    cwd: opts.cwd,
+    env: { VSGITOPS_LOG_LEVEL: 'warn', ...opts.env },
+    stdin: 'ignore',
+    timeout: 120_000,
+  });
+  return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export async function tempDir(prefix: string): Promise<string> {
+  return fsp.mkdtemp(path.join(os.tmpdir(), `vsgitops-${prefix}-`));
+}
+
+/** A git repository whose commits replace the content of `manifests/`. */
+export class TestRepo {
+  constructor(readonly dir: string) {}
+
+  static async create(parent: string): Promise<TestRepo> {
+    const dir = path.join(parent, 'repo');
+    await fsp.mkdir(dir, { recursive: true });
+    await git(dir, ['init', '-q', '-b', 'main']);
+    return new TestRepo(dir);
+  }
+
+  /** Writes exactly these files under manifests/ (others removed) and commits. Returns the commit id. */
+  async commit(files: Record<string, string>, message = 'update'): Promise<string> {
+    const m = path.join(this.dir, 'manifests');
+    await fsp.rm(m, { recursive: true, force: true });
+    await fsp.mkdir(m, { recursive: true });
+    await fsp.writeFile(path.join(m, '.keep'), '');
+    for (const [name, content] of Object.entries(files)) await fsp.writeFile(path.join(m, name), content);
+    await git(this.dir, ['add', '-A']);
+    await git(this.dir, ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', 'commit', '-q', '--allow-empty', '-m', message]);
+    return (await git(this.dir, ['rev-parse', 'HEAD'])).trim();
+  }
+}
+
+async function git(cwd: string, args: string[]): Promise<string> {
+  const r = await execa('git', args, { cwd });
+  return r.stdout;
+}
+
+export interface GuestOpts {
+  name: string;
+  context: number;
+  host?: string;
+  state?: 'running' | 'stopped';
+  nproc?: number;
+  address?: string;
+  deletion?: 'retain' | 'delete';
+  drift?: 'enforce' | 'warn';
+  flags?: string[];
+}
+
+/** A VServer manifest in the project's format. */
+export function manifest(g: GuestOpts): string {
+  const lines = [
+    'apiVersion: vsgitops.io/v1',
+    'kind: VServer',
+    'metadata:',
+    `  name: ${g.name}`,
+    'spec:',
+    `  context: ${g.context}`,
+    `  hosts: {names: [${g.host ?? 'host-a'}]}`,
+    `  uts: {nodename: ${g.name}.example.org}`,
+    `  state: ${g.state ?? 'running'}`,
+    '  build: {method: skeleton}',
+    '  init: {style: plain}',
+    `  interfaces: [{device: eth0, address: ${g.address ?? `192.0.2.${g.context % 250}/24`}}]`,
+    `  limits: {nproc: ${g.nproc ?? 200}, nofile: 4096}`,
+  ];
+  if (g.flags) lines.push(`  flags: [${g.flags.join(', ')}]`);
+  lines.push(`  policy: {deletion: ${g.deletion ?? 'retain'}, drift: ${g.drift ?? 'enforce'}}`);
+  return lines.join('\n') + '\n';
+}
+
+export async function readText(p: string): Promise<string> {
+  return fsp.readFile(p, 'utf8');
+}
+
+export async function exists(p: string): Promise<boolean> {
+  try {
+    await fsp.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -233,7 +234,9 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
   const resolvedHost = host.startsWith('sim:') ? `sim:${path.resolve(o.host !== undefined ? ctx.cwd : ctx.baseDir, host.slice(4))}` : host;
 
   const stateDirRaw = o.stateDir ?? (raw.stateDir as string | undefined);
-  const stateDir = stateDirRaw === undefined ? DEFAULTS.stateDir : path.resolve(o.stateDir !== undefined ? ctx.cwd : ctx.baseDir, stateDirRaw);
+  // a simulated host keeps vsgitops' state inside its own tree, so two simulated hosts never share it
+  const defaultStateDir = resolvedHost.startsWith('sim:') ? path.join(resolvedHost.slice(4), 'var/lib/vsgitops') : DEFAULTS.stateDir;
+  const stateDir = stateDirRaw === undefined ? defaultStateDir : path.resolve(o.stateDir !== undefined ? ctx.cwd : ctx.baseDir, stateDirRaw);
 
   let webhookPort = (hook.port as number | undefined) ?? DEFAULTS.webhook.port;
   if (o.webhookPort !== undefined) {
@@ -268,7 +271,7 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
       credentials: { username, password },
     },
     host: resolvedHost,
-    hostName: o.hostName ?? (raw.hostName as string | undefined) ?? ctx.hostname,
+    hostName: o.hostName ?? (raw.hostName as string | undefined) ?? simHostName(resolvedHost) ?? ctx.hostname,
     hostLabels: labels,
     stateDir,
     intervals: {
@@ -341,4 +344,14 @@ export function parseLabels(items: string[]): Record<string, string> {
     out[item.slice(0, i)] = item.slice(i + 1);
   }
   return out;
+}
+
+/** A simulated host's name, from DIR/etc/hostname (written by `vsgitops sim init --name`). */
+function simHostName(host: string): string | undefined {
+  if (!host.startsWith('sim:')) return undefined;
+  try {
+    return readFileSync(path.join(host.slice(4), 'etc/hostname'), 'utf8').split('\n')[0]!.trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -18,7 +18,12 @@ export interface DesiredState {
   guests: DesiredGuest[];
   problems: Problem[];
   files: number;
+  /** the drift ignore list (`vsgitops-ignore.yaml` at the top of the manifest path), as text, if present */
+  ignoreFile?: { path: string; text: string };
 }
+
+/** The name of the drift ignore list; it sits beside the manifests but is not one. */
+export const IGNORE_FILE = 'vsgitops-ignore.yaml';
 
 export interface LoadOptions {
   /** per-file size limit in bytes (default 1 MiB) */
@@ -29,12 +34,15 @@ export interface LoadOptions {
 export async function loadDesiredState(source: SourceSpec, opts: LoadOptions = {}): Promise<DesiredState> {
   const maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const snapshot = await readSource(source, { maxFileBytes });
-  const result = validateManifestFiles(snapshot.files, { maxFileBytes });
+  const isIgnore = (p: string) => p === IGNORE_FILE || p.endsWith('/' + IGNORE_FILE);
+  const ignore = snapshot.files.filter((f) => isIgnore(f.path)).sort((a, b) => a.path.length - b.path.length)[0];
+  const result = validateManifestFiles(snapshot.files.filter((f) => f !== ignore), { maxFileBytes });
   const skippedProblems: Problem[] = snapshot.skipped.map((s) => ({ file: s.path, line: 0, column: 0, path: '', message: s.reason }));
   return {
     revision: snapshot.revision,
     guests: result.guests,
     problems: [...skippedProblems, ...result.problems],
     files: result.files,
+    ...(ignore?.bytes ? { ignoreFile: { path: ignore.path, text: new TextDecoder().decode(ignore.bytes) } } : {}),
   };
 }

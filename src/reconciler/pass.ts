@@ -1,0 +1,115 @@
+/**
+ * One reconcile pass for the agent: re-read the revision and the host, plan,
+ * apply (unless suspended), classify drift. Level-triggered: it never looks
+ * at what woke it. Always resolves with a PassResult.
+ */
+import { randomUUID } from 'node:crypto';
+import { VsError, type Problem } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { DriftMode } from '../model/guest.js';
+import type { SourceSpec } from '../desired/load.js';
+import { classifyDrift, expiredIgnoreWarnings, parseIgnoreFile, type IgnoreEntry } from '../observability/index.js';
+import type { CommandRunner } from '../providers/command-runner.js';
+import { execaRunner } from '../providers/command-runner.js';
+import { parseHostSpec } from '../providers/vserver/host-paths.js';
+import type { PassRequest } from '../agent/types.js';
+import type { PassResult } from './pass-types.js';
+import { computePlan, executePlan, type Computed, type HostTarget } from './pipeline.js';
+import type { ChangeSet } from './types.js';
+
+export interface PassSettings {
+  source: SourceSpec;
+  host: string;
+  hostName: string;
+  hostLabels: Record<string, string>;
+  stateDir: string;
+  deletionGuard: { maxDeletes: number; maxDeleteShare: number };
+}
+
+export interface PassDeps {
+  log: Logger;
+  runner?: CommandRunner;
+  now?: () => Date;
+  /** revision in force on the host before the first pass (from the status file) */
+  initialAppliedRevision?: string | null;
+}
+
+export function createReconcilePass(settings: PassSettings, deps: PassDeps): (req: PassRequest) => Promise<PassResult> {
+  const now = deps.now ?? (() => new Date());
+  const runner = deps.runner ?? execaRunner();
+  let appliedRevision: string | null = deps.initialAppliedRevision ?? null;
+
+  return async (req) => {
+    const started = now();
+    const t0 = performance.now();
+    const host: HostTarget = { paths: parseHostSpec(settings.host, settings.stateDir), name: settings.hostName, labels: settings.hostLabels };
+    const base = { id: randomUUID(), trigger: req.trigger, startedAt: started.toISOString() };
+    const finish = (r: Omit<PassResult, 'id' | 'trigger' | 'startedAt' | 'finishedAt' | 'durationMs' | 'appliedRevision'>): PassResult => ({
+      ...base,
+      finishedAt: now().toISOString(),
+      durationMs: Math.round(performance.now() - t0),
+      appliedRevision,
+      ...r,
+    });
+
+    let computed: Computed;
+    try {
+      computed = await computePlan({ source: settings.source, host, runner, log: deps.log, deleteGuard: settings.deletionGuard });
+    } catch (err) {
+      const e = asVsError(err);
+      return finish({ revision: null, result: 'failed', error: { code: e.code, message: e.message }, drift: [], guests: [] });
+    }
+    const { desiredState, plan } = computed;
+    const revision = desiredState.revision;
+
+    const problems: Problem[] = [...desiredState.problems];
+    let ignore: IgnoreEntry[] = [];
+    if (desiredState.ignoreFile) {
+      try {
+        ignore = parseIgnoreFile(desiredState.ignoreFile.text, desiredState.ignoreFile.path);
+      } catch (err) {
+        const e = asVsError(err);
+        problems.push(...((e.data.problems as Problem[] | undefined) ?? [{ file: desiredState.ignoreFile.path, line: 0, column: 0, path: '', message: e.message }]));
+      }
+    }
+    const modes: Record<string, DriftMode> = {};
+    for (const [name, entry] of Object.entries(computed.inventory.guests)) modes[name] = entry.driftMode;
+    for (const d of computed.desired) modes[d.spec.name] = d.policy.drift;
+    const guests = Object.entries(modes).map(([name, mode]) => ({ name, mode })).sort((a, b) => (a.name < b.name ? -1 : 1));
+
+    if (problems.length > 0) {
+      // Terminal until a new revision: the last applied revision stays in force, nothing changes.
+      deps.log.error(`revision ${revision ?? '(directory)'} is invalid: ${problems.length} problem(s); keeping ${appliedRevision ?? 'the current state'}`, { revision, problems: problems.slice(0, 20) });
+      return finish({ revision, result: 'invalid', error: { code: 'MANIFEST_INVALID', message: `${problems.length} problem(s) in revision ${revision ?? '(directory)'}` }, drift: [], guests });
+    }
+    for (const w of expiredIgnoreWarnings(ignore, now().toISOString())) deps.log.warn(w);
+    for (const w of plan.warnings) deps.log.warn(w);
+
+    let changeSet: ChangeSet | undefined;
+    let result: PassResult['result'];
+    if (req.dryRun) {
+      result = 'suspended';
+    } else if (plan.actions.length === 0) {
+      result = 'unchanged';
+      appliedRevision = revision;
+    } else {
+      changeSet = await executePlan({ source: settings.source, host, runner, log: deps.log, signal: req.signal }, computed, plan);
+      result = changeSet.ok ? 'applied' : 'failed';
+      if (changeSet.ok) appliedRevision = revision;
+    }
+    const drift = classifyDrift({ plan, changeSet, pendingRevision: revision !== appliedRevision, ignore, now: now().toISOString(), modes });
+    return finish({
+      revision,
+      result,
+      ...(changeSet && !changeSet.ok ? { error: { code: 'APPLY_FAILED', message: `${changeSet.summary.failed ?? 0} action(s) failed` } } : {}),
+      plan,
+      ...(changeSet ? { changeSet } : {}),
+      drift,
+      guests,
+    });
+  };
+}
+
+function asVsError(err: unknown): VsError {
+  return err instanceof VsError ? err : new VsError('INTERNAL', err instanceof Error ? err.message : String(err), {}, { cause: err });
+}

@@ -66,6 +66,7 @@ export function normalizeManifest(d: ManifestDocument, opts: { lenient?: boolean
     }
   };
 
+  // filled in by the sections below
   const hosts: DesiredGuest['hosts'] = { names: [], matchLabels: {} };
   const build: BuildSpec = { method: 'skeleton' };
   const interfaces: InterfaceSpec[] = [];
@@ -74,6 +75,7 @@ export function normalizeManifest(d: ManifestDocument, opts: { lenient?: boolean
   const cgroup: CgroupSpec = {};
   let disk: DesiredGuest['spec']['disk'];
   let fstab: FstabEntry[] = [];
+
   // hosts
   section(() => {
     hosts.names = [...(s.hosts.names ?? [])].sort();

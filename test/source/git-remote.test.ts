@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import { execa } from 'execa';
+import { execaSync } from 'execa';
 import git from 'isomorphic-git';
 import { loadDesiredState } from '../../src/desired/load.js';
 import { isVsError } from '../../src/errors.js';
@@ -13,7 +13,14 @@ const author = { name: 'T', email: 't@example.org', timestamp: 1700000000, timez
 const guest = (name: string, context: number) =>
   `apiVersion: vsgitops.io/v1\nkind: VServer\nmetadata: {name: ${name}}\nspec:\n  context: ${context}\n  hosts: {names: [h1]}\n  build: {method: skeleton}\n`;
 
-const hasGit = await execa('git', ['--version'], { reject: false }).then((r) => r.exitCode === 0, () => false);
+// tests are declared synchronously, so probe for the git CLI synchronously
+const hasGit = (() => {
+  try {
+    return execaSync('git', ['--version'], { reject: false }).exitCode === 0;
+  } catch {
+    return false;
+  }
+})();
 const maybe = hasGit ? test : test.skip;
 
 maybe('an http(s) URL is cloned into the cache, then fetched on later reads', async (t) => {

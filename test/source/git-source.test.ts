@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import { execa } from 'execa';
+import { execa, execaSync } from 'execa';
 import git from 'isomorphic-git';
 import { loadDesiredState } from '../../src/desired/load.js';
 import { isVsError } from '../../src/errors.js';
@@ -128,7 +128,14 @@ test('a bare repository works', async (t) => {
   t.deepEqual(snap.files.map((f) => f.path), ['a.yaml']);
 });
 
-const hasGit = await execa('git', ['--version'], { reject: false }).then((r) => r.exitCode === 0, () => false);
+// tests are declared synchronously, so probe for the git CLI synchronously
+const hasGit = (() => {
+  try {
+    return execaSync('git', ['--version'], { reject: false }).exitCode === 0;
+  } catch {
+    return false;
+  }
+})();
 
 (hasGit ? test : test.skip)('a linked work tree (git worktree add) reads its own HEAD', async (t) => {
   const dir = await repo();

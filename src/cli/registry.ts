@@ -3,6 +3,8 @@ import { register as validate } from './validate.js';
 import { registerObserve } from './observe.js';
 import { registerApply, registerPlan } from './plan-command.js';
 import { registerStatusCommand } from './status.js';
+import { registerDrift } from './drift.js';
+import { registerRun } from './run.js';
 
 /**
  * Each CLI command lives in its own file and exports a `register` function.
@@ -11,4 +13,4 @@ import { registerStatusCommand } from './status.js';
  */
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [validate, registerPlan, registerApply, registerObserve, (p, s) => registerStatusCommand(p, s)];
+export const commands: RegisterCommand[] = [validate, registerPlan, registerApply, registerObserve, (p, s) => registerStatusCommand(p, s), registerDrift, registerRun];

@@ -1,0 +1,130 @@
+/**
+ * Wires the agent (`run`, `suspend`, `resume`) to the real reconcile pass and
+ * to status, alerts, metrics and the HTTP endpoints.
+ */
+import path from 'node:path';
+import type { Registry } from 'prom-client';
+import type { AgentConfig } from '../agent/config.js';
+import type { AgentService } from '../agent/agent.js';
+import { registerRunCommands } from '../agent/run-command.js';
+import { resolveSecret } from '../agent/secret.js';
+import { VsError } from '../errors.js';
+import type { Logger } from '../log.js';
+import {
+  AlertDispatcher,
+  AlertTracker,
+  alertMetricsHook,
+  buildStatus,
+  createMetricsRegistry,
+  readStatus,
+  registerSinks,
+  sinksFromSpecs,
+  startHttpEndpoints,
+  updateMetrics,
+  writeStatus,
+  type SinkSpec,
+  type Status,
+} from '../observability/index.js';
+import type { DriftKind, PassResult } from '../reconciler/pass-types.js';
+import { createReconcilePass } from '../reconciler/pass.js';
+import type { RegisterCommand } from './registry.js';
+
+/** Per-configuration observability state (rebuilt when SIGHUP reloads another configuration). */
+interface Observers {
+  config: AgentConfig;
+  registry: Registry;
+  tracker: AlertTracker;
+  status?: Status;
+}
+
+export const registerRun: RegisterCommand = (program, setExit) => {
+  let observers: Observers | undefined;
+  let log: Logger | undefined;
+
+  const observersFor = async (config: AgentConfig, logger: Logger): Promise<Observers> => {
+    if (observers?.config === config) return observers;
+    const registry = observers?.registry ?? createMetricsRegistry();
+    const specs = await sinkSpecs(config);
+    const sinks = sinksFromSpecs(specs, logger);
+    registerSinks(registry, sinks.map((s) => s.name));
+    const dispatcher = new AlertDispatcher({ sinks, logger, onOutcome: alertMetricsHook(registry) });
+    const kinds = (config.alerts.kinds as DriftKind[] | undefined) ?? undefined;
+    const tracker = new AlertTracker({ stateDir: config.stateDir, host: config.hostName, dispatcher, logger, ...(kinds ? { kinds } : {}) });
+    observers = { config, registry, tracker, status: observers?.status ?? (await readStatus(config.stateDir).catch(() => undefined)) };
+    return observers;
+  };
+
+  const httpService: AgentService = async ({ config, log: logger }) => {
+    if (!config.http.enabled) return { close: async () => {} };
+    const o = await observersFor(config, logger);
+    const readyWindowMs = Number(config.alerts.readyWindowMs ?? Math.max(3 * config.intervals.resyncMs, 15 * 60_000));
+    const endpoints = await startHttpEndpoints({
+      host: config.http.bind,
+      port: config.http.port,
+      registry: o.registry,
+      lastSuccess: () => observers?.status?.lastSucceededAt ?? null,
+      readyWindowMs,
+    });
+    logger.info(`serving /healthz /readyz /metrics on ${endpoints.address.host}:${endpoints.address.port}`);
+    return endpoints;
+  };
+
+  registerRunCommands(program, setExit, {
+    createPass: (config, logger, ctx) => {
+      log = logger;
+      const source = ctx.source.gitdir
+        ? { kind: 'git' as const, repo: ctx.source.dir, ref: ctx.source.ref, path: config.source.path === '.' ? undefined : config.source.path }
+        : { kind: 'dir' as const, dir: path.join(ctx.source.dir, config.source.path) };
+      return createReconcilePass(
+        { source, host: config.host, hostName: config.hostName, hostLabels: config.hostLabels, stateDir: config.stateDir, deletionGuard: config.deletionGuard },
+        { log: logger, initialAppliedRevision: observers?.status?.lastAppliedRevision ?? null },
+      );
+    },
+    onResult: async (result: PassResult, config: AgentConfig) => {
+      const logger = log!;
+      const o = await observersFor(config, logger);
+      const now = new Date().toISOString();
+      o.status = buildStatus(o.status, result, now);
+      await writeStatus(config.stateDir, o.status);
+      await o.tracker.observe(result.drift, result.appliedRevision, now);
+      updateMetrics(o.registry, o.status, result);
+    },
+    services: [httpService],
+  });
+};
+
+/** Alert sinks from the agent configuration; secrets come from env vars or files, never the file itself. */
+async function sinkSpecs(config: AgentConfig): Promise<SinkSpec[]> {
+  const raw = (config.alerts.sinks as Record<string, unknown>[] | undefined) ?? [{ type: 'log' }];
+  if (!Array.isArray(raw)) throw new VsError('CONFIG', 'alerts.sinks must be a list');
+  const baseDir = config.file ? path.dirname(config.file) : process.cwd();
+  const out: SinkSpec[] = [];
+  for (const [i, s] of raw.entries()) {
+    const where = `alerts.sinks[${i}]`;
+    const secretOf = async (envKey: string, fileKey: string, what: string) =>
+      (await resolveSecret({ env: s[envKey] as string | undefined, file: s[fileKey] ? path.resolve(baseDir, String(s[fileKey])) : undefined }, `${where} ${what}`, process.env))?.reveal();
+    switch (s.type) {
+      case 'log':
+        out.push({ type: 'log', ...(s.name ? { name: String(s.name) } : {}) });
+        break;
+      case 'webhook': {
+        const secret = await secretOf('secretEnv', 'secretFile', 'secret');
+        out.push({ type: 'webhook', url: String(s.url), ...(secret ? { secret } : {}), ...(s.name ? { name: String(s.name) } : {}) });
+        break;
+      }
+      case 'slack': {
+        const url = (await secretOf('urlEnv', 'urlFile', 'url')) ?? (s.url as string | undefined);
+        if (!url) throw new VsError('CONFIG', `${where}: a slack sink needs urlEnv, urlFile or url`);
+        out.push({ type: 'slack', url, ...(s.name ? { name: String(s.name) } : {}) });
+        break;
+      }
+      case 'command':
+        if (!Array.isArray(s.argv) || s.argv.length === 0) throw new VsError('CONFIG', `${where}: a command sink needs argv (a list)`);
+        out.push({ type: 'command', argv: s.argv.map(String), ...(s.name ? { name: String(s.name) } : {}) });
+        break;
+      default:
+        throw new VsError('CONFIG', `${where}: unknown sink type "${String(s.type)}" (log, webhook, slack, command)`);
+    }
+  }
+  return out;
+}

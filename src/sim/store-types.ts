@@ -1,0 +1,2 @@
+export type { KernelState } from './kernel-state.js';
+export type { Touched } from './store.js';

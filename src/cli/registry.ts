@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerSim } from './sim.js';
 
 /**
  * Each CLI command lives in its own file and exports a `register` function.
@@ -7,4 +8,4 @@ import type { Command } from 'commander';
  */
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerSim];

@@ -26,8 +26,10 @@ export function applyLimits(ctx: ToolCtx, s: KernelState, xid: number, wanted: W
 /** Reads an rlimits/ directory (`r`, then `r.min`/`r.soft`/`r.hard`); throws via fail on bad values. */
 export function readLimitDir(ctx: ToolCtx, dir: string): Wanted {
   const wanted: Wanted = new Map();
+  const present = new Set(fs.readdirSync(dir));
   for (const [res] of RESOURCES) {
     for (const suffix of ['', '.min', '.soft', '.hard']) {
+      if (!present.has(res + suffix)) continue;
       const file = path.join(dir, res + suffix);
       let text: string;
       try {

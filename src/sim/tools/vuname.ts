@@ -16,7 +16,14 @@ export function setUts(c: SimContext, values: [UtsField, string][]): boolean {
 /** Reads uts/<field> files (whole content minus trailing newlines). */
 export function readUtsDir(dir: string): [UtsField, string][] {
   const out: [UtsField, string][] = [];
+  let present: Set<string>;
+  try {
+    present = new Set(fs.readdirSync(dir));
+  } catch {
+    return out;
+  }
   for (const f of UTS_FIELDS) {
+    if (!present.has(f)) continue;
     try {
       out.push([f, fs.readFileSync(path.join(dir, f), 'utf8').replace(/\n+$/, '')]);
     } catch {

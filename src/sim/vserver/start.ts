@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseList } from '../../providers/vserver/names.js';
-import { exists, isDir, readList, readScalar } from '../config-files.js';
+import { exists as existsFile, isDir, readList as readListFile, readScalar as readScalarFile } from '../config-files.js';
 import { big, hex, STATE_INIT, STATE_SETUP, type HostAddress, type KernelState, type NetAddress } from '../kernel-state.js';
 import { createContext, createNet, giveSpaces, maskToPrefix, parseAddress, setRlimit, spawn } from '../kernel-ops.js';
 import { addAttrArg, applyAttrs, emptyAttrRequest, type AttrRequest } from '../tools/vattribute.js';
@@ -56,17 +56,17 @@ export class StartError extends Error {
 
 function readLimits(dir: string): Map<string, { min?: number; soft?: number; hard?: number }> {
   const wanted = new Map<string, { min?: number; soft?: number; hard?: number }>();
-  if (!isDir(dir)) return wanted;
+  let present: Set<string>;
+  try {
+    present = new Set(fs.readdirSync(dir));
+  } catch {
+    return wanted;
+  }
   for (const [res] of RESOURCES) {
     for (const suffix of ['', '.min', '.soft', '.hard']) {
+      if (!present.has(res + suffix)) continue;
       const file = path.join(dir, res + suffix);
-      let text: string;
-      try {
-        text = fs.readFileSync(file, 'utf8');
-      } catch {
-        continue;
-      }
-      const v = parseLimitValue(text);
+      const v = parseLimitValue(fs.readFileSync(file, 'utf8'));
       if (v === undefined) throw new StartError(`Invalid limit in '${file}'\n`, true);
       const w = wanted.get(res) ?? {};
       if (suffix === '') Object.assign(w, { min: v, soft: v, hard: v });
@@ -80,6 +80,11 @@ function readLimits(dir: string): Map<string, { min?: number; soft?: number; har
 /** Reads everything start needs from the config dir; throws StartError like the scripts fail. */
 export function readStartConfig(host: SimHost, g: GuestRef): StartConfig {
   const c = (rel: string) => path.join(g.cfgdir, rel);
+  // one readdir instead of many failing opens (matters when seeding 10,000 guests)
+  const entries = new Set(fs.readdirSync(g.cfgdir));
+  const readScalar = (file: string) => (entries.has(path.relative(g.cfgdir, file).split(path.sep)[0]) || !file.startsWith(g.cfgdir) ? readScalarFile(file) : undefined);
+  const readList = (file: string) => (entries.has(path.relative(g.cfgdir, file).split(path.sep)[0]) ? readListFile(file) : []);
+  const exists = (file: string) => (file.startsWith(g.cfgdir + path.sep) && !entries.has(path.relative(g.cfgdir, file).split(path.sep)[0]) ? false : existsFile(file));
   const ctxText = readScalar(c('context'));
   if (ctxText === undefined || !/^\d+$/.test(ctxText)) {
     throw new StartError(
@@ -97,7 +102,7 @@ export function readStartConfig(host: SimHost, g: GuestRef): StartConfig {
   const hostAddrs: HostAddress[] = [];
   const netAddrs: NetAddress[] = [];
   const top = (f: string) => readScalar(path.join(ifdir, f));
-  if (isDir(ifdir)) {
+  if (entries.has('interfaces') && isDir(ifdir)) {
     for (const iface of fs.readdirSync(ifdir).sort()) {
       const d = path.join(ifdir, iface);
       if (!isDir(d) || exists(path.join(d, 'disabled'))) continue;
@@ -150,7 +155,7 @@ export function readStartConfig(host: SimHost, g: GuestRef): StartConfig {
   let cgroupName: string | null = null;
   if (!exists(c('nocgroup'))) cgroupName = readScalar(c('cgroup/name')) || readScalar(path.join(host.paths.etcVservers, '.defaults/cgroup/name')) || g.name;
   const dlimits: StartConfig['dlimits'] = [];
-  if (isDir(c('dlimits'))) {
+  if (entries.has('dlimits') && isDir(c('dlimits'))) {
     for (const e of fs.readdirSync(c('dlimits')).sort()) {
       const d = path.join(c('dlimits'), e);
       if (!isDir(d) || exists(path.join(d, 'disabled'))) continue;
@@ -173,7 +178,7 @@ export function readStartConfig(host: SimHost, g: GuestRef): StartConfig {
     ncapItems,
     limits: readLimits(c('rlimits')),
     attrs,
-    hasSched: isDir(c('sched')) || exists(c('schedule')),
+    hasSched: (entries.has('sched') && isDir(c('sched'))) || entries.has('schedule'),
     cgroupName,
     dlimits,
   };
@@ -221,7 +226,7 @@ export function startKernel(s: KernelState, g: GuestRef, cfg: StartConfig, now: 
     s.dlimits[`${cfg.xid}:${d.directory}`] = { space_used: 0, space_total: d.space_total, inodes_used: 0, inodes_total: d.inodes_total, reserved: d.reserved };
   }
   for (const a of cfg.hostAddrs) {
-    if (!s.hostAddresses.some((x) => x.dev === a.dev && x.ip === a.ip)) s.hostAddresses.push(a);
+    if (!s.hostAddresses.some((x) => x.owner === a.owner && x.dev === a.dev && x.ip === a.ip)) s.hostAddresses.push(a);
   }
   return { warnings, pids };
 }

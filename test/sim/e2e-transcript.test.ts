@@ -6,11 +6,10 @@
  */
 import test from 'ava';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { simInit } from '../../src/sim/init.js';
-import { GUEST1_EXTRA, LIVE, listFiles, writeFiles } from './helpers.js';
+import { GUEST1_EXTRA, LIVE, listFiles, tmpDir, writeFiles } from './helpers.js';
 import { cursor, parseTranscript } from './transcript.js';
 
 /** Masks what the simulation cannot (and need not) reproduce: pointers, counters, timings. */
@@ -43,7 +42,7 @@ const maskStat = (s: string) => s.replace(/^(\d+\s+\d+\s+\S+)\s+\S+\s+\S+\s+\S+\
 const maskInitPid = (s: string) => s.replace(/^CIPid:\t\d+$/m, 'CIPid:\tPID');
 
 test('transcript replay through the shims', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsg-sim-e2e-'));
+  const dir = tmpDir('e2e');
   simInit(dir, { name: 'live' });
   const bin = path.join(dir, 'bin');
   const next = cursor(parseTranscript());
@@ -135,5 +134,4 @@ test('transcript replay through the shims', async (t) => {
   const cg = next('sh -c cat /dev/cgroup/guest4/memory.limit_in_bytes /dev/cgroup/guest4/cpu.shares').output;
   t.is(['memory.limit_in_bytes', 'cpu.shares'].map((f) => fs.readFileSync(path.join(dir, 'dev/cgroup/guest4', f), 'utf8')).join(''), cg);
   await replay('vserver-stat', { mask: maskStat });
-  fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -8,8 +8,20 @@ import type { SimHost } from '../../src/sim/store.js';
 export const LIVE = path.resolve('test/fixtures/live');
 export const livePhase = (phase: string, rel: string) => fs.readFileSync(path.join(LIVE, 'by-phase', phase, 'proc', rel), 'utf8');
 
-export function tmpHost(name = 'h'): SimHost {
+const made: string[] = [];
+process.on('exit', () => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** A temporary directory removed when the test process exits. */
+export function tmpDir(name: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `vsg-sim-${name}-`));
+  made.push(dir);
+  return dir;
+}
+
+export function tmpHost(name = 'h'): SimHost {
+  const dir = tmpDir(name);
   return simInit(dir).host;
 }
 

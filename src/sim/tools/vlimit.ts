@@ -2,11 +2,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fail, checkpoint, type ToolCtx } from '../tool-io.js';
-import { mutateKernel } from '../store.js';
+import { mutateKernel, type Touched } from '../store.js';
 import { parseLimitValue } from '../config-files.js';
 import { getRlimitHard, RESOURCES, setRlimit, SETTABLE } from '../kernel-ops.js';
 import { resolveXid } from './xid.js';
-import type { KernelState, Touched } from '../store-types.js';
+import type { KernelState } from '../kernel-state.js';
 
 type Which = 'min' | 'soft' | 'hard';
 type Wanted = Map<string, { min?: number; soft?: number; hard?: number }>;

@@ -188,7 +188,7 @@ export function build(ctx: ToolCtx, g: GuestRef, argv: string[]): number {
     w('fstab', fstab);
     const link = (name: string, target: string) => fs.symlinkSync(target, path.join(g.cfgdir, name));
     link('run', o.lockfile ?? path.join(p.runDir, g.name));
-    link('vdir', path.join(defaults, 'vdirbase', g.name));
+    link('vdir', o.rootdir ? vdir : path.join(defaults, 'vdirbase', g.name));
     link('cache', path.join(defaults, 'cachebase', g.name));
     writeGuestRoot(vdir, o.hostname);
     return 0;

@@ -7,7 +7,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseList } from '../../providers/vserver/names.js';
 import { exists as existsFile, isDir, readList as readListFile, readScalar as readScalarFile } from '../config-files.js';
 import { big, hex, STATE_INIT, STATE_SETUP, type HostAddress, type KernelState, type NetAddress } from '../kernel-state.js';
 import { createContext, createNet, giveSpaces, maskToPrefix, parseAddress, setRlimit, spawn } from '../kernel-ops.js';
@@ -287,4 +286,3 @@ export function startFailureText(name: string, initCmd: string, err: StartError)
   );
 }
 
-export { parseList };

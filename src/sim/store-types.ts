@@ -1,2 +1,0 @@
-export type { KernelState } from './kernel-state.js';
-export type { Touched } from './store.js';

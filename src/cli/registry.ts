@@ -5,6 +5,7 @@ import { registerApply, registerPlan } from './plan-command.js';
 import { registerStatusCommand } from './status.js';
 import { registerDrift } from './drift.js';
 import { registerRun } from './run.js';
+import { registerSim } from './sim.js';
 
 /**
  * Each CLI command lives in its own file and exports a `register` function.
@@ -13,4 +14,13 @@ import { registerRun } from './run.js';
  */
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [validate, registerPlan, registerApply, registerObserve, (p, s) => registerStatusCommand(p, s), registerDrift, registerRun];
+export const commands: RegisterCommand[] = [
+  validate,
+  registerPlan,
+  registerApply,
+  registerDrift,
+  registerObserve,
+  (p, s) => registerStatusCommand(p, s),
+  registerRun,
+  registerSim,
+];

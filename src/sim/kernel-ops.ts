@@ -1,0 +1,196 @@
+/**
+ * What the simulated kernel does on each vserver syscall: create contexts,
+ * set limits / attributes / UTS, manage network contexts. Operates on
+ * KernelState in memory; callers commit.
+ */
+import { applyItems, DEFAULT_CONTEXT_BCAPS, DEFAULT_CONTEXT_FLAGS, type ListItem } from '../providers/vserver/names.js';
+import {
+  big,
+  freshLimits,
+  hex,
+  KERNEL_UTS,
+  LIMIT_ROWS,
+  nextPointer,
+  ONE_TIME,
+  PERSISTENT,
+  type KernelState,
+  type LimitRow,
+  type NetAddress,
+  type SimContext,
+  type SimNetContext,
+} from './kernel-state.js';
+
+/** util-vserver resource names (vlimit options, rlimits/ files) → kernel id (§3.1). */
+export const RESOURCES: [string, number][] = [
+  ['cpu', 0], ['fsize', 1], ['data', 2], ['stack', 3], ['core', 4], ['rss', 5], ['nproc', 6], ['nofile', 7],
+  ['memlock', 8], ['as', 9], ['locks', 10], ['msgqueue', 12], ['nsock', 16], ['openfd', 17], ['anon', 18],
+  ['shmem', 19], ['semary', 20], ['nsems', 21], ['dentry', 22],
+];
+/** The only limits a G4 kernel accepts (§3.2), in id order — also `vlimit -a`'s rows. */
+export const SETTABLE = ['nproc', 'nofile', 'locks', 'msgqueue', 'nsock', 'openfd', 'shmem', 'dentry'];
+
+export const rowForId = (id: number): LimitRow | undefined => LIMIT_ROWS.find(([, i]) => i === id)?.[0];
+
+export function createContext(state: KernelState, xid: number, now: number): SimContext {
+  const c: SimContext = {
+    xid,
+    pointer: nextPointer(state),
+    flags: hex(DEFAULT_CONTEXT_FLAGS),
+    bcaps: hex(DEFAULT_CONTEXT_BCAPS),
+    ccaps: '0',
+    umask: '0',
+    wmask: '0',
+    procs: 0,
+    initPid: 0,
+    pids: [],
+    oom: 0,
+    limits: freshLimits(),
+    uts: null,
+    spaces: [0, 0],
+    nsproxy: [null, null],
+    biasUptimeCs: Math.max(1, Math.floor((now - state.bootTime) / 10)),
+    loadUpdates: 1,
+    totalForks: 0,
+    cpuTicks: [[0, 0], [0, 0]],
+    createdAt: now,
+  };
+  state.contexts[xid] = c;
+  return c;
+}
+
+/** Gives the context processes (pids allocated from the host's counter). */
+export function spawn(state: KernelState, c: SimContext, n: number): number[] {
+  const pids: number[] = [];
+  for (let i = 0; i < n; i++) pids.push(state.nextPid++);
+  state.nextPid += 2;
+  c.pids.push(...pids);
+  c.totalForks += n;
+  c.loadUpdates += 7 * n;
+  const procs = c.procs + n;
+  setCounters(c, procs);
+  return pids;
+}
+
+export function setCounters(c: SimContext, procs: number): void {
+  c.procs = procs;
+  const bump = (row: LimitRow, v: number) => {
+    c.limits[row].current = v;
+    if (v > c.limits[row].max) c.limits[row].max = v;
+  };
+  bump('PROC', procs);
+  bump('FILES', procs > 0 ? procs + 1 : 0);
+  bump('OFD', procs * 3);
+  if (procs > 0) bump('DENT', 100 + procs * 17);
+  c.cpuTicks = c.cpuTicks.map(([u, s]) => [u + procs, s + 2 * procs]);
+}
+
+/** vc_set_rlimit: EINVAL for limits a G4 kernel does not accept; soft clamped to hard. */
+export function setRlimit(c: SimContext, res: string, v: { min?: number; soft?: number; hard?: number }): 'ok' | 'EINVAL' {
+  if (!SETTABLE.includes(res)) return 'EINVAL';
+  const id = RESOURCES.find(([n]) => n === res)![1];
+  const row = rowForId(id)!;
+  const l = c.limits[row];
+  if (v.hard !== undefined) l.hard = v.hard;
+  if (v.soft !== undefined) l.soft = v.soft;
+  const inf = (x: number) => (x < 0 ? Infinity : x);
+  if (inf(l.soft) > inf(l.hard)) l.soft = l.hard;
+  return 'ok';
+}
+
+export function getRlimitHard(c: SimContext, res: string): number {
+  const id = RESOURCES.find(([n]) => n === res)![1];
+  return c.limits[rowForId(id)!].hard;
+}
+
+/**
+ * vc_set_cflags: (old & ~mask) | (value & mask), one-time bits can only be
+ * cleared; the persistent flag adds/removes the extra claim.
+ */
+export function setFlags(c: SimContext, items: ListItem[]): void {
+  const old = big(c.flags);
+  let v = applyItems(old, items);
+  v &= ~(ONE_TIME & ~old);
+  c.flags = hex(v);
+}
+
+export function setCaps(c: SimContext, which: 'bcaps' | 'ccaps', items: ListItem[]): void {
+  c[which] = hex(applyItems(big(c[which]), items));
+}
+
+export function hasPersistentClaim(c: SimContext): boolean {
+  return (big(c.flags) & PERSISTENT) !== 0n;
+}
+
+/** Gives the context its own UTS / IPC / mount namespaces as `vspace --new` does for a guest. */
+export function giveSpaces(state: KernelState, c: SimContext, contextName: string, nodename: string): void {
+  c.spaces = [0x0c020200, 0x00020200];
+  c.nsproxy = [
+    { nsproxy: nextPointer(state), mnt: nextPointer(state), uts: nextPointer(state), ipc: nextPointer(state), mntRefs: 1 },
+    { nsproxy: nextPointer(state), mnt: nextPointer(state), uts: null, ipc: null, mntRefs: 2 },
+  ];
+  c.uts = { context: contextName, nodename, ...KERNEL_UTS };
+}
+
+/** Default nflags of a new network context on the LIVE kernel (AUTO_LBACK): LBACK_REMAP|HIDE_NETIF|HIDE_LBACK|STATE_SETUP|STATE_ADMIN. */
+export const NET_DEFAULT_FLAGS = 0x200n | 0x2000000n | 0x4000000n | (1n << 32n) | (1n << 34n);
+
+export function defaultLback(nid: number): string {
+  return `127.${(nid >> 8) & 0xff}.${nid & 0xff}.1`;
+}
+
+export function createNet(state: KernelState, nid: number): SimNetContext {
+  const n: SimNetContext = {
+    nid,
+    pointer: nextPointer(state),
+    bcast: '255.255.255.255',
+    lback: defaultLback(nid),
+    addresses: [],
+    flags: hex(NET_DEFAULT_FLAGS),
+    ncaps: '0',
+    procs: 0,
+  };
+  state.nets[nid] = n;
+  return n;
+}
+
+export function prefixToMask(prefix: number): string {
+  const m = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return [24, 16, 8, 0].map((s) => (m >>> s) & 0xff).join('.');
+}
+
+export function maskToPrefix(mask: string): number | undefined {
+  const parts = mask.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
+  const n = ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
+  const prefix = 32 - Math.log2((~n >>> 0) + 1);
+  return Number.isInteger(prefix) ? prefix : undefined;
+}
+
+export function isIpv4(s: string): boolean {
+  const p = s.split('.');
+  return p.length === 4 && p.every((x) => /^\d{1,3}$/.test(x) && Number(x) <= 255);
+}
+
+export function isIpv6(s: string): boolean {
+  return /^[0-9a-fA-F:]+$/.test(s) && s.includes(':') && (s.match(/::/g) ?? []).length <= 1;
+}
+
+/** Parses `ip[/mask|prefix]` as naddress/chbind do; undefined = invalid. */
+export function parseAddress(spec: string): NetAddress | undefined {
+  const [ip, m] = spec.split('/', 2);
+  if (isIpv4(ip)) {
+    let prefix = 32;
+    if (m !== undefined) {
+      const p = m.includes('.') ? maskToPrefix(m) : /^\d+$/.test(m) ? Number(m) : undefined;
+      if (p === undefined || p > 32) return undefined;
+      prefix = p;
+    }
+    return { family: 4, ip, mask: prefixToMask(prefix), prefix, type: 0x10 };
+  }
+  if (isIpv6(ip)) {
+    const prefix = m === undefined ? 128 : Number(m);
+    if (!Number.isInteger(prefix) || prefix < 0 || prefix > 128) return undefined;
+    return { family: 6, ip: ip.toLowerCase(), mask: String(prefix), prefix, type: 0x10 };
+  }
+  return undefined;
+}

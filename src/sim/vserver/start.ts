@@ -1,0 +1,288 @@
+/**
+ * `vserver NAME start` (UV scripts/vserver.start, new-API branch), in the
+ * order of §7.1: read configuration, host addresses, cgroup, then the exec
+ * chain chbind → vcontext --create → vlimit → vsched → vuname → vattribute →
+ * save_ctxinfo → init. Split into a config reader, an in-memory kernel step
+ * (shared with seedSimHost) and the filesystem effects.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { exists as existsFile, isDir, readList as readListFile, readScalar as readScalarFile } from '../config-files.js';
+import { big, hex, STATE_INIT, STATE_SETUP, type HostAddress, type KernelState, type NetAddress } from '../kernel-state.js';
+import { createContext, createNet, giveSpaces, maskToPrefix, parseAddress, setRlimit, spawn } from '../kernel-ops.js';
+import { addAttrArg, applyAttrs, emptyAttrRequest, type AttrRequest } from '../tools/vattribute.js';
+import { readUtsDir, setUts } from '../tools/vuname.js';
+import { RESOURCES } from '../kernel-ops.js';
+import { parseLimitValue } from '../config-files.js';
+import type { SimHost } from '../store.js';
+import type { GuestRef } from './guest.js';
+import { NET_FLAG_TABLE, NCAP_TABLE, parseNetList } from './net-names.js';
+
+export interface StartConfig {
+  xid: number;
+  nid: number | null;
+  style: string;
+  initCmd: string;
+  initpid: boolean;
+  hostAddrs: HostAddress[];
+  netAddrs: NetAddress[];
+  bcast?: string;
+  lback?: string;
+  nflagItems: { negate: boolean; value: bigint }[];
+  ncapItems: { negate: boolean; value: bigint }[];
+  limits: Map<string, { min?: number; soft?: number; hard?: number }>;
+  attrs: AttrRequest;
+  hasSched: boolean;
+  cgroupName: string | null;
+  dlimits: { directory: string; space_total: number; inodes_total: number; reserved: number }[];
+}
+
+const INIT_CMDS: Record<string, string> = {
+  sysv: '/etc/init.d/rc 3',
+  plain: '/sbin/init',
+  minit: '/sbin/minit-start',
+  gentoo: '/lib/rc/sh/init-vserver.sh default',
+  openrc: '/lib/rc/sh/init-vserver.sh default',
+  arch: '/etc/rc.multi',
+};
+
+/** A start failure: the tool's message and whether the generic "startup sequence" block follows. */
+export class StartError extends Error {
+  constructor(readonly text: string, readonly chain: boolean) {
+    super(text);
+  }
+}
+
+function readLimits(dir: string): Map<string, { min?: number; soft?: number; hard?: number }> {
+  const wanted = new Map<string, { min?: number; soft?: number; hard?: number }>();
+  let present: Set<string>;
+  try {
+    present = new Set(fs.readdirSync(dir));
+  } catch {
+    return wanted;
+  }
+  for (const [res] of RESOURCES) {
+    for (const suffix of ['', '.min', '.soft', '.hard']) {
+      if (!present.has(res + suffix)) continue;
+      const file = path.join(dir, res + suffix);
+      const v = parseLimitValue(fs.readFileSync(file, 'utf8'));
+      if (v === undefined) throw new StartError(`Invalid limit in '${file}'\n`, true);
+      const w = wanted.get(res) ?? {};
+      if (suffix === '') Object.assign(w, { min: v, soft: v, hard: v });
+      else w[suffix.slice(1) as 'min' | 'soft' | 'hard'] = v;
+      wanted.set(res, w);
+    }
+  }
+  return wanted;
+}
+
+/** Reads everything start needs from the config dir; throws StartError like the scripts fail. */
+export function readStartConfig(host: SimHost, g: GuestRef): StartConfig {
+  const c = (rel: string) => path.join(g.cfgdir, rel);
+  // one readdir instead of many failing opens (matters when seeding 10,000 guests)
+  const entries = new Set(fs.readdirSync(g.cfgdir));
+  const readScalar = (file: string) => (entries.has(path.relative(g.cfgdir, file).split(path.sep)[0]) || !file.startsWith(g.cfgdir) ? readScalarFile(file) : undefined);
+  const readList = (file: string) => (entries.has(path.relative(g.cfgdir, file).split(path.sep)[0]) ? readListFile(file) : []);
+  const exists = (file: string) => (file.startsWith(g.cfgdir + path.sep) && !entries.has(path.relative(g.cfgdir, file).split(path.sep)[0]) ? false : existsFile(file));
+  const ctxText = readScalar(c('context'));
+  if (ctxText === undefined || !/^\d+$/.test(ctxText)) {
+    throw new StartError(
+      `The kernel does not have dynamic contexts enabled. Please configure a static one by executing\n  echo [number between 2 and 49151] > ${g.cfgdir}/context\n`,
+      false,
+    );
+  }
+  const xid = Number(ctxText);
+  const style = readScalar(c('apps/init/style')) || 'sysv';
+  if (!INIT_CMDS[style]) throw new StartError(`Unknown init-style '${style}'; aborting\n`, false);
+  const cflagLines = exists(c('cflags')) ? readList(c('cflags')) : readList(c('flags'));
+  const fakeinit = cflagLines.some((l) => l.split(',').some((x) => ['fakeinit', 'info_init'].includes(x.trim().toLowerCase())));
+  // interfaces (_generateInterfaceOptions)
+  const ifdir = c('interfaces');
+  const hostAddrs: HostAddress[] = [];
+  const netAddrs: NetAddress[] = [];
+  const top = (f: string) => readScalar(path.join(ifdir, f));
+  if (entries.has('interfaces') && isDir(ifdir)) {
+    for (const iface of fs.readdirSync(ifdir).sort()) {
+      const d = path.join(ifdir, iface);
+      if (!isDir(d) || exists(path.join(d, 'disabled'))) continue;
+      const ip = readScalar(path.join(d, 'ip'));
+      if (!ip) throw new StartError(`Can not read ip for '${iface}'\n`, false);
+      const nodev = exists(path.join(d, 'nodev')) || exists(path.join(d, 'only_ip'));
+      const dev = readScalar(path.join(d, 'dev')) ?? top('dev');
+      if (!dev && !nodev) throw new StartError(`No device specified for '${iface}'\n`, false);
+      const maskText = readScalar(path.join(d, 'mask')) ?? top('mask');
+      const prefixText = readScalar(path.join(d, 'prefix')) ?? top('prefix');
+      const prefix = prefixText ? Number(prefixText) : maskText ? maskToPrefix(maskText) : undefined;
+      const addr = parseAddress(prefix === undefined ? ip : `${ip}/${prefix}`);
+      if (!addr) throw new StartError(`Invalid IP number '${ip}'\n`, true);
+      netAddrs.push(addr);
+      if (!nodev && dev) {
+        const label = readScalar(path.join(d, 'name'));
+        hostAddrs.push({ dev, ip, prefix: addr.prefix, bcast: readScalar(path.join(d, 'bcast')) ?? top('bcast') ?? '+', label: label ? `${dev}:${label}` : undefined, owner: g.name });
+      }
+    }
+  }
+  const noNet = exists(c('noncontext'));
+  const nidText = readScalar(c('ncontext'));
+  const attrs = emptyAttrRequest();
+  addAttrArg(attrs, '--secure', undefined);
+  addAttrArg(attrs, '--flag', 'default');
+  addAttrArg(attrs, '--flag', 'fakeinit');
+  const lists: [string, string][] = [['--bcap', 'bcapabilities'], ['--ccap', 'ccapabilities'], ['--umask', 'umask']];
+  for (const line of cflagLines) {
+    const e = addAttrArg(attrs, '--flag', line);
+    if (e) throw new StartError(e, true);
+  }
+  for (const [opt, file] of lists) {
+    for (const line of readList(c(file))) {
+      const e = addAttrArg(attrs, opt, line);
+      if (e) throw new StartError(e, true);
+    }
+  }
+  const nflagItems = [];
+  for (const line of readList(c('nflags'))) {
+    const r = parseNetList(NET_FLAG_TABLE, line);
+    if (typeof r === 'string') throw new StartError(`nattribute: Unknown flag '${r}'\n`, true);
+    nflagItems.push(...r);
+  }
+  const ncapItems = [];
+  for (const line of readList(c('ncapabilities'))) {
+    const r = parseNetList(NCAP_TABLE, line);
+    if (typeof r === 'string') throw new StartError(`nattribute: Unknown ncap '${r}'\n`, true);
+    ncapItems.push(...r);
+  }
+  let cgroupName: string | null = null;
+  if (!exists(c('nocgroup'))) cgroupName = readScalar(c('cgroup/name')) || readScalar(path.join(host.paths.etcVservers, '.defaults/cgroup/name')) || g.name;
+  const dlimits: StartConfig['dlimits'] = [];
+  if (entries.has('dlimits') && isDir(c('dlimits'))) {
+    for (const e of fs.readdirSync(c('dlimits')).sort()) {
+      const d = path.join(c('dlimits'), e);
+      if (!isDir(d) || exists(path.join(d, 'disabled'))) continue;
+      const get = (f: string) => readScalar(path.join(d, f));
+      const [directory, st, it, rs] = [get('directory'), get('space_total'), get('inodes_total'), get('reserved')];
+      if (directory && st && it && rs) dlimits.push({ directory, space_total: Number(st), inodes_total: Number(it), reserved: Number(rs) });
+    }
+  }
+  return {
+    xid,
+    nid: noNet ? null : nidText && /^\d+$/.test(nidText) ? Number(nidText) : xid,
+    style,
+    initCmd: INIT_CMDS[style],
+    initpid: fakeinit || style === 'plain' || style === 'minit',
+    hostAddrs,
+    netAddrs,
+    bcast: top('bcast'),
+    lback: top('lback'),
+    nflagItems,
+    ncapItems,
+    limits: readLimits(c('rlimits')),
+    attrs,
+    hasSched: (entries.has('sched') && isDir(c('sched'))) || entries.has('schedule'),
+    cgroupName,
+    dlimits,
+  };
+}
+
+/**
+ * The kernel side of the exec chain, on in-memory state. Returns the
+ * warnings printed on the way (vlimit's EINVAL); throws StartError on failure
+ * (the caller then discards the state, as the dying process would).
+ */
+export function startKernel(s: KernelState, g: GuestRef, cfg: StartConfig, now: number, hostNodename: string): { warnings: string; pids: number[] } {
+  let warnings = '';
+  if (cfg.nid !== null) {
+    const n = s.nets[cfg.nid] ?? createNet(s, cfg.nid);
+    for (const a of cfg.netAddrs) if (!n.addresses.some((x) => x.ip === a.ip && x.mask === a.mask)) n.addresses.push(a);
+    if (cfg.bcast) n.bcast = cfg.bcast;
+    if (cfg.lback) n.lback = cfg.lback;
+    let f = big(n.flags);
+    for (const it of cfg.nflagItems) f = it.negate ? f & ~it.value : f | it.value;
+    n.flags = hex(f & ~STATE_SETUP);
+    let caps = big(n.ncaps) | 0x100n; // chbind --secure: raw_icmp
+    for (const it of cfg.ncapItems) caps = it.negate ? caps & ~it.value : caps | it.value;
+    n.ncaps = hex(caps);
+  }
+  if (s.contexts[cfg.xid]) throw new StartError('vcontext: vc_ctx_create(): File exists\n', true);
+  const c = createContext(s, cfg.xid, now);
+  giveSpaces(s, c, g.cfgdir, hostNodename);
+  for (const [res] of RESOURCES) {
+    const v = cfg.limits.get(res);
+    if (v && setRlimit(c, res, v) === 'EINVAL') warnings += 'vc_set_rlimit(): Invalid argument\n';
+  }
+  if (cfg.hasSched) throw new StartError(warnings + 'vsched: vc_set_sched(): Function not implemented\n', true);
+  setUts(c, readUtsDir(path.join(g.cfgdir, 'uts')).filter(([k]) => k !== 'context'));
+  setUts(c, [['context', g.cfgdir]]);
+  applyAttrs(c, cfg.attrs);
+  const pids = spawn(s, c, 2);
+  let flags = big(c.flags) & ~STATE_SETUP; // --endsetup
+  if (cfg.initpid) {
+    flags &= ~STATE_INIT;
+    c.initPid = pids[0];
+  }
+  c.flags = hex(flags);
+  if (cfg.nid !== null) s.nets[cfg.nid].procs += 2;
+  for (const d of cfg.dlimits) {
+    s.dlimits[`${cfg.xid}:${d.directory}`] = { space_used: 0, space_total: d.space_total, inodes_used: 0, inodes_total: d.inodes_total, reserved: d.reserved };
+  }
+  for (const a of cfg.hostAddrs) {
+    if (!s.hostAddresses.some((x) => x.owner === a.owner && x.dev === a.dev && x.ip === a.ip)) s.hostAddresses.push(a);
+  }
+  return { warnings, pids };
+}
+
+/** cgroup control files util-vserver does not copy (§6.12). */
+const CGROUP_CONTROL = new Set(['mnt', 'subsys', 'inherit', 'name', 'base', 'per-ss']);
+const CGROUP_DEFAULTS: Record<string, string> = {
+  'cpu.shares': '1024\n',
+  'cpu.cfs_period_us': '100000\n',
+  'cpu.cfs_quota_us': '-1\n',
+  'memory.limit_in_bytes': '9223372036854771712\n',
+  'cpuset.cpus': '0-1\n',
+  'cpuset.mems': '0\n',
+};
+
+function copyCgroupFiles(from: string, to: string): void {
+  if (!isDir(from)) return;
+  for (const f of fs.readdirSync(from)) {
+    const src = path.join(from, f);
+    if (CGROUP_CONTROL.has(f) || !fs.statSync(src).isFile()) continue;
+    fs.copyFileSync(src, path.join(to, f));
+  }
+}
+
+/** Filesystem effects after the kernel step: cgroup dir, run file, run.rev link. */
+export function startFiles(host: SimHost, g: GuestRef, cfg: StartConfig, pids: number[], runFilePath: string): void {
+  if (cfg.cgroupName !== null) {
+    const dir = path.join(host.paths.cgroup, cfg.cgroupName);
+    fs.mkdirSync(dir, { recursive: true });
+    for (const [f, v] of Object.entries(CGROUP_DEFAULTS)) fs.writeFileSync(path.join(dir, f), v);
+    copyCgroupFiles(path.join(host.paths.etcVservers, '.defaults', 'cgroup'), dir);
+    copyCgroupFiles(path.join(g.cfgdir, 'cgroup'), dir);
+    fs.writeFileSync(path.join(dir, 'tasks'), pids.map((p) => `${p}\n`).join(''));
+  }
+  fs.mkdirSync(path.dirname(runFilePath), { recursive: true });
+  fs.rmSync(runFilePath, { force: true });
+  fs.writeFileSync(runFilePath, `${cfg.xid}\n`, { flag: 'wx' });
+  const rev = path.join(host.paths.etcVservers, '.defaults', 'run.rev');
+  if (isDir(rev)) {
+    const l = path.join(rev, String(cfg.xid));
+    fs.rmSync(l, { force: true });
+    fs.symlinkSync(g.cfgdir, l);
+  }
+}
+
+export function startFailureText(name: string, initCmd: string, err: StartError): string {
+  if (!err.chain) return err.text;
+  return (
+    err.text +
+    '\nAn error occured while executing the vserver startup sequence; when\n' +
+    'there are no other messages, it is very likely that the init-script\n' +
+    `(${initCmd}) failed.\n\n` +
+    'Common causes are:\n' +
+    "* /etc/rc.d/rc on Fedora Core 1 and RH9 fails always; the 'apt-rpm' build\n" +
+    '  method knows how to deal with this, but on existing installations,\n' +
+    "  appending 'true' to this file will help.\n\n\n" +
+    `Failed to start vserver '${name}'\n`
+  );
+}
+

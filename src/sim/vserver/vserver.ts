@@ -1,0 +1,206 @@
+/** The `vserver` command (UV scripts/vserver): global options, then `<vserver> <command> <args>*`. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { ctxTasks, type KernelState } from '../kernel-state.js';
+import { commitKernel, loadKernel, locked } from '../store.js';
+import { checkpoint, fail, ToolExit, type ToolCtx } from '../tool-io.js';
+import { build } from './build.js';
+import { fmtUptime, missingConfigMessage, resolveGuest, runFile, runningXid, type GuestRef } from './guest.js';
+import { readStartConfig, startFailureText, startFiles, startKernel, StartError } from './start.js';
+import { renderVinfo, renderNinfo } from './proc-self.js';
+
+const USAGE_CMDS = '{start|stop|suexec|restart|condrestart|exec|enter|chkconfig|running|status|delete}';
+
+export function hostNodename(ctx: ToolCtx): string {
+  try {
+    return fs.readFileSync(path.join(ctx.host.dir, 'etc', 'hostname'), 'utf8').trim() || '(none)';
+  } catch {
+    return '(none)';
+  }
+}
+
+function readState(ctx: ToolCtx): KernelState {
+  return loadKernel(ctx.host);
+}
+
+export function start(ctx: ToolCtx, g: GuestRef): number {
+  return locked(ctx.host, () => {
+    const s = readState(ctx);
+    if (runningXid(ctx.host, s, g) !== undefined) {
+      ctx.io.err(`vserver '${g.name}' already running\n`);
+      return 0;
+    }
+    let cfgInit = '/etc/init.d/rc 3';
+    try {
+      const cfg = readStartConfig(ctx.host, g);
+      cfgInit = cfg.initCmd;
+      const { warnings, pids } = startKernel(s, g, cfg, ctx.host.now(), hostNodename(ctx));
+      ctx.io.err(warnings);
+      commitKernel(ctx.host, s, { xids: [cfg.xid], nids: cfg.nid === null ? [] : [cfg.nid] });
+      checkpoint(ctx); // die-halfway: context up, no cgroup / run file
+      startFiles(ctx.host, g, cfg, pids, runFile(ctx.host, g));
+      return 0;
+    } catch (err) {
+      if (!(err instanceof StartError)) throw err;
+      fail(ctx, 1, startFailureText(g.name, cfgInit, err));
+    }
+  });
+}
+
+/** Removes the context, nid, host addresses, cgroup dir, disk limits and run file. */
+export function stop(ctx: ToolCtx, g: GuestRef): number {
+  return locked(ctx.host, () => {
+    const s = readState(ctx);
+    const xid = runningXid(ctx.host, s, g);
+    const nidText = readFirst(path.join(g.cfgdir, 'ncontext')) ?? readFirst(path.join(g.cfgdir, 'context'));
+    s.hostAddresses = s.hostAddresses.filter((a) => a.owner !== g.name);
+    if (xid === undefined) {
+      commitKernel(ctx.host, s, { xids: [], nids: [] });
+      ctx.io.err(`vserver '${g.name}' is not running\n`);
+      return 0;
+    }
+    delete s.contexts[xid];
+    if (nidText && /^\d+$/.test(nidText)) delete s.nets[nidText];
+    for (const k of Object.keys(s.dlimits)) if (k.startsWith(`${xid}:`)) delete s.dlimits[k];
+    commitKernel(ctx.host, s, { xids: [], nids: [] });
+    checkpoint(ctx); // die-halfway: context gone, cgroup dir and run file left behind
+    const cg = readFirst(path.join(g.cfgdir, 'cgroup', 'name')) || g.name;
+    fs.rmSync(path.join(ctx.host.paths.cgroup, cg), { recursive: true, force: true });
+    fs.rmSync(runFile(ctx.host, g), { force: true });
+    fs.rmSync(path.join(ctx.host.paths.etcVservers, '.defaults', 'run.rev', String(xid)), { force: true });
+    return 0;
+  });
+}
+
+function readFirst(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n')[0].trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function status(ctx: ToolCtx, g: GuestRef, silent: boolean): number {
+  const s = readState(ctx);
+  const xid = runningXid(ctx.host, s, g);
+  if (xid === undefined) {
+    if (!silent) ctx.io.out(`Vserver '${g.arg}' is stopped\n`);
+    return 3;
+  }
+  let age = 0;
+  try {
+    age = ctx.host.now() - fs.statSync(runFile(ctx.host, g)).mtimeMs;
+  } catch {
+    /* raced with stop */
+  }
+  if (!silent) {
+    ctx.io.out(
+      `Vserver '${g.arg}' is running at context '${xid}'\nNumber of processes:  ${ctxTasks(s.contexts[xid])}\nUptime:               ${fmtUptime(Math.max(0, age))}\n`,
+    );
+  }
+  return 0;
+}
+
+function exec(ctx: ToolCtx, g: GuestRef, cmd: string[]): number {
+  const s = readState(ctx);
+  const xid = runningXid(ctx.host, s, g);
+  if (xid === undefined) fail(ctx, 1, "'vserver ... suexec' is supported for running vservers only; aborting...\n");
+  const c = s.contexts[xid];
+  const base = path.basename(cmd[0] ?? '');
+  if (cmd.length === 0) return 0;
+  if (base === 'hostname') return ctx.io.out(`${c.uts?.nodename ?? ''}\n`), 0;
+  if (base === 'true') return 0;
+  if (base === 'false') return 1;
+  if (base === 'cat' && cmd[1] === '/proc/self/vinfo') return ctx.io.out(renderVinfo(c)), 0;
+  if (base === 'cat' && cmd[1] === '/proc/self/ninfo') {
+    const nidText = readFirst(path.join(g.cfgdir, 'ncontext')) ?? String(xid);
+    return ctx.io.out(renderNinfo(s.nets[nidText])), 0;
+  }
+  // anything else runs on the host, in the guest's root directory (not isolated)
+  let cwd = ctx.host.paths.vserversRoot;
+  try {
+    cwd = fs.realpathSync(path.join(g.cfgdir, 'vdir'));
+  } catch {
+    /* keep */
+  }
+  const r = spawnSync(cmd[0], cmd.slice(1), { cwd, encoding: 'utf8', env: { ...process.env, VSERVER_XID: String(xid) } });
+  if (r.error) fail(ctx, 127, `${cmd[0]}: not found\n`);
+  ctx.io.out(r.stdout ?? '');
+  ctx.io.err(r.stderr ?? '');
+  return r.status ?? 1;
+}
+
+function del(ctx: ToolCtx, g: GuestRef, silent: boolean): number {
+  if (!silent) {
+    ctx.io.out(`Are you sure you want to delete the vserver ${g.name} (y/N) `);
+    const answer = ctx.io.readLine().trim();
+    if (answer !== 'y' && answer !== 'Y') throw new ToolExit(2);
+  }
+  return locked(ctx.host, () => {
+    const s = readState(ctx);
+    if (runningXid(ctx.host, s, g, false) !== undefined) stop(ctx, g);
+    const targets: string[] = [];
+    for (const l of ['vdir', 'cache', 'run']) {
+      try {
+        targets.push(path.resolve(g.cfgdir, fs.readlinkSync(path.join(g.cfgdir, l))));
+      } catch {
+        /* no link */
+      }
+    }
+    if (targets[0]) fs.rmSync(targets[0], { recursive: true, force: true });
+    checkpoint(ctx); // die-halfway: root gone, config dir left
+    fs.rmSync(g.cfgdir, { recursive: true, force: true });
+    for (const t of targets.slice(1)) fs.rmSync(t, { recursive: true, force: true });
+    return 0;
+  });
+}
+
+export function vserver(ctx: ToolCtx, argv: string[]): number {
+  let silent = false;
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--silent') silent = true;
+    else if (['-s', '--sync', '-v', '--verbose', '--debug'].includes(a)) continue;
+    else if (a === '--') {
+      i++;
+      break;
+    } else break;
+  }
+  const [name, cmd, ...rest] = argv.slice(i);
+  if (name === undefined || cmd === undefined) {
+    fail(ctx, 1, `Usage: ${ctx.argv0} [-s|--sync] [-v|--verbose] [--silent] [--debug] [--] <vserver> <command> <args>*\n`);
+  }
+  const g = resolveGuest(ctx.host, name);
+  if (cmd === 'build') return build(ctx, g, rest);
+  if (!fs.existsSync(g.cfgdir)) fail(ctx, 5, missingConfigMessage(g));
+  switch (cmd) {
+    case 'start':
+      return start(ctx, g);
+    case 'stop':
+      return stop(ctx, g);
+    case 'restart':
+      stop(ctx, g);
+      return start(ctx, g);
+    case 'condrestart': {
+      if (runningXid(ctx.host, readState(ctx), g) === undefined) return 0;
+      stop(ctx, g);
+      return start(ctx, g);
+    }
+    case 'status':
+      return status(ctx, g, silent);
+    case 'running':
+      return runningXid(ctx.host, readState(ctx), g) === undefined ? 1 : 0;
+    case 'exec':
+      return exec(ctx, g, rest);
+    case 'suexec':
+      return exec(ctx, g, rest.slice(1));
+    case 'enter':
+      return exec(ctx, g, []);
+    case 'delete':
+      return del(ctx, g, silent);
+    default:
+      fail(ctx, 2, `Usage: ${ctx.argv0} <vserver> ${USAGE_CMDS}\n`);
+  }
+}

@@ -54,7 +54,7 @@ test('a limit change is applied live, without a restart', async (t) => {
   const plan = await cli(['plan', ...env.src]);
   t.is(plan.exitCode, 2, plan.stdout);
   t.regex(plan.stdout, /limits\.nproc/);
-  t.notRegex(plan.stdout, /restart/i);
+  t.notRegex(plan.stdout, /update web.*\(restart\)/);
   const apply = await cli(['apply', ...env.src]);
   t.is(apply.exitCode, 0, apply.stderr + apply.stdout);
   t.regex(procRow(await limitFile(env, 1001), 'PROC'), /350\/\s+350/);
@@ -168,7 +168,7 @@ test('an invalid revision and an empty revision delete nothing', async (t) => {
 
 test('one failing command isolates one guest', async (t) => {
   const env = await setup('fault');
-  await fsp.writeFile(path.join(env.sim, '.sim/faults.json'), JSON.stringify([{ command: 'vserver', match: ['bad', 'start'], action: 'fail', exitCode: 1, stderr: 'simulated start failure' }]));
+  await fsp.writeFile(path.join(env.sim, '.sim/faults.json'), JSON.stringify({ faults: [{ tool: 'vserver', match: 'bad start', action: 'fail', exitCode: 1, stderr: 'simulated start failure\n' }] }));
   await env.repo.commit({ 'good.yaml': manifest({ name: 'good', context: 1001 }), 'bad.yaml': manifest({ name: 'bad', context: 1002 }) });
   const apply = await cli(['apply', ...env.src, '--yes', '--output', 'json']);
   t.is(apply.exitCode, 1);

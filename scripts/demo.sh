@@ -22,26 +22,38 @@ echo "revision $(git -C "$DEMO/repo" rev-parse --short HEAD)"
 step "Validating the revision"
 $VS validate --repo "$DEMO/repo" --path desired-state
 
-step "Creating a simulated VServer host named host-a"
-$VS sim init "$DEMO/host-a" --name host-a
-SRC=(--repo "$DEMO/repo" --path desired-state --host "sim:$DEMO/host-a")
+for HOST in vs-fra1 vs-ams1; do
+  case $HOST in
+    vs-fra1) LABELS=(--host-label site=fra1 --host-label tier=frontend) ;;
+    vs-ams1) LABELS=(--host-label site=ams1 --host-label tier=backend) ;;
+  esac
+  step "Creating a simulated VServer host named $HOST"
+  $VS sim init "$DEMO/$HOST" --name "$HOST"
+  SRC=(--repo "$DEMO/repo" --path desired-state --host "sim:$DEMO/$HOST" "${LABELS[@]}")
+  # The examples build from a template tarball and a golden guest that a real host would have;
+  # stage them on the simulated host (its file system is rooted at its directory).
+  mkdir -p "$DEMO/$HOST/srv/templates" "$DEMO/$HOST/vservers/golden-bookworm"
+  touch "$DEMO/$HOST/srv/templates/debian-12-postgresql.tar.xz"
 
-step "Plan (exit code 2 = changes pending)"
-set +e
-$VS plan "${SRC[@]}"
-rc=$?
-set -e
-echo "(plan exited $rc)"
+  step "[$HOST] Plan (exit code 2 = changes pending)"
+  set +e
+  $VS plan "${SRC[@]}"
+  rc=$?
+  set -e
+  echo "(plan exited $rc)"
 
-step "Apply"
-$VS apply "${SRC[@]}" --yes
+  step "[$HOST] Apply"
+  $VS apply "${SRC[@]}" --yes
 
-step "The converged host (vsgitops observe)"
-$VS observe --host "sim:$DEMO/host-a"
+  step "[$HOST] The converged host (vsgitops observe)"
+  $VS observe --host "sim:$DEMO/$HOST"
 
-step "What util-vserver sees (vserver-stat on the simulated host)"
-"$DEMO/host-a/bin/vserver-stat"
+  step "[$HOST] What util-vserver sees (vserver-stat on the simulated host)"
+  "$DEMO/$HOST/bin/vserver-stat"
 
-step "A second plan: nothing left to do (exit code 0)"
-$VS plan "${SRC[@]}"
-echo "(plan exited $?)"
+  step "[$HOST] A second plan: nothing left to do (exit code 0)"
+  $VS plan "${SRC[@]}"
+  echo "(plan exited $?)"
+done
+
+step "Done. Try: node dist/src/cli/main.js drift --repo $DEMO/repo --path desired-state --host sim:$DEMO/vs-fra1 --host-label site=fra1 --host-label tier=frontend"

@@ -43,7 +43,11 @@ test('build refuses an existing config dir and a context in use', (t) => {
 
 test('build writes --interface, --flags and the context.next fallback', (t) => {
   const h = tmpHost();
-  const r = run(h, 'vserver', ['web', 'build', '-m', 'template', '--interface', 'eth0:10.0.0.22/24', '--interface', 'v6=eth0:2001:db8::22/64', '--interface', '10.1.1.1', '--flags', 'lock,virt_mem', '--', '-t', '/dev/null']);
+  // host paths resolve inside the simulated host: /srv/t.tar is DIR/srv/t.tar
+  t.deepEqual(run(h, 'vserver', ['web', 'build', '-m', 'template', '--', '-t', '/srv/t.tar']).err, "vserver-build.template: Template '/srv/t.tar' does not exist\n");
+  fs.mkdirSync(path.join(h.paths.root, 'srv'), { recursive: true });
+  fs.writeFileSync(path.join(h.paths.root, 'srv/t.tar'), '');
+  const r = run(h, 'vserver', ['web', 'build', '-m', 'template', '--interface', 'eth0:10.0.0.22/24', '--interface', 'v6=eth0:2001:db8::22/64', '--interface', '10.1.1.1', '--flags', 'lock,virt_mem', '--', '-t', '/srv/t.tar']);
   t.is(r.code, 0, r.err);
   t.is(r.out, "No device specified for interface '2'; setting 'nodev'\n");
   const c = cfg(h, 'web');
@@ -190,4 +194,12 @@ test('vserver-info tags', (t) => {
   t.deepEqual(run(h, 'vserver-info', ['1001', 'XIDTYPE']).out, 'static\n');
   t.is(run(h, 'vserver-info', ['-', 'FEATURE']).code, 1);
   t.regex(run(h, 'vserver-info', ['-', 'SYSINFO']).out, /^ {19}VS-API: 0x00020308$/m);
+});
+
+test('rsync from a remote source is simulated; a missing local source is an error', (t) => {
+  const h = tmpHost();
+  t.is(run(h, 'vserver', ['r1', 'build', '-m', 'rsync', '--context', '3001', '--', '--source', 'build.example.org::images/x/']).code, 0);
+  const missing = run(h, 'vserver', ['r2', 'build', '-m', 'rsync', '--context', '3002', '--', '--source', '/vservers/nosuch']);
+  t.is(missing.code, 1);
+  t.is(missing.err, "vserver-build.rsync: Source '/vservers/nosuch' does not exist\n");
 });

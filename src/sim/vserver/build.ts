@@ -77,7 +77,17 @@ export function parseInterfaceArg(spec: string): { label?: string; dev?: string;
   return { label, dev, ip, mask: m?.includes('.') ? m : undefined, prefix: m !== undefined && !m.includes('.') ? m : undefined };
 }
 
-function methodCheck(o: BuildOptions): string | undefined {
+/** The simulated host's file system is rooted at its directory: host paths resolve below it. */
+function onHost(root: string, p: string): string {
+  return path.isAbsolute(p) ? path.join(root, p) : p;
+}
+
+/** rsync sources like `host::module/` or `host:/path` or `rsync://…` are fetched over the network: simulated. */
+function isRemoteRsyncSource(src: string): boolean {
+  return /^[a-z]+:\/\//i.test(src) || /^[^/]*::/.test(src) || /^[^/]+:/.test(src);
+}
+
+function methodCheck(o: BuildOptions, root: string): string | undefined {
   const args = o.methodArgs;
   const val = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
   switch (o.method) {
@@ -86,13 +96,14 @@ function methodCheck(o: BuildOptions): string | undefined {
     case 'template': {
       const t = val('-t');
       if (!t) return 'vserver-build.template: No template specified\n';
-      return fs.existsSync(t) ? undefined : `vserver-build.template: Template '${t}' does not exist\n`;
+      return fs.existsSync(onHost(root, t)) ? undefined : `vserver-build.template: Template '${t}' does not exist\n`;
     }
     case 'clone':
     case 'rsync': {
       const src = val('--source');
       if (!src) return `vserver-build.${o.method}: No source specified\n`;
-      return fs.existsSync(src) ? undefined : `vserver-build.${o.method}: Source '${src}' does not exist\n`;
+      if (o.method === 'rsync' && isRemoteRsyncSource(src)) return undefined;
+      return fs.existsSync(onHost(root, src)) ? undefined : `vserver-build.${o.method}: Source '${src}' does not exist\n`;
     }
     default:
       return undefined;
@@ -119,7 +130,7 @@ export function build(ctx: ToolCtx, g: GuestRef, argv: string[]): number {
   if (typeof o === 'string') fail(ctx, 1, o);
   if (!o.method) fail(ctx, 1, 'No build-method specified\n');
   if (!BUILD_METHODS.includes(o.method)) fail(ctx, 1, `Unknown build-method '${o.method}'\n`);
-  const mErr = methodCheck(o);
+  const mErr = methodCheck(o, ctx.host.paths.root);
   if (mErr) fail(ctx, 1, mErr);
   const p = ctx.host.paths;
   return locked(ctx.host, () => {

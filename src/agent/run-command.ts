@@ -34,6 +34,7 @@ interface RunFlags {
   host?: string;
   hostName?: string;
   label: string[];
+  hostLabel: string[];
   stateDir?: string;
   pollInterval?: string;
   resyncInterval?: string;
@@ -54,7 +55,7 @@ function overridesOf(f: RunFlags): ConfigOverrides {
     path: f.path,
     host: f.host,
     hostName: f.hostName,
-    labels: f.label.length > 0 ? f.label : undefined,
+    labels: [...f.hostLabel, ...f.label].length > 0 ? [...f.hostLabel, ...f.label] : undefined,
     stateDir: f.stateDir,
     pollInterval: f.pollInterval,
     resyncInterval: f.resyncInterval,
@@ -83,7 +84,8 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
     .option('--path <dir>', 'manifest directory inside the repository')
     .option('--host <local|sim:DIR>', 'host to reconcile')
     .option('--host-name <name>', 'this host\'s name in the manifests')
-    .option('--label <key=value>', 'host label (repeatable; replaces hostLabels)', collect, [])
+    .option('--host-label <key=value>', 'host label, as for plan and apply (repeatable; replaces hostLabels)', collect, [])
+    .option('--label <key=value>', 'same as --host-label', collect, [])
     .option('--state-dir <dir>', 'state directory (lock, cache, status)')
     .option('--poll-interval <duration>', 'remote polling interval, e.g. 60s')
     .option('--resync-interval <duration>', 'periodic re-observation, e.g. 5m')

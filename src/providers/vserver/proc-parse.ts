@@ -1,3 +1,4 @@
+import { canonicalIPv6 } from '../../model/ip.js';
 /**
  * Pure parsers for the kernel's /proc/virtual and /proc/virtnet files
  * (reference §1; vs2.3.9 = G4, with the G2 variants where they are cheap).
@@ -530,55 +531,4 @@ export function isIPv4(s: string): boolean {
   return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255 && (p === '0' || !p.startsWith('0')));
 }
 
-/** RFC 5952 text form of an IPv6 address (lowercase, no leading zeros, longest zero run as ::). */
-export function canonicalIPv6(s: string): string | undefined {
-  const text = s.trim().toLowerCase();
-  if (!/^[0-9a-f:.]+$/.test(text) || text.split('::').length > 2) return undefined;
-  let groups: number[] = [];
-  const parseSide = (side: string): number[] | undefined => {
-    if (side === '') return [];
-    const out: number[] = [];
-    const parts = side.split(':');
-    for (let i = 0; i < parts.length; i++) {
-      const p = parts[i]!;
-      if (i === parts.length - 1 && p.includes('.')) {
-        if (!isIPv4(p)) return undefined;
-        const o = p.split('.').map(Number);
-        out.push(o[0]! * 256 + o[1]!, o[2]! * 256 + o[3]!);
-      } else {
-        if (!/^[0-9a-f]{1,4}$/.test(p)) return undefined;
-        out.push(parseInt(p, 16));
-      }
-    }
-    return out;
-  };
-  if (text.includes('::')) {
-    const [l, r] = text.split('::') as [string, string];
-    const lg = parseSide(l);
-    const rg = parseSide(r);
-    if (!lg || !rg || lg.length + rg.length > 7) return undefined;
-    groups = [...lg, ...new Array(8 - lg.length - rg.length).fill(0), ...rg];
-  } else {
-    const g = parseSide(text);
-    if (!g || g.length !== 8) return undefined;
-    groups = g;
-  }
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hexs = groups.map((g) => g.toString(16));
-  if (bestLen < 2) return hexs.join(':');
-  return hexs.slice(0, bestStart).join(':') + '::' + hexs.slice(bestStart + bestLen).join(':');
-}
+export { canonicalIPv6 };

@@ -26,23 +26,10 @@ export interface AgentDeps {
   stdout?: (s: string) => void;
 }
 
-interface RunFlags {
+interface RunFlags extends Omit<ConfigOverrides, 'labels'> {
   config?: string;
-  source?: string;
-  ref?: string;
-  path?: string;
-  host?: string;
-  hostName?: string;
   label: string[];
   hostLabel: string[];
-  stateDir?: string;
-  pollInterval?: string;
-  resyncInterval?: string;
-  passTimeout?: string;
-  webhook?: boolean;
-  webhookBind?: string;
-  webhookPort?: string;
-  logLevel?: string;
   once?: boolean;
 }
 

@@ -80,7 +80,12 @@ test('local repository: commits are applied by the agent alone; a burst coalesce
   // 3. a burst of 20 commits: few passes, ending at the last commit
   const before = agent.passes().length;
   let last = '';
-  for (let i = 1; i <= 20; i++) last = await repo.commit({ 'web.yaml': web(300 + i), 'app.yaml': app }, `burst ${i}`);
+  // one git process per commit, as fast as a push of many commits or a scripted series would land
+  for (let i = 1; i <= 20; i++) {
+    await fsp.writeFile(path.join(repo.dir, 'manifests', 'web.yaml'), web(300 + i));
+    await execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', 'commit', '-qam', `burst ${i}`], { cwd: repo.dir });
+  }
+  last = (await execa('git', ['rev-parse', 'HEAD'], { cwd: repo.dir })).stdout.trim();
   await statusReaches(stateDir, { applied: last, result: 'applied' }, agent);
   t.is(await procLimit(sim, 1001), 320);
   const burst = agent.passes().slice(before);
@@ -175,6 +180,7 @@ test('remote repository over http: fetched and applied; a signed GitHub webhook 
   t.true(server.requests.some((r) => r.path.endsWith('/git-upload-pack') && r.status === 200), 'cloned through git http-backend');
   t.true(await exists(path.join(stateDir, 'git-cache')), 'the clone lives in the state directory');
   const listening = await agent.waitLog((l) => l.message === 'webhook receiver listening', 'webhook listening');
+  await agent.waitLog((l) => l.message === 'pass' && l.revision === c0, 'startup pass line');
   const hookUrl = `http://127.0.0.1:${String(listening.port)}/hooks/git`;
 
   const c1 = await repo.commit({ 'web.yaml': web(333) }, 'raise nproc');
@@ -186,6 +192,7 @@ test('remote repository over http: fetched and applied; a signed GitHub webhook 
   await agent.waitLog((l) => l.message === 'webhook request refused' && l.status === 401, 'refusal logged');
   t.is(server.requests.length, fetchesBefore, 'no fetch after a refused webhook');
   t.is((await readStatus(stateDir))!.lastAppliedRevision, c0);
+  t.deepEqual(agent.passes().map((p) => p.revision), [c0], 'one pass at startup (the initial fetch joins it), none since');
 
   // the signed one is accepted; the poll (1 h) cannot be what applies it
   t.is(await sendGithubPush(hookUrl, secret, 'refs/heads/main', c1), 202);

@@ -90,7 +90,9 @@ test('local repository: commits are applied by the agent alone; a burst coalesce
   t.is(await procLimit(sim, 1001), 320);
   const burst = agent.passes().slice(before);
   t.log(`burst of 20 commits -> ${burst.length} pass(es): ${burst.map((p) => `${p.trigger}@${String(p.revision).slice(0, 7)}`).join(', ')}`);
-  t.true(burst.length >= 1 && burst.length <= 4, `${burst.length} passes for 20 commits`);
+  // commits closer together than the debounce (250 ms) make one pass, plus one for requests made during it;
+  // on a loaded machine a single commit can take longer than the debounce, hence some slack
+  t.true(burst.length >= 1 && burst.length <= 5, `${burst.length} passes for 20 commits`);
   t.is(burst.at(-1)!.revision, last);
   t.true(burst.every((p) => p.result === 'applied' || p.result === 'unchanged'));
 

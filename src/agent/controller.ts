@@ -133,7 +133,8 @@ export class Controller {
   }
 
   private kick(): void {
-    if (this.running !== null || this.stopped) return;
+    // requests made before start (the remote source's initial fetch) wait for the startup pass and join it
+    if (!this.started || this.running !== null || this.stopped) return;
     if (!this.runnable()) {
       if (this.terminal !== undefined && this.queue.pending) {
         this.opts.log.debug('pass request ignored: waiting for a new revision', { revision: this.terminal.revision });

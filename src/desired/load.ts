@@ -2,7 +2,9 @@ import type { Problem } from '../errors.js';
 import type { DesiredGuest } from '../model/guest.js';
 import { readSource } from '../source/read-source.js';
 import type { SourceSpec } from '../source/types.js';
-import { validateManifestFiles } from './validate.js';
+import type { ValidateFunction } from 'ajv';
+import { compileManifestSchema } from './schema.js';
+import { validateManifestFiles, type FileOutcome } from './validate.js';
 import { DEFAULT_MAX_FILE_BYTES } from './yaml-documents.js';
 
 export type { SourceSpec } from '../source/types.js';
@@ -30,13 +32,19 @@ export interface LoadOptions {
   maxFileBytes?: number;
 }
 
+// Reused across calls in one process: the agent loads a revision on every pass,
+// and usually only a few files differ from the last one.
+let validator: ValidateFunction | undefined;
+const fileCache = new Map<string, FileOutcome>();
+
 /** Reads, validates and normalizes all manifests of a source. Throws VsError('SOURCE') if the source is unreadable. */
 export async function loadDesiredState(source: SourceSpec, opts: LoadOptions = {}): Promise<DesiredState> {
   const maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const snapshot = await readSource(source, { maxFileBytes });
   const isIgnore = (p: string) => p === IGNORE_FILE || p.endsWith('/' + IGNORE_FILE);
   const ignore = snapshot.files.filter((f) => isIgnore(f.path)).sort((a, b) => a.path.length - b.path.length)[0];
-  const result = validateManifestFiles(snapshot.files.filter((f) => f !== ignore), { maxFileBytes });
+  validator ??= compileManifestSchema();
+  const result = validateManifestFiles(snapshot.files.filter((f) => f !== ignore), { maxFileBytes, validator, cache: fileCache });
   const skippedProblems: Problem[] = snapshot.skipped.map((s) => ({ file: s.path, line: 0, column: 0, path: '', message: s.reason }));
   return {
     revision: snapshot.revision,

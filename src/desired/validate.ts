@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ValidateFunction } from 'ajv';
 import type { Problem } from '../errors.js';
 import type { DesiredGuest } from '../model/guest.js';
@@ -21,6 +22,11 @@ export interface ValidateOptions {
   maxFileBytes?: number;
   /** a compiled schema to reuse (compiled on each call otherwise) */
   validator?: ValidateFunction;
+  /**
+   * Outcomes of earlier calls by file path and content (use with one validator):
+   * a file whose bytes did not change is not parsed again. Holds the files of the last call.
+   */
+  cache?: Map<string, FileOutcome>;
 }
 
 function byPosition(a: Problem, b: Problem): number {
@@ -39,36 +45,67 @@ export function validateManifestFiles(files: readonly SourceFile[], opts: Valida
   const located: LocatedGuest[] = [];
   let documents = 0;
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const used = new Map<string, FileOutcome>();
   for (const f of sorted) {
-    if (f.bytes === null || f.size > maxFileBytes || f.bytes.length > maxFileBytes) {
-      problems.push({ file: f.path, line: 0, column: 0, path: '', message: `file is too large (${f.size} bytes; the limit is ${maxFileBytes})` });
-      continue;
+    const key = opts.cache && f.bytes !== null ? `${maxFileBytes}\0${f.path}\0${createHash('sha1').update(f.bytes).digest('hex')}` : null;
+    let outcome = key !== null ? opts.cache!.get(key) : undefined;
+    outcome ??= validateFile(f, validator, maxFileBytes);
+    if (key !== null) {
+      used.set(key, outcome);
+      // the guests are handed out to the caller, who may change them: the cache keeps its own
+      outcome = { ...outcome, located: outcome.located.map((l) => ({ guest: structuredClone(l.guest), doc: l.doc })) };
     }
-    const decoded = decodeManifest(f.path, f.bytes);
-    if ('problem' in decoded) {
-      problems.push(decoded.problem);
-      continue;
-    }
-    const parsed = parseManifestText(f.path, decoded.text);
-    problems.push(...parsed.problems);
-    for (const d of parsed.documents) {
-      documents++;
-      if (!validator(d.value)) {
-        const schema = schemaProblems(d, validator.errors ?? []);
-        problems.push(...schema);
-        // Also report the semantic problems of fields the schema accepted.
-        const covered = schema.map((p) => p.path);
-        const under = (p: string, base: string) => base === '' || p === base || p.startsWith(base + '.') || p.startsWith(base + '[');
-        problems.push(...normalizeManifest(d, { lenient: true }).problems.filter((p) => !covered.some((c) => under(p.path, c))));
-        continue;
-      }
-      const n = normalizeManifest(d);
-      problems.push(...n.problems);
-      if (n.guest) located.push({ guest: n.guest, doc: d });
-    }
+    problems.push(...outcome.problems);
+    located.push(...outcome.located);
+    documents += outcome.documents;
+  }
+  if (opts.cache) {
+    // keep what this call used: the cache holds one revision's files
+    opts.cache.clear();
+    for (const [k, v] of used) opts.cache.set(k, v);
   }
   const fleet = checkFleet(located);
   problems.push(...fleet.problems);
   problems.sort(byPosition);
   return { guests: fleet.accepted.map((l) => l.guest), problems, files: sorted.length, documents };
+}
+
+/** What one file yields on its own (before the checks across files). */
+export interface FileOutcome {
+  problems: Problem[];
+  located: LocatedGuest[];
+  documents: number;
+}
+
+function validateFile(f: SourceFile, validator: ValidateFunction, maxFileBytes: number): FileOutcome {
+  const problems: Problem[] = [];
+  const located: LocatedGuest[] = [];
+  let documents = 0;
+  if (f.bytes === null || f.size > maxFileBytes || f.bytes.length > maxFileBytes) {
+    problems.push({ file: f.path, line: 0, column: 0, path: '', message: `file is too large (${f.size} bytes; the limit is ${maxFileBytes})` });
+    return { problems, located, documents };
+  }
+  const decoded = decodeManifest(f.path, f.bytes);
+  if ('problem' in decoded) {
+    problems.push(decoded.problem);
+    return { problems, located, documents };
+  }
+  const parsed = parseManifestText(f.path, decoded.text);
+  problems.push(...parsed.problems);
+  for (const d of parsed.documents) {
+    documents++;
+    if (!validator(d.value)) {
+      const schema = schemaProblems(d, validator.errors ?? []);
+      problems.push(...schema);
+      // Also report the semantic problems of fields the schema accepted.
+      const covered = schema.map((p) => p.path);
+      const under = (p: string, base: string) => base === '' || p === base || p.startsWith(base + '.') || p.startsWith(base + '[');
+      problems.push(...normalizeManifest(d, { lenient: true }).problems.filter((p) => !covered.some((c) => under(p.path, c))));
+      continue;
+    }
+    const n = normalizeManifest(d);
+    problems.push(...n.problems);
+    if (n.guest) located.push({ guest: n.guest, doc: d });
+  }
+  return { problems, located, documents };
 }

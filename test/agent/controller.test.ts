@@ -43,6 +43,20 @@ test('requests during a pass coalesce into exactly one next pass', async (t) => 
   t.is(pass.calls.length, 2, 'the burst led to exactly one follow-up pass');
 });
 
+test('requests made before start join the startup pass instead of running a pass of their own', async (t) => {
+  const { pass, controller } = setup();
+  controller.request('fetch', { revision: 'r1', sourceChanged: true });
+  await flush();
+  t.is(pass.calls.length, 0, 'no pass before start');
+  controller.start();
+  await flush();
+  t.is(pass.calls.length, 1);
+  t.regex(pass.calls[0]!.trigger, /^(fetch\+startup|startup\+fetch)$/);
+  pass.finish('applied');
+  await controller.whenIdle();
+  t.is(pass.calls.length, 1, 'one pass at startup, not two');
+});
+
 test('failures back off exponentially and success resets the backoff', async (t) => {
   const { pass, controller, clock } = setup();
   controller.start();

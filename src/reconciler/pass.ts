@@ -85,6 +85,8 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
     for (const w of expiredIgnoreWarnings(ignore, now().toISOString())) deps.log.warn(w);
     for (const w of plan.warnings) deps.log.warn(w);
 
+    // judged before applying: a revision this pass brings in is still the cause of its own actions
+    const pendingRevision = revision !== appliedRevision;
     let changeSet: ChangeSet | undefined;
     let result: PassResult['result'];
     if (req.dryRun) {
@@ -97,7 +99,7 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
       result = changeSet.ok ? 'applied' : 'failed';
       if (changeSet.ok) appliedRevision = revision;
     }
-    const drift = classifyDrift({ plan, changeSet, pendingRevision: revision !== appliedRevision, ignore, now: now().toISOString(), modes });
+    const drift = classifyDrift({ plan, changeSet, pendingRevision, ignore, now: now().toISOString(), modes });
     return finish({
       revision,
       result,

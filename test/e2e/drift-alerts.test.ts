@@ -68,8 +68,10 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
 }
 
 /** A simulated host, a repository and the command-line arguments that point at them. */
-async function setup(name: string) {
+async function setup(t: ExecutionContext, name: string) {
   const dir = await tempDir(name);
+  // registered first, so it runs last: after the agent is gone
+  t.teardown(() => fsp.rm(dir, { recursive: true, force: true, maxRetries: 5 }));
   const repo = await TestRepo.create(dir);
   const sim = path.join(dir, 'host');
   const init = await cli(['sim', 'init', sim, '--name', 'host-a']);
@@ -230,7 +232,7 @@ async function startHangingReceiver() {
 }
 
 test('enforce: a hand edit and a live vlimit each alert once and heal; unmanaged guests reported and untouched; ignore entries; a dead sink does not delay passes; /metrics matches status', async (t) => {
-  const env = await setup('drift-enforce');
+  const env = await setup(t, 'drift-enforce');
   const rx = await startReceiver();
   const hang = await startHangingReceiver();
   t.teardown(rx.close);
@@ -382,7 +384,7 @@ test('enforce: a hand edit and a live vlimit each alert once and heal; unmanaged
 });
 
 test('warn: drift is reported, not healed; drift exits 4 then 0 and changes nothing; status and /metrics reflect it', async (t) => {
-  const env = await setup('drift-warn');
+  const env = await setup(t, 'drift-warn');
   const rx = await startReceiver();
   t.teardown(rx.close);
   await fsp.writeFile(path.join(env.dir, 'alert-secret'), SECRET + '\n');

@@ -2,6 +2,7 @@
  * The agent's reconcile pass against a simulated host and a real git repository.
  */
 import test from 'ava';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { silentLogger } from '../../src/log.js';
 import { createReconcilePass } from '../../src/reconciler/pass.js';
@@ -12,6 +13,7 @@ const req = () => ({ trigger: 'test', signal: new AbortController().signal, dryR
 
 test('a pass that applies a new revision reports its actions as pending, not as drift', async (t) => {
   const dir = await tempDir('pass');
+  t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
   const repo = await TestRepo.create(dir);
   const sim = path.join(dir, 'host');
   simInit(sim, { name: 'host-a' });

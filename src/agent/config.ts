@@ -140,12 +140,24 @@ async function parseAndValidate(file: string, text: string, sourceFromFlag: bool
   return raw;
 }
 
-/** A failed duration shows up as two branch errors plus the oneOf; keep one readable message. */
+/**
+ * A failed duration shows up as two branch errors plus the oneOf; keep one readable message.
+ * Alert sinks: drop the "must match then" wrapper; "one of these is required" (anyOf) and
+ * "not both" (not) become one message each.
+ */
 function dropOneOfNoise(errors: ErrorObject[]): ErrorObject[] {
   const oneOfPaths = new Set(errors.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath));
+  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const missing = (p: string) => errors.filter((e) => e.keyword === 'required' && e.instancePath === p).map((e) => String(e.params.missingProperty));
   return errors
     .filter((e) => e.keyword === 'oneOf' || !oneOfPaths.has(e.instancePath))
-    .map((e) => (e.keyword === 'oneOf' ? { ...e, message: 'must be a duration: seconds, or a string such as 500ms, 30s, 5m, 2h' } : e));
+    .filter((e) => e.keyword !== 'if' && !(e.keyword === 'required' && anyOfPaths.has(e.instancePath)))
+    .map((e) => {
+      if (e.keyword === 'oneOf') return { ...e, message: 'must be a duration: seconds, or a string such as 500ms, 30s, 5m, 2h' };
+      if (e.keyword === 'anyOf') return { ...e, message: `needs one of ${missing(e.instancePath).join(', ')}` };
+      if (e.keyword === 'not') return { ...e, message: 'conflicting settings: give the secret or URL one way only (environment variable, file or value)' };
+      return e;
+    });
 }
 
 function problemFor(file: string, doc: Document, lc: LineCounter, e: ErrorObject): Problem {

@@ -17,6 +17,8 @@ export interface AgentDeps {
   createPass: (config: AgentConfig, log: Logger, ctx: PassContext) => PassFn;
   onResult?: (result: PassResult, config: AgentConfig) => void | Promise<void>;
   services?: AgentService[];
+  /** after the agent (or `--once`) has stopped, before the command returns: bounded clean-up such as pending alerts */
+  onStop?: () => Promise<void>;
   clock?: Clock;
   random?: RandomFn;
   lockEnv?: LockEnv;
@@ -97,7 +99,12 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
         services: deps.services,
       };
       if (flags.once) {
-        const result = await runOnce(config, rt);
+        let result: PassResult;
+        try {
+          result = await runOnce(config, rt);
+        } finally {
+          await deps.onStop?.();
+        }
         setExit(OK_RESULTS.has(result.result) ? 0 : 1);
         return;
       }
@@ -118,6 +125,7 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
         signals.off('SIGTERM', onTerm);
         signals.off('SIGINT', onInt);
         signals.off('SIGHUP', onHup);
+        await deps.onStop?.();
       }
       if (agent.failure) throw agent.failure;
     });

@@ -33,6 +33,7 @@ import type { RegisterCommand } from './registry.js';
 interface Observers {
   config: AgentConfig;
   registry: Registry;
+  dispatcher: AlertDispatcher;
   tracker: AlertTracker;
   status?: Status;
 }
@@ -50,7 +51,9 @@ export const registerRun: RegisterCommand = (program, setExit) => {
     const dispatcher = new AlertDispatcher({ sinks, logger, onOutcome: alertMetricsHook(registry) });
     const kinds = (config.alerts.kinds as DriftKind[] | undefined) ?? undefined;
     const tracker = new AlertTracker({ stateDir: config.stateDir, host: config.hostName, dispatcher, logger, ...(kinds ? { kinds } : {}) });
-    observers = { config, registry, tracker, status: observers?.status ?? (await readStatus(config.stateDir).catch(() => undefined)) };
+    // a reloaded configuration brings its own sinks: the old ones get the usual bounded time to finish
+    if (observers) void observers.dispatcher.close(ALERT_SHUTDOWN_MS);
+    observers = { config, registry, dispatcher, tracker, status: observers?.status ?? (await readStatus(config.stateDir).catch(() => undefined)) };
     return observers;
   };
 
@@ -90,8 +93,14 @@ export const registerRun: RegisterCommand = (program, setExit) => {
       updateMetrics(o.registry, o.status, result);
     },
     services: [httpService],
+    onStop: async () => {
+      await observers?.dispatcher.close(ALERT_SHUTDOWN_MS);
+    },
   });
 };
+
+/** How long a stopping agent waits for queued alerts before it abandons them. */
+export const ALERT_SHUTDOWN_MS = 5000;
 
 /** Alert sinks from the agent configuration; secrets come from env vars or files, never the file itself. */
 async function sinkSpecs(config: AgentConfig): Promise<SinkSpec[]> {

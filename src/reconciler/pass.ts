@@ -42,8 +42,6 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
   return async (req) => {
     const started = now();
     const t0 = performance.now();
-    // what was in force when the pass began: a change git asked for is "pending", not drift, even once applied
-    const inForce = appliedRevision;
     const host: HostTarget = { paths: parseHostSpec(settings.host, settings.stateDir), name: settings.hostName, labels: settings.hostLabels };
     const base = { id: randomUUID(), trigger: req.trigger, startedAt: started.toISOString() };
     const finish = (r: Omit<PassResult, 'id' | 'trigger' | 'startedAt' | 'finishedAt' | 'durationMs' | 'appliedRevision'>): PassResult => ({
@@ -87,6 +85,8 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
     for (const w of expiredIgnoreWarnings(ignore, now().toISOString())) deps.log.warn(w);
     for (const w of plan.warnings) deps.log.warn(w);
 
+    // judged before applying: a revision this pass brings in is still the cause of its own actions
+    const pendingRevision = revision !== appliedRevision;
     let changeSet: ChangeSet | undefined;
     let result: PassResult['result'];
     if (req.dryRun) {
@@ -99,7 +99,7 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
       result = changeSet.ok ? 'applied' : 'failed';
       if (changeSet.ok) appliedRevision = revision;
     }
-    const drift = classifyDrift({ plan, changeSet, pendingRevision: revision !== inForce, ignore, now: now().toISOString(), modes });
+    const drift = classifyDrift({ plan, changeSet, pendingRevision, ignore, now: now().toISOString(), modes });
     return finish({
       revision,
       result,

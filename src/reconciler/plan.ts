@@ -258,10 +258,12 @@ function planExisting(d: DesiredGuest, o: ObservedGuest, inv: InventoryEntry | u
     : [];
 
   // Runtime drift only for fields whose configuration is not changing anyway (the live change heals both).
+  // A configuration difference that warn mode only reports changes nothing, so the live one is reported too.
+  const applies = (x: SpecDifference) => mode === 'enforce' || causeOf(x.path) === 'pending';
   const runtimeChanges: FieldChange[] =
     throughout && o.runtime
       ? diffRuntime(desired, o.runtime)
-          .filter((r) => !configDiffs.some((x) => pathsOverlap(x.path, r.path.slice('runtime.'.length))))
+          .filter((r) => !configDiffs.some((x) => applies(x) && pathsOverlap(x.path, r.path.slice('runtime.'.length))))
           .map((r) => ({ path: r.path, before: r.before, after: r.after, effect: 'live', cause: 'runtime-drift' }))
       : [];
 

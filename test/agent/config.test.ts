@@ -51,7 +51,17 @@ backoff: {min: 2s, max: 5m}
 deletionGuard: {maxDeletes: 2, maxDeleteShare: 0.1}
 webhook: {enabled: true, port: 8080, secretFile: ./hook-secret}
 http: {enabled: true, port: 9100}
-alerts: {webhook: {url: "http://127.0.0.1:1/x"}}
+alerts:
+  kinds: [config, runtime]
+  readyWindowMs: 60000
+  sinks:
+    - {type: log}
+    - {type: webhook, url: "http://127.0.0.1:1/x", secretEnv: ALERT_KEY}
+    - {type: webhook, name: backup, url: "https://alerts.example.org/in", secretFile: ./alert-key}
+    - {type: slack, urlEnv: SLACK_URL}
+    - {type: slack, name: chat, urlFile: ./slack-url}
+    - {type: slack, name: mm, url: "https://chat.example.org/hooks/abc"}
+    - {type: command, argv: [/usr/local/bin/page, --team, ops]}
 log: {level: debug}
 `);
   await fs.writeFile(path.join(dir, 'hook-secret'), 'hook-secret-value\n');
@@ -71,7 +81,8 @@ log: {level: debug}
   t.deepEqual(c.deletionGuard, { maxDeletes: 2, maxDeleteShare: 0.1 });
   t.is(c.webhook.secret!.reveal(), 'hook-secret-value');
   t.is(c.webhook.port, 8080);
-  t.deepEqual(c.alerts, { webhook: { url: 'http://127.0.0.1:1/x' } });
+  t.deepEqual(c.alerts.kinds, ['config', 'runtime']);
+  t.is((c.alerts.sinks as unknown[]).length, 7);
   t.is(c.log.level, 'debug');
 
   const o = await loadAgentConfig(
@@ -115,6 +126,14 @@ const bad: [string, string, { line: number; path: string; message: RegExp }][] =
   ['bad duration', 'source: {url: r}\nintervals:\n  poll: soon\n', { line: 3, path: 'intervals.poll', message: /duration/ }],
   ['bad host', 'source: {url: r}\nhost: remote\n', { line: 2, path: 'host', message: /pattern/ }],
   ['bad log level', 'source: {url: r}\nlog: {level: loud}\n', { line: 2, path: 'log.level', message: /one of/ }],
+  ['unknown alerts setting', 'source: {url: r}\nalerts:\n  webhook: {url: "http://h/x"}\n', { line: 3, path: 'alerts.webhook', message: /unknown field/ }],
+  ['unknown sink type', 'source: {url: r}\nalerts:\n  sinks:\n    - {type: email}\n', { line: 4, path: 'alerts.sinks.0.type', message: /one of log, webhook, slack, command/ }],
+  ['inline webhook secret', 'source: {url: r}\nalerts:\n  sinks:\n    - {type: webhook, url: "http://h/x", secret: s3cret}\n', { line: 4, path: 'alerts.sinks.0.secret', message: /unknown field/ }],
+  ['webhook without url', 'source: {url: r}\nalerts:\n  sinks:\n    - {type: webhook}\n', { line: 4, path: 'alerts.sinks.0.url', message: /required/ }],
+  ['command argv as a string', 'source: {url: r}\nalerts:\n  sinks:\n    - {type: command, argv: "page --team ops"}\n', { line: 4, path: 'alerts.sinks.0.argv', message: /array/ }],
+  ['slack sink without a URL', 'source: {url: r}\nalerts:\n  sinks:\n    - {type: slack}\n', { line: 4, path: 'alerts.sinks.0', message: /^needs one of url, urlEnv, urlFile$/ }],
+  ['webhook secret given twice', 'source: {url: r}\nalerts:\n  sinks:\n    - {type: webhook, url: "http://h/x", secretEnv: A, secretFile: b}\n', { line: 4, path: 'alerts.sinks.0', message: /one way only/ }],
+  ['bad alert kind', 'source: {url: r}\nalerts:\n  kinds: [drift]\n', { line: 3, path: 'alerts.kinds.0', message: /one of/ }],
   ['yaml syntax', 'source: {url: r\n', { line: 2, path: '', message: /./ }],
 ];
 for (const [name, text, want] of bad) {

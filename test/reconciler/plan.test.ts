@@ -332,6 +332,24 @@ test('warn mode: drift only is reported as blocked, nothing planned', (t) => {
   t.deepEqual(p.unchanged, []);
 });
 
+test('warn mode: a hand edit and a live change of the same limit are both reported', (t) => {
+  const p = plan(
+    host().guest('web', (g) =>
+      g.warn().all((s) => { s.limits.nproc = { soft: 200, hard: 200 }; }).observed((s) => { s.limits.nproc = { soft: 500, hard: 500 }; }).runtime((r) => { r.limits.nproc = { soft: 77, hard: 77 }; }),
+    ),
+  );
+  t.deepEqual(p.actions, []);
+  t.deepEqual(
+    p.blocked[0]!.changes!.map((c) => [c.path, c.before, c.after, c.cause]),
+    [
+      ['limits.nproc.soft', 500, 200, 'config-drift'],
+      ['limits.nproc.hard', 500, 200, 'config-drift'],
+      ['runtime.limits.nproc.soft', 77, 200, 'runtime-drift'],
+      ['runtime.limits.nproc.hard', 77, 200, 'runtime-drift'],
+    ],
+  );
+});
+
 test('warn mode: a crashed guest is not started', (t) => {
   const p = plan(host().guest('web', (g) => g.warn().stopped()));
   t.deepEqual(p.actions, []);

@@ -37,6 +37,9 @@ export class AlertDispatcher {
   private readonly lanes: Lane[];
   private readonly maxQueue: number;
   private idleWaiters: (() => void)[] = [];
+  /** aborts deliveries in flight when close() gives up waiting */
+  private readonly abort = new AbortController();
+  private closed = false;
 
   constructor(private readonly opts: DispatcherOptions) {
     const names = new Set<string>();
@@ -50,6 +53,10 @@ export class AlertDispatcher {
 
   /** Queues the alerts for every sink and returns at once. */
   dispatch(alerts: Alert[]): void {
+    if (this.closed) {
+      if (alerts.length > 0) this.opts.logger.warn('alerts not sent: the agent is shutting down', { alerts: alerts.map((a) => `${a.type} ${a.key}`) });
+      return;
+    }
     for (const lane of this.lanes) {
       for (const alert of alerts) {
         if (lane.queue.length >= this.maxQueue) {
@@ -80,6 +87,30 @@ export class AlertDispatcher {
     }
   }
 
+  /**
+   * Shutdown: waits up to `timeoutMs` for the queues to drain, then abandons
+   * what is left (deliveries in flight are aborted, queued alerts are logged),
+   * so a dead or hanging sink cannot keep the process alive. Resolves with
+   * the number of alerts abandoned; later dispatches are refused.
+   */
+  async close(timeoutMs: number): Promise<number> {
+    this.closed = true;
+    if (await this.flush(timeoutMs)) return 0;
+    let abandoned = 0;
+    for (const lane of this.lanes) {
+      const left = lane.queue.splice(0);
+      abandoned += left.length + (lane.running ? 1 : 0);
+      lane.counters.queued = 0;
+      if (left.length > 0 || lane.running) {
+        this.opts.logger.warn('alerts abandoned at shutdown', { sink: lane.sink.name, alerts: [...(lane.running ? ['(in flight)'] : []), ...left.map((a) => `${a.type} ${a.key}`)] });
+      }
+    }
+    this.abort.abort();
+    // an aborted delivery settles at once; do not wait on one that ignores the signal
+    await this.flush(1000);
+    return abandoned;
+  }
+
   /** Per-sink delivery counts. */
   stats(): Record<string, SinkCounters> {
     return Object.fromEntries(this.lanes.map((l) => [l.sink.name, { ...l.counters, queued: l.queue.length }]));
@@ -98,7 +129,7 @@ export class AlertDispatcher {
         const alert = lane.queue.shift()!;
         lane.counters.queued = lane.queue.length;
         try {
-          await lane.sink.send(alert);
+          await lane.sink.send(alert, this.abort.signal);
           lane.counters.sent++;
           this.opts.onOutcome?.(lane.sink.name, 'sent', alert);
         } catch (err) {

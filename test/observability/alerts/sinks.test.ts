@@ -167,3 +167,34 @@ test('dispatcher: bounded queue drops and counts overflow; flush times out on a 
   t.true(await d.flush(1000));
   t.like(d.stats().stuck, { sent: 2, dropped: 2, queued: 0 });
 });
+
+test('dispatcher close: waits for quick sinks, then abandons a hanging webhook (request aborted, queue cleared, later alerts refused)', async (t) => {
+  const hang = await startReceiver(() => 'hang');
+  const rx = await startReceiver();
+  t.teardown(hang.close);
+  t.teardown(rx.close);
+  // a timeout and retries far beyond the test: only close() can end them
+  const stuck = webhookSink({ name: 'stuck', url: hang.url, timeoutMs: 600_000, retries: 5, backoffMs: 600_000 });
+  const ok = webhookSink({ name: 'ok', url: rx.url, ...fast });
+  const outcomes: string[] = [];
+  const d = new AlertDispatcher({ sinks: [stuck, ok], logger: silentLogger(), onOutcome: (sink, outcome) => outcomes.push(`${sink} ${outcome}`) });
+  d.dispatch([sampleAlert({ id: 'a' }), sampleAlert({ id: 'b' })]);
+  const deadline = Date.now() + 10_000;
+  while ((hang.requests() === 0 || d.stats().ok!.sent < 2) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  t.is(hang.requests(), 1);
+  t.is(rx.received.length, 2, 'the healthy sink delivered both');
+  const abandoned = await d.close(300);
+  t.is(abandoned, 2, 'the alert in flight and the queued one');
+  t.deepEqual(outcomes.sort(), ['ok sent', 'ok sent', 'stuck failed']);
+  t.deepEqual(d.stats().stuck, { sent: 0, failed: 1, dropped: 0, queued: 0 });
+  d.dispatch([sampleAlert({ id: 'c' })]);
+  t.is(d.stats().ok!.queued, 0);
+  t.is(rx.received.length, 2);
+});
+
+test('command sink: an aborted delivery kills the command', async (t) => {
+  const ac = new AbortController();
+  const sending = commandSink({ argv: [process.execPath, '-e', 'setTimeout(() => {}, 600000)'], timeoutMs: 600_000 }).send(sampleAlert(), ac.signal);
+  setTimeout(() => ac.abort(), 50);
+  await t.throwsAsync(sending, { message: /abandoned: shutting down/ });
+});

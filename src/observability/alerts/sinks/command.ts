@@ -18,14 +18,16 @@ export function commandSink(opts: CommandSinkOptions): AlertSink {
   const timeout = opts.timeoutMs ?? 10_000;
   return {
     name: opts.name ?? 'command',
-    async send(alert: Alert) {
+    async send(alert: Alert, signal?: AbortSignal) {
       const res = await execa(file, args, {
         input: JSON.stringify(alert) + '\n',
         timeout,
+        ...(signal ? { cancelSignal: signal } : {}),
         reject: false,
         stripFinalNewline: true,
         env: { VSGITOPS_ALERT_TYPE: alert.type, VSGITOPS_ALERT_KIND: alert.kind, ...opts.env },
       });
+      if (res.isCanceled) throw new VsError('ALERT_SINK', `alert command ${file} abandoned: shutting down`, { argv: opts.argv });
       if (res.timedOut) throw new VsError('COMMAND_TIMEOUT', `alert command ${file} timed out after ${timeout} ms`, { argv: opts.argv });
       if (res.failed) {
         const stderr = String(res.stderr ?? '').slice(-500);

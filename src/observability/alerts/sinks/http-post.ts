@@ -16,22 +16,40 @@ export const DEFAULT_POST_OPTIONS: PostOptions = { timeoutMs: 5000, retries: 3, 
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Sleeps, but wakes early when the signal aborts. */
+function sleepUnless(sleep: (ms: number) => Promise<void>, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return sleep(ms);
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    sleep(ms).then(done, done);
+  });
+}
+
 /**
  * POSTs a body with retries and exponential backoff. Retries network errors,
  * timeouts, 429 and 5xx; other statuses are the receiver saying no, so they
- * fail at once.
+ * fail at once. `signal` (shutdown) ends the attempt in flight and any further
+ * retries.
  */
-export async function postWithRetry(url: string, body: string, headers: Record<string, string>, opts: PostOptions): Promise<{ status: number; attempts: number }> {
+export async function postWithRetry(url: string, body: string, headers: Record<string, string>, opts: PostOptions, signal?: AbortSignal): Promise<{ status: number; attempts: number }> {
   const sleep = opts.sleep ?? realSleep;
   let lastError = '';
+  const abandoned = () => new VsError('ALERT_SINK', `POST ${redact(url)} abandoned: shutting down${lastError ? ` (last error: ${lastError})` : ''}`, { url: redact(url) });
   for (let attempt = 0; attempt <= opts.retries; attempt++) {
-    if (attempt > 0) await sleep(Math.min(opts.backoffMs * 2 ** (attempt - 1), opts.maxBackoffMs));
+    if (attempt > 0) await sleepUnless(sleep, Math.min(opts.backoffMs * 2 ** (attempt - 1), opts.maxBackoffMs), signal);
+    if (signal?.aborted) throw abandoned();
     let status: number;
     try {
-      const res = await fetch(url, { method: 'POST', body, headers, signal: AbortSignal.timeout(opts.timeoutMs) });
+      const timeout = AbortSignal.timeout(opts.timeoutMs);
+      const res = await fetch(url, { method: 'POST', body, headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
       status = res.status;
       await res.arrayBuffer().catch(() => undefined);
     } catch (err) {
+      if (signal?.aborted) throw abandoned();
       const e = err as Error;
       lastError = e.name === 'TimeoutError' ? `timed out after ${opts.timeoutMs} ms` : `${e.message}${(e.cause as Error | undefined)?.message ? ': ' + (e.cause as Error).message : ''}`;
       continue;

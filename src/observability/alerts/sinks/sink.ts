@@ -4,7 +4,8 @@ import type { Alert } from '../types.js';
 export interface AlertSink {
   /** unique per dispatcher; used in logs and metrics labels */
   readonly name: string;
-  send(alert: Alert): Promise<void>;
+  /** `signal` aborts the delivery (agent shutdown): stop retrying and reject soon */
+  send(alert: Alert, signal?: AbortSignal): Promise<void>;
 }
 
 /** One line for people (log, chat). */

@@ -47,8 +47,8 @@ export function slackSink(opts: SlackSinkOptions): AlertSink {
   const post: PostOptions = { ...DEFAULT_POST_OPTIONS, ...stripUndefined(opts) };
   return {
     name: opts.name ?? 'slack',
-    async send(alert: Alert) {
-      await postWithRetry(opts.url, JSON.stringify(slackPayload(alert)), { 'content-type': 'application/json', 'user-agent': 'vsgitops' }, post);
+    async send(alert: Alert, signal?: AbortSignal) {
+      await postWithRetry(opts.url, JSON.stringify(slackPayload(alert)), { 'content-type': 'application/json', 'user-agent': 'vsgitops' }, post, signal);
     },
   };
 }

@@ -23,11 +23,11 @@ export function webhookSink(opts: WebhookSinkOptions): AlertSink {
   const post: PostOptions = { ...DEFAULT_POST_OPTIONS, ...stripUndefined(opts) };
   return {
     name: opts.name ?? 'webhook',
-    async send(alert: Alert) {
+    async send(alert: Alert, signal?: AbortSignal) {
       const body = JSON.stringify(alert);
       const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'vsgitops', ...opts.headers };
       if (opts.secret) headers[SIGNATURE_HEADER] = signBody(opts.secret, body);
-      await postWithRetry(opts.url, body, headers, post);
+      await postWithRetry(opts.url, body, headers, post, signal);
     },
   };
 }

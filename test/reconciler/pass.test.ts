@@ -1,0 +1,32 @@
+/**
+ * The agent's reconcile pass against a simulated host and a real git repository.
+ */
+import test from 'ava';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { silentLogger } from '../../src/log.js';
+import { createReconcilePass } from '../../src/reconciler/pass.js';
+import { simInit } from '../../src/sim/init.js';
+import { manifest, tempDir, TestRepo } from '../helpers/e2e.js';
+
+const req = () => ({ trigger: 'test', signal: new AbortController().signal, dryRun: false });
+
+test('a pass that applies a new revision reports its actions as pending, not as drift', async (t) => {
+  const dir = await tempDir('pass');
+  t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
+  const repo = await TestRepo.create(dir);
+  const sim = path.join(dir, 'host');
+  simInit(sim, { name: 'host-a' });
+  const rev = await repo.commit({ 'web.yaml': manifest({ name: 'web', context: 1001 }) });
+  const pass = createReconcilePass(
+    { source: { kind: 'git', repo: repo.dir, path: 'manifests' }, host: `sim:${sim}`, hostName: 'host-a', hostLabels: {}, stateDir: path.join(sim, 'var/lib/vsgitops'), deletionGuard: { maxDeletes: 5, maxDeleteShare: 0.25 } },
+    { log: silentLogger() },
+  );
+  const first = await pass(req());
+  t.is(first.result, 'applied', JSON.stringify(first.error));
+  t.is(first.appliedRevision, rev);
+  t.deepEqual(first.drift.map((d) => `${d.kind} ${d.guest}`), ['pending web']);
+  const second = await pass(req());
+  t.is(second.result, 'unchanged');
+  t.deepEqual(second.drift, []);
+});

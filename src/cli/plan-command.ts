@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import { VsError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { execaRunner } from '../providers/command-runner.js';
-import { checkSavedPlan, computePlan, executePlan, type PipelineOptions } from '../reconciler/pipeline.js';
+import { checkSavedPlan, computePlan, executePlan, recordUnchanged, type PipelineOptions } from '../reconciler/pipeline.js';
 import { planExitCode, renderChangeSetText, renderPlanJson, renderPlanText } from '../reconciler/render.js';
 import { PLAN_FORMAT_VERSION, type Plan } from '../reconciler/types.js';
 import { EXIT } from './exit.js';
@@ -82,6 +82,7 @@ export const registerApply: RegisterCommand = (program, setExit) => {
       }
       if (text) process.stdout.write(renderPlanText(plan));
       if (plan.actions.length === 0) {
+        await recordUnchanged(popts.host, computed, plan);
         if (!text) process.stdout.write(JSON.stringify({ plan, changeSet: null }, null, 2) + '\n');
         return;
       }

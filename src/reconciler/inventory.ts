@@ -66,5 +66,15 @@ export function updateInventory(inv: Inventory, plan: Plan, cs: ChangeSet, desir
       deletion: d.policy.deletion,
     };
   }
+  // Policies are git's word, whatever happened on the host: an owned guest
+  // always carries the deletion policy and drift mode of its manifest, even
+  // when it was unchanged, blocked or failed (a stale `delete` policy would
+  // remove files the manifest now says to retain).
+  for (const [name, entry] of Object.entries(guests)) {
+    const d = byName.get(name);
+    if (d && (entry.deletion !== d.policy.deletion || entry.driftMode !== d.policy.drift)) {
+      guests[name] = { ...entry, deletion: d.policy.deletion, driftMode: d.policy.drift };
+    }
+  }
   return { version: 1, guests };
 }

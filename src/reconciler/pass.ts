@@ -14,7 +14,7 @@ import { execaRunner } from '../providers/command-runner.js';
 import { parseHostSpec } from '../providers/vserver/host-paths.js';
 import type { PassRequest } from '../agent/types.js';
 import type { PassResult } from './pass-types.js';
-import { computePlan, executePlan, type Computed, type HostTarget } from './pipeline.js';
+import { computePlan, executePlan, recordUnchanged, type Computed, type HostTarget } from './pipeline.js';
 import type { ChangeSet } from './types.js';
 
 export interface PassSettings {
@@ -90,6 +90,7 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
     if (req.dryRun) {
       result = 'suspended';
     } else if (plan.actions.length === 0) {
+      await recordUnchanged(host, computed, plan).catch((err: unknown) => deps.log.warn(`cannot record the inventory: ${asVsError(err).message}`));
       result = 'unchanged';
       appliedRevision = revision;
     } else {

@@ -88,3 +88,8 @@ export function vdlimitSetArgs(xid: number, directory: string, d: { spaceKiB: nu
     directory,
   ];
 }
+
+/** `vdlimit --xid X --remove DIR`: drops the disk limit of a directory. */
+export function vdlimitRemoveArgs(xid: number, directory: string): string[] {
+  return ['--xid', String(xid), '--remove', directory];
+}

@@ -5,11 +5,11 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { VsError } from '../../errors.js';
-import type { GuestSpec, LimitName, LimitValue } from '../../model/guest.js';
+import type { CgroupSpec, GuestSpec, LimitName, LimitValue } from '../../model/guest.js';
 import type { ActionExecutor, ExecuteContext } from '../../reconciler/apply.js';
 import type { Outcome, PlannedAction } from '../../reconciler/types.js';
 import type { CommandRunner } from '../command-runner.js';
-import { vattributeArgs, vdlimitSetArgs, vlimitArgs, vserverArgs, vserverBuildArgs, vserverDeleteArgs, vunameSetArgs } from './commands.js';
+import { vattributeArgs, vdlimitRemoveArgs, vdlimitSetArgs, vlimitArgs, vserverArgs, vserverBuildArgs, vserverDeleteArgs, vunameSetArgs } from './commands.js';
 import { renderConfigFiles, writeConfigFiles } from './config-write.js';
 import { toolPath, type HostPaths } from './host-paths.js';
 import { liveAttributeTokens } from './live-attributes.js';
@@ -24,6 +24,17 @@ export interface ExecutorOptions {
   now?: () => Date;
   timeouts?: Partial<{ command: number; build: number; stop: number }>;
 }
+
+const CGROUP_FILES: Record<keyof CgroupSpec, string> = {
+  memoryLimit: 'memory.limit_in_bytes',
+  cpuShares: 'cpu.shares',
+  cpuQuotaUs: 'cpu.cfs_quota_us',
+  cpuPeriodUs: 'cpu.cfs_period_us',
+  cpusetCpus: 'cpuset.cpus',
+  cpusetMems: 'cpuset.mems',
+};
+/** What the kernel gives a new cgroup (cpuset lists come from the parent). */
+const CGROUP_DEFAULTS: Partial<Record<keyof CgroupSpec, number>> = { memoryLimit: -1, cpuShares: 1024, cpuQuotaUs: -1, cpuPeriodUs: 100000 };
 
 const DEFAULT_TIMEOUTS = { command: 60_000, build: 30 * 60_000, stop: 5 * 60_000 };
 
@@ -148,28 +159,38 @@ export class VServerExecutor implements ActionExecutor {
     if (touched('nodename') || touched('domainname')) {
       await this.run('vuname', vunameSetArgs(xid, { nodename: after.nodename, domainname: after.domainname ?? '(none)' }), ctx);
     }
-    if (touched('cgroup')) await this.writeCgroup(after);
-    if (touched('disk') && after.disk) {
-      await this.run('vdlimit', vdlimitSetArgs(xid, after.disk.directory, after.disk), ctx);
+    if (touched('cgroup')) await this.writeCgroup(before, after, ctx);
+    if (touched('disk')) {
+      const old = before.disk;
+      // a limit that is dropped or moves to another directory is removed from the old one
+      if (old && (!after.disk || old.directory !== after.disk.directory)) {
+        await this.run('vdlimit', vdlimitRemoveArgs(xid, old.directory), ctx).catch((err: unknown) => {
+          // already gone is what we want
+          if (!(err instanceof VsError && String(err.data.stderrTail ?? '').includes('No such process'))) throw err;
+        });
+      }
+      if (after.disk) await this.run('vdlimit', vdlimitSetArgs(xid, after.disk.directory, after.disk), ctx);
     }
   }
 
-  /** cgroup values change live by writing the guest's cgroup files (§7.10). */
-  private async writeCgroup(spec: GuestSpec): Promise<void> {
-    const dir = path.join(this.opts.paths.cgroup, spec.name);
-    const c = spec.cgroup;
-    const files: [string, number | string | undefined][] = [
-      ['memory.limit_in_bytes', c.memoryLimit],
-      ['cpu.shares', c.cpuShares],
-      ['cpu.cfs_quota_us', c.cpuQuotaUs],
-      ['cpu.cfs_period_us', c.cpuPeriodUs],
-      ['cpuset.cpus', c.cpusetCpus],
-      ['cpuset.mems', c.cpusetMems],
-    ];
-    for (const [file, value] of files) {
+  /**
+   * cgroup values change live by writing the guest's cgroup files (§7.10). A
+   * value the spec no longer sets goes back to the kernel's default (cpuset
+   * lists: the parent cgroup's), as it would be after a restart.
+   */
+  private async writeCgroup(before: GuestSpec, after: GuestSpec, ctx: ExecuteContext): Promise<void> {
+    const root = this.opts.paths.cgroup;
+    const dir = path.join(root, after.name);
+    const parent = async (file: string) => (await fsp.readFile(path.join(root, file), 'utf8').catch(() => '')).trim() || undefined;
+    for (const [key, file] of Object.entries(CGROUP_FILES) as [keyof CgroupSpec, string][]) {
+      let value: number | string | undefined = after.cgroup[key];
+      if (value === undefined && before.cgroup[key] !== undefined) {
+        value = CGROUP_DEFAULTS[key] ?? (await parent(file));
+        if (value === undefined) ctx.log.warn(`${after.name}: ${file} is no longer set; it keeps its value until the guest restarts`, { guest: after.name });
+      }
       if (value === undefined) continue;
       await fsp.writeFile(path.join(dir, file), `${value}\n`).catch((err: NodeJS.ErrnoException) => {
-        throw new VsError('HOST', `cannot write cgroup value ${path.join(dir, file)}: ${err.code ?? err.message}`, { guest: spec.name });
+        throw new VsError('HOST', `cannot write cgroup value ${path.join(dir, file)}: ${err.code ?? err.message}`, { guest: after.name });
       });
     }
   }

@@ -563,6 +563,10 @@ export function canonicalIPv6(s: string): string | undefined {
     if (!g || g.length !== 8) return undefined;
     groups = g;
   }
+  // IPv4-mapped addresses keep the dotted tail (RFC 5952 §5), as manifests are normalized (desired/address.ts)
+  if (groups.slice(0, 5).every((x) => x === 0) && groups[5] === 0xffff) {
+    return `::ffff:${groups[6]! >> 8}.${groups[6]! & 255}.${groups[7]! >> 8}.${groups[7]! & 255}`;
+  }
   let bestStart = -1;
   let bestLen = 0;
   for (let i = 0; i < 8; ) {

@@ -26,4 +26,11 @@ test('a deletion policy changed back to retain is honoured although it plans no 
   t.is(apply.exitCode, 0, apply.stderr + apply.stdout);
   t.regex(apply.stdout, /retained web/);
   t.true(await exists(path.join(sim, 'vservers/web/etc')), 'the guest files are kept');
+
+  // the same name again: the kept files are in the way; a clear failure, nothing lost
+  await repo.commit({ 'keep.yaml': keep, 'web.yaml': manifest({ name: 'web', context: 1001 }) });
+  const again = await cli(['apply', ...src, '--yes']);
+  t.is(again.exitCode, 1);
+  t.regex(again.stdout, /GUEST_ROOT_EXISTS: guest root \S+vservers\/web already exists .*kept at \S+\.vsgitops-retained\/web\./);
+  t.true(await exists(path.join(sim, 'vservers/web/etc')), 'the guest files are still kept');
 });

@@ -36,6 +36,9 @@ const CGROUP_FILES: Record<keyof CgroupSpec, string> = {
 /** What the kernel gives a new cgroup (cpuset lists come from the parent). */
 const CGROUP_DEFAULTS: Partial<Record<keyof CgroupSpec, number>> = { memoryLimit: -1, cpuShares: 1024, cpuQuotaUs: -1, cpuPeriodUs: 100000 };
 
+/** Where retain deletes move configuration dirs (a dot name: util-vserver and observe skip it). */
+export const RETAINED_DIR = '.vsgitops-retained';
+
 const DEFAULT_TIMEOUTS = { command: 60_000, build: 30 * 60_000, stop: 5 * 60_000 };
 
 const tail = (s: string, n = 2000) => (s.length > n ? s.slice(-n) : s);
@@ -107,6 +110,14 @@ export class VServerExecutor implements ActionExecutor {
       throw new VsError('PLAN_STALE', `configuration ${dir} appeared since the plan was made; not overwriting it`, { guest: spec.name });
     }
     const rootExisted = await exists(root);
+    if (rootExisted && (await fsp.readdir(root).catch(() => [])).length > 0) {
+      // util-vserver refuses too (and suggests --force, which renames the files); say why, in our words
+      const kept = (await fsp.readdir(path.join(this.opts.paths.etcVservers, RETAINED_DIR)).catch(() => [] as string[])).filter((n) => n.startsWith(`${spec.name}.`)).sort();
+      const hint = kept.length > 0
+        ? `its configuration was kept at ${path.join(this.opts.paths.etcVservers, RETAINED_DIR, kept[kept.length - 1]!)} by a retain delete: move that back to ${dir} to adopt the old guest, or move ${root} aside to build a new one`
+        : `move it aside to build a new guest`;
+      throw new VsError('GUEST_ROOT_EXISTS', `guest root ${root} already exists and is not empty; vsgitops never builds over existing guest files: ${hint}`, { guest: spec.name, root });
+    }
     try {
       await this.run('vserver', vserverBuildArgs(spec, build), ctx, this.timeouts.build);
     } catch (err) {
@@ -212,7 +223,7 @@ export class VServerExecutor implements ActionExecutor {
     // retain: stop, then move the configuration aside; the guest's files stay.
     if (action.runningXid !== undefined) await this.run('vserver', vserverArgs(name, 'stop'), ctx, this.timeouts.stop);
     const stamp = (this.opts.now?.() ?? new Date()).toISOString().replace(/[:.]/g, '-');
-    const retained = path.join(this.opts.paths.etcVservers, '.vsgitops-retained');
+    const retained = path.join(this.opts.paths.etcVservers, RETAINED_DIR);
     await fsp.mkdir(retained, { recursive: true });
     const target = path.join(retained, `${name}.${stamp}`);
     await fsp.rename(this.cfgDir(name), target);

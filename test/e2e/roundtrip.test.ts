@@ -97,6 +97,9 @@ test('apply then plan is empty for every field; one changed field plans exactly 
   const dir = await tempDir('roundtrip');
   const sim = path.join(dir, 'host');
   simInit(sim, { name: 'host-a' });
+  // a host-wide cgroup default: guests that set no cpu.shares inherit it, and that is no difference
+  await fsp.mkdir(path.join(sim, 'etc/vservers/.defaults/cgroup'), { recursive: true });
+  await fsp.writeFile(path.join(sim, 'etc/vservers/.defaults/cgroup/cpu.shares'), '512\n');
   const manifests = path.join(dir, 'm');
   await fsp.mkdir(manifests);
   const opts: PipelineOptions = {

@@ -186,17 +186,20 @@ export class VServerExecutor implements ActionExecutor {
 
   /**
    * cgroup values change live by writing the guest's cgroup files (§7.10). A
-   * value the spec no longer sets goes back to the kernel's default (cpuset
-   * lists: the parent cgroup's), as it would be after a restart.
+   * value the spec no longer sets goes back to what a restart would give: the
+   * host's .defaults/cgroup value, else the kernel's default (cpuset lists:
+   * the parent cgroup's).
    */
   private async writeCgroup(before: GuestSpec, after: GuestSpec, ctx: ExecuteContext): Promise<void> {
     const root = this.opts.paths.cgroup;
     const dir = path.join(root, after.name);
+    // what a start would give: the host's .defaults/cgroup value, else the kernel's
+    const hostDefault = async (file: string) => (await fsp.readFile(path.join(this.opts.paths.etcVservers, '.defaults/cgroup', file), 'utf8').catch(() => '')).split('\n')[0]!.trim() || undefined;
     const parent = async (file: string) => (await fsp.readFile(path.join(root, file), 'utf8').catch(() => '')).trim() || undefined;
     for (const [key, file] of Object.entries(CGROUP_FILES) as [keyof CgroupSpec, string][]) {
       let value: number | string | undefined = after.cgroup[key];
       if (value === undefined && before.cgroup[key] !== undefined) {
-        value = CGROUP_DEFAULTS[key] ?? (await parent(file));
+        value = (await hostDefault(file)) ?? CGROUP_DEFAULTS[key] ?? (await parent(file));
         if (value === undefined) ctx.log.warn(`${after.name}: ${file} is no longer set; it keeps its value until the guest restarts`, { guest: after.name });
       }
       if (value === undefined) continue;

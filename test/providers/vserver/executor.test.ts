@@ -28,6 +28,8 @@ test('dropping a disk limit or cgroup value takes effect live; moving a disk lim
   const dir = await tempDir('executor');
   const sim = path.join(dir, 'host');
   simInit(sim, { name: 'host-a' });
+  await fsp.mkdir(path.join(sim, 'etc/vservers/.defaults/cgroup'), { recursive: true });
+  await fsp.writeFile(path.join(sim, 'etc/vservers/.defaults/cgroup/memory.limit_in_bytes'), '4294967296\n');
   const manifests = path.join(dir, 'm');
   await fsp.mkdir(manifests);
   const opts: PipelineOptions = {
@@ -58,6 +60,6 @@ test('dropping a disk limit or cgroup value takes effect live; moving a disk lim
   t.is(await dlimit('/vservers/web/data'), 0);
 
   await converge('  cpu: {cpus: "0"}\n');
-  t.is(await cgroup('memory.limit_in_bytes'), '-1\n');
+  t.is(await cgroup('memory.limit_in_bytes'), '4294967296\n', "back to the host's .defaults/cgroup value, as after a restart");
   t.is(await dlimit('/vservers/web/data'), 1);
 });

@@ -55,8 +55,9 @@ export function updateInventory(inv: Inventory, plan: Plan, cs: ChangeSet, desir
     }
     const d = byName.get(e.guest);
     if (!d) continue;
-    // an unchanged guest that vsgitops does not own stays unowned
-    if (e.outcome === 'unchanged' && !guests[e.guest]) continue;
+    // An unchanged guest carries the vsgitops marker (the planner blocks desired
+    // guests without one), so it is owned even when missing here: an apply that
+    // died between writing the marker and the inventory left it out.
     guests[e.guest] = {
       context: d.spec.context,
       appliedSpec: d.spec,

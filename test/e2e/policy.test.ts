@@ -1,9 +1,12 @@
 /**
  * Review findings on the plan/apply seams, through real processes on a
- * simulated host: a policy change alone plans no action, yet must be recorded.
+ * simulated host: a policy change alone plans no action yet must be recorded;
+ * kept guest files block a re-create clearly; apply and the agent never race.
  */
 import test from 'ava';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { readBootId } from '../../src/agent/lock.js';
 import { cli, exists, manifest, tempDir, TestRepo } from '../helpers/e2e.js';
 
 test('a deletion policy changed back to retain is honoured although it plans no action', async (t) => {
@@ -33,4 +36,28 @@ test('a deletion policy changed back to retain is honoured although it plans no 
   t.is(again.exitCode, 1);
   t.regex(again.stdout, /GUEST_ROOT_EXISTS: guest root \S+vservers\/web already exists .*kept at \S+\.vsgitops-retained\/web\./);
   t.true(await exists(path.join(sim, 'vservers/web/etc')), 'the guest files are still kept');
+});
+
+test('apply takes the state directory lock: refused while an agent holds it, released afterwards', async (t) => {
+  const dir = await tempDir('lock');
+  const sim = path.join(dir, 'host');
+  t.is((await cli(['sim', 'init', sim, '--name', 'host-a'])).exitCode, 0);
+  const manifests = path.join(dir, 'm');
+  await fsp.mkdir(manifests);
+  await fsp.writeFile(path.join(manifests, 'web.yaml'), manifest({ name: 'web', context: 1001 }));
+  const src = [manifests, '--host', `sim:${sim}`];
+  const lockFile = path.join(sim, 'var/lib/vsgitops/agent.lock');
+  // a live agent: this test process, this boot
+  await fsp.writeFile(lockFile, JSON.stringify({ pid: process.pid, bootId: await readBootId(), hostname: 'h', startedAt: new Date().toISOString() }) + '\n');
+  const refused = await cli(['apply', ...src, '--yes']);
+  t.is(refused.exitCode, 1);
+  t.regex(refused.stderr, /locked by a running agent: pid \d+/);
+  t.false(await exists(path.join(sim, 'etc/vservers/web')), 'nothing was changed');
+  t.is((await cli(['apply', ...src, '--dry-run'])).exitCode, 2, 'a dry run changes nothing and needs no lock');
+
+  await fsp.rm(lockFile);
+  const applied = await cli(['apply', ...src, '--yes']);
+  t.is(applied.exitCode, 0, applied.stderr);
+  t.true(await exists(path.join(sim, 'etc/vservers/web/.vsgitops')));
+  t.false(await exists(lockFile), 'released');
 });

@@ -8,7 +8,7 @@ import { checkSavedPlan, computePlan, executePlan, recordUnchanged, type Pipelin
 import { planExitCode, renderChangeSetText, renderPlanJson, renderPlanText } from '../reconciler/render.js';
 import { PLAN_FORMAT_VERSION, type Plan } from '../reconciler/types.js';
 import { EXIT } from './exit.js';
-import { acquireLock, processLockEnv } from '../agent/lock.js';
+import { acquireLock, APPLY_LOCK_FILE, processLockEnv } from '../agent/lock.js';
 import { addHostOptions, addSourceOptions, hostFromOptions, sourceFromOptions, type HostOptions, type SourceOptions } from './options.js';
 import type { RegisterCommand } from './registry.js';
 
@@ -68,9 +68,9 @@ export const registerApply: RegisterCommand = (program, setExit) => {
     .option('--dry-run', 'only show the plan (exit codes as for plan)')
     .action(async (dir: string | undefined, o: ApplyOpts) => {
       const popts = pipelineOptions(dir, o);
-      // One writer per host: an agent (or another apply) on the same state
+      // One writer per host: an agent pass (or another apply) on the same state
       // directory would race this one on the guests and on the inventory.
-      const lock = o.dryRun ? undefined : await acquireLock(popts.host.paths.stateDir, processLockEnv(), popts.log);
+      const lock = o.dryRun ? undefined : await acquireLock(popts.host.paths.stateDir, processLockEnv(), popts.log, APPLY_LOCK_FILE);
       try {
         await applyLocked(popts, o, setExit);
       } finally {

@@ -12,6 +12,7 @@ import { classifyDrift, expiredIgnoreWarnings, parseIgnoreFile, type IgnoreEntry
 import type { CommandRunner } from '../providers/command-runner.js';
 import { execaRunner } from '../providers/command-runner.js';
 import { parseHostSpec } from '../providers/vserver/host-paths.js';
+import { acquireLock, APPLY_LOCK_FILE, processLockEnv, type AgentLock, type LockEnv } from '../agent/lock.js';
 import type { PassRequest } from '../agent/types.js';
 import type { PassResult } from './pass-types.js';
 import { computePlan, executePlan, recordUnchanged, type Computed, type HostTarget } from './pipeline.js';
@@ -30,6 +31,8 @@ export interface PassDeps {
   log: Logger;
   runner?: CommandRunner;
   now?: () => Date;
+  /** identity for the apply lock (default: this process) */
+  lockEnv?: LockEnv;
   /** revision in force on the host before the first pass (from the status file) */
   initialAppliedRevision?: string | null;
 }
@@ -87,16 +90,30 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
 
     let changeSet: ChangeSet | undefined;
     let result: PassResult['result'];
-    if (req.dryRun) {
-      result = 'suspended';
-    } else if (plan.actions.length === 0) {
-      await recordUnchanged(host, computed, plan).catch((err: unknown) => deps.log.warn(`cannot record the inventory: ${asVsError(err).message}`));
-      result = 'unchanged';
-      appliedRevision = revision;
-    } else {
-      changeSet = await executePlan({ source: settings.source, host, runner, log: deps.log, signal: req.signal }, computed, plan);
-      result = changeSet.ok ? 'applied' : 'failed';
-      if (changeSet.ok) appliedRevision = revision;
+    // a hand-run `vsgitops apply` may be changing the host: never two writers
+    let lock: AgentLock | undefined;
+    if (!req.dryRun) {
+      try {
+        lock = await acquireLock(host.paths.stateDir, deps.lockEnv ?? processLockEnv(), deps.log, APPLY_LOCK_FILE);
+      } catch (err) {
+        const e = asVsError(err);
+        return finish({ revision, result: 'failed', error: { code: e.code, message: e.message }, plan, drift: [], guests });
+      }
+    }
+    try {
+      if (req.dryRun) {
+        result = 'suspended';
+      } else if (plan.actions.length === 0) {
+        await recordUnchanged(host, computed, plan).catch((err: unknown) => deps.log.warn(`cannot record the inventory: ${asVsError(err).message}`));
+        result = 'unchanged';
+        appliedRevision = revision;
+      } else {
+        changeSet = await executePlan({ source: settings.source, host, runner, log: deps.log, signal: req.signal }, computed, plan);
+        result = changeSet.ok ? 'applied' : 'failed';
+        if (changeSet.ok) appliedRevision = revision;
+      }
+    } finally {
+      await lock?.release();
     }
     const drift = classifyDrift({ plan, changeSet, pendingRevision: revision !== appliedRevision, ignore, now: now().toISOString(), modes });
     return finish({

@@ -1,7 +1,7 @@
 /**
  * Review findings on the plan/apply seams, through real processes on a
  * simulated host: a policy change alone plans no action yet must be recorded;
- * kept guest files block a re-create clearly; apply and the agent never race.
+ * kept guest files block a re-create clearly; two applies never race.
  */
 import test from 'ava';
 import fsp from 'node:fs/promises';
@@ -38,7 +38,7 @@ test('a deletion policy changed back to retain is honoured although it plans no 
   t.true(await exists(path.join(sim, 'vservers/web/etc')), 'the guest files are still kept');
 });
 
-test('apply takes the state directory lock: refused while an agent holds it, released afterwards', async (t) => {
+test('apply holds the apply lock: refused while another writer holds it; a (suspended) agent alone does not block it', async (t) => {
   const dir = await tempDir('lock');
   const sim = path.join(dir, 'host');
   t.is((await cli(['sim', 'init', sim, '--name', 'host-a'])).exitCode, 0);
@@ -46,18 +46,20 @@ test('apply takes the state directory lock: refused while an agent holds it, rel
   await fsp.mkdir(manifests);
   await fsp.writeFile(path.join(manifests, 'web.yaml'), manifest({ name: 'web', context: 1001 }));
   const src = [manifests, '--host', `sim:${sim}`];
-  const lockFile = path.join(sim, 'var/lib/vsgitops/agent.lock');
-  // a live agent: this test process, this boot
-  await fsp.writeFile(lockFile, JSON.stringify({ pid: process.pid, bootId: await readBootId(), hostname: 'h', startedAt: new Date().toISOString() }) + '\n');
+  const state = path.join(sim, 'var/lib/vsgitops');
+  // held by a live process (this test process), this boot
+  const live = JSON.stringify({ pid: process.pid, bootId: await readBootId(), hostname: 'h', startedAt: new Date().toISOString() }) + '\n';
+  await fsp.writeFile(path.join(state, 'apply.lock'), live);
   const refused = await cli(['apply', ...src, '--yes']);
   t.is(refused.exitCode, 1);
-  t.regex(refused.stderr, /locked by a running agent: pid \d+/);
+  t.regex(refused.stderr, /being changed by another apply .*pid \d+/);
   t.false(await exists(path.join(sim, 'etc/vservers/web')), 'nothing was changed');
   t.is((await cli(['apply', ...src, '--dry-run'])).exitCode, 2, 'a dry run changes nothing and needs no lock');
 
-  await fsp.rm(lockFile);
+  await fsp.rm(path.join(state, 'apply.lock'));
+  await fsp.writeFile(path.join(state, 'agent.lock'), live);
   const applied = await cli(['apply', ...src, '--yes']);
   t.is(applied.exitCode, 0, applied.stderr);
   t.true(await exists(path.join(sim, 'etc/vservers/web/.vsgitops')));
-  t.false(await exists(lockFile), 'released');
+  t.false(await exists(path.join(state, 'apply.lock')), 'released');
 });

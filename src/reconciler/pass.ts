@@ -55,52 +55,59 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
       ...r,
     });
 
-    let computed: Computed;
-    try {
-      computed = await computePlan({ source: settings.source, host, runner, log: deps.log, deleteGuard: settings.deletionGuard });
-    } catch (err) {
-      const e = asVsError(err);
-      return finish({ revision: null, result: 'failed', error: { code: e.code, message: e.message }, drift: [], guests: [] });
-    }
-    const { desiredState, plan } = computed;
-    const revision = desiredState.revision;
-
-    const problems: Problem[] = [...desiredState.problems];
-    let ignore: IgnoreEntry[] = [];
-    if (desiredState.ignoreFile) {
-      try {
-        ignore = parseIgnoreFile(desiredState.ignoreFile.text, desiredState.ignoreFile.path);
-      } catch (err) {
-        const e = asVsError(err);
-        problems.push(...((e.data.problems as Problem[] | undefined) ?? [{ file: desiredState.ignoreFile.path, line: 0, column: 0, path: '', message: e.message }]));
-      }
-    }
-    const modes: Record<string, DriftMode> = {};
-    for (const [name, entry] of Object.entries(computed.inventory.guests)) modes[name] = entry.driftMode;
-    for (const d of computed.desired) modes[d.spec.name] = d.policy.drift;
-    const guests = Object.entries(modes).map(([name, mode]) => ({ name, mode })).sort((a, b) => (a.name < b.name ? -1 : 1));
-
-    if (problems.length > 0) {
-      // Terminal until a new revision: the last applied revision stays in force, nothing changes.
-      deps.log.error(`revision ${revision ?? '(directory)'} is invalid: ${problems.length} problem(s); keeping ${appliedRevision ?? 'the current state'}`, { revision, problems: problems.slice(0, 20) });
-      return finish({ revision, result: 'invalid', error: { code: 'MANIFEST_INVALID', message: `${problems.length} problem(s) in revision ${revision ?? '(directory)'}` }, drift: [], guests });
-    }
-    for (const w of expiredIgnoreWarnings(ignore, now().toISOString())) deps.log.warn(w);
-    for (const w of plan.warnings) deps.log.warn(w);
-
-    let changeSet: ChangeSet | undefined;
-    let result: PassResult['result'];
-    // a hand-run `vsgitops apply` may be changing the host: never two writers
+    // a hand-run `vsgitops apply` may be changing the host: one writer at a time,
+    // from observing to the last command (a suspended pass only observes)
     let lock: AgentLock | undefined;
     if (!req.dryRun) {
       try {
         lock = await acquireLock(host.paths.stateDir, deps.lockEnv ?? processLockEnv(), deps.log, APPLY_LOCK_FILE);
       } catch (err) {
         const e = asVsError(err);
-        return finish({ revision, result: 'failed', error: { code: e.code, message: e.message }, plan, drift: [], guests });
+        return finish({ revision: null, result: 'failed', error: { code: e.code, message: e.message }, drift: [], guests: [] });
       }
     }
     try {
+      return await body();
+    } finally {
+      await lock?.release();
+    }
+
+    async function body(): Promise<PassResult> {
+      let computed: Computed;
+      try {
+        computed = await computePlan({ source: settings.source, host, runner, log: deps.log, deleteGuard: settings.deletionGuard });
+      } catch (err) {
+        const e = asVsError(err);
+        return finish({ revision: null, result: 'failed', error: { code: e.code, message: e.message }, drift: [], guests: [] });
+      }
+      const { desiredState, plan } = computed;
+      const revision = desiredState.revision;
+
+      const problems: Problem[] = [...desiredState.problems];
+      let ignore: IgnoreEntry[] = [];
+      if (desiredState.ignoreFile) {
+        try {
+          ignore = parseIgnoreFile(desiredState.ignoreFile.text, desiredState.ignoreFile.path);
+        } catch (err) {
+          const e = asVsError(err);
+          problems.push(...((e.data.problems as Problem[] | undefined) ?? [{ file: desiredState.ignoreFile.path, line: 0, column: 0, path: '', message: e.message }]));
+        }
+      }
+      const modes: Record<string, DriftMode> = {};
+      for (const [name, entry] of Object.entries(computed.inventory.guests)) modes[name] = entry.driftMode;
+      for (const d of computed.desired) modes[d.spec.name] = d.policy.drift;
+      const guests = Object.entries(modes).map(([name, mode]) => ({ name, mode })).sort((a, b) => (a.name < b.name ? -1 : 1));
+
+      if (problems.length > 0) {
+        // Terminal until a new revision: the last applied revision stays in force, nothing changes.
+        deps.log.error(`revision ${revision ?? '(directory)'} is invalid: ${problems.length} problem(s); keeping ${appliedRevision ?? 'the current state'}`, { revision, problems: problems.slice(0, 20) });
+        return finish({ revision, result: 'invalid', error: { code: 'MANIFEST_INVALID', message: `${problems.length} problem(s) in revision ${revision ?? '(directory)'}` }, drift: [], guests });
+      }
+      for (const w of expiredIgnoreWarnings(ignore, now().toISOString())) deps.log.warn(w);
+      for (const w of plan.warnings) deps.log.warn(w);
+
+      let changeSet: ChangeSet | undefined;
+      let result: PassResult['result'];
       if (req.dryRun) {
         result = 'suspended';
       } else if (plan.actions.length === 0) {
@@ -112,19 +119,17 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
         result = changeSet.ok ? 'applied' : 'failed';
         if (changeSet.ok) appliedRevision = revision;
       }
-    } finally {
-      await lock?.release();
+      const drift = classifyDrift({ plan, changeSet, pendingRevision: revision !== appliedRevision, ignore, now: now().toISOString(), modes });
+      return finish({
+        revision,
+        result,
+        ...(changeSet && !changeSet.ok ? { error: { code: 'APPLY_FAILED', message: `${changeSet.summary.failed ?? 0} action(s) failed` } } : {}),
+        plan,
+        ...(changeSet ? { changeSet } : {}),
+        drift,
+        guests,
+      });
     }
-    const drift = classifyDrift({ plan, changeSet, pendingRevision: revision !== appliedRevision, ignore, now: now().toISOString(), modes });
-    return finish({
-      revision,
-      result,
-      ...(changeSet && !changeSet.ok ? { error: { code: 'APPLY_FAILED', message: `${changeSet.summary.failed ?? 0} action(s) failed` } } : {}),
-      plan,
-      ...(changeSet ? { changeSet } : {}),
-      drift,
-      guests,
-    });
   };
 }
 

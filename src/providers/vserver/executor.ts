@@ -192,9 +192,13 @@ export class VServerExecutor implements ActionExecutor {
    */
   private async writeCgroup(before: GuestSpec, after: GuestSpec, ctx: ExecuteContext): Promise<void> {
     const root = this.opts.paths.cgroup;
-    const dir = path.join(root, after.name);
+    const firstLine = async (file: string) => (await fsp.readFile(file, 'utf8').catch(() => '')).split('\n')[0]!.trim() || undefined;
+    const defaults = path.join(this.opts.paths.etcVservers, '.defaults/cgroup');
+    // the cgroup util-vserver created at start: cgroup/name, else .defaults/cgroup/name, else the guest name (§6.12)
+    const cgName = (await firstLine(path.join(this.cfgDir(after.name), 'cgroup/name'))) ?? (await firstLine(path.join(defaults, 'name'))) ?? after.name;
+    const dir = path.join(root, cgName);
     // what a start would give: the host's .defaults/cgroup value, else the kernel's
-    const hostDefault = async (file: string) => (await fsp.readFile(path.join(this.opts.paths.etcVservers, '.defaults/cgroup', file), 'utf8').catch(() => '')).split('\n')[0]!.trim() || undefined;
+    const hostDefault = (file: string) => firstLine(path.join(defaults, file));
     const parent = async (file: string) => (await fsp.readFile(path.join(root, file), 'utf8').catch(() => '')).trim() || undefined;
     for (const [key, file] of Object.entries(CGROUP_FILES) as [keyof CgroupSpec, string][]) {
       let value: number | string | undefined = after.cgroup[key];

@@ -62,4 +62,10 @@ test('dropping a disk limit or cgroup value takes effect live; moving a disk lim
   await converge('  cpu: {cpus: "0"}\n');
   t.is(await cgroup('memory.limit_in_bytes'), '4294967296\n', "back to the host's .defaults/cgroup value, as after a restart");
   t.is(await dlimit('/vservers/web/data'), 1);
+
+  // a guest whose cgroup has its own name (cgroup/name, read by util-vserver at start)
+  await fsp.writeFile(path.join(sim, 'etc/vservers/web/cgroup/name'), 'webcg\n');
+  t.is((await execa(path.join(sim, 'bin/vserver'), ['web', 'restart'], { reject: false })).exitCode, 0);
+  await converge('  cpu: {cpus: "0", shares: 300}\n');
+  t.is(await fsp.readFile(path.join(sim, 'dev/cgroup/webcg/cpu.shares'), 'utf8'), '300\n');
 });

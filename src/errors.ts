@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'COMMAND_TIMEOUT'
   | 'PLAN_STALE' // a saved plan no longer matches the revision or the host
   | 'PLAN_INVALID' // a saved plan file is unreadable or of another version
+  | 'GUEST_ROOT_EXISTS' // create refused: guest files (e.g. kept by a retain delete) are in the way
   | 'DELETE_GUARD' // the deletion breaker refused a pass
   | 'CONFIRMATION_REQUIRED' // destructive actions need --yes
   | 'LOCKED' // another agent holds the state-directory lock

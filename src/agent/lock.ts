@@ -21,6 +21,12 @@ export interface LockEnv {
 }
 
 export const LOCK_FILE = 'agent.lock';
+/**
+ * Held while guests are being changed, by the agent's pass and by a hand-run
+ * `vsgitops apply`: one writer of guests and inventory at a time, while a
+ * suspended agent (which only observes) leaves manual applies possible.
+ */
+export const APPLY_LOCK_FILE = 'apply.lock';
 
 export async function readBootId(file = '/proc/sys/kernel/random/boot_id'): Promise<string> {
   try {
@@ -54,9 +60,10 @@ export interface AgentLock {
  * during another boot is stale and taken over (no manual unlock after a
  * crash); a live holder → VsError LOCKED naming it.
  */
-export async function acquireLock(stateDir: string, env: LockEnv, log: Logger): Promise<AgentLock> {
+export async function acquireLock(stateDir: string, env: LockEnv, log: Logger, name: string = LOCK_FILE): Promise<AgentLock> {
   await fs.mkdir(stateDir, { recursive: true });
-  const file = path.join(stateDir, LOCK_FILE);
+  const file = path.join(stateDir, name);
+  const holderIs = name === LOCK_FILE ? 'locked by a running agent' : 'being changed by another apply (agent pass or vsgitops apply)';
   const record: LockRecord = { pid: env.pid, bootId: await env.bootId(), hostname: os.hostname(), startedAt: new Date(env.now()).toISOString() };
   const text = JSON.stringify(record) + '\n';
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -79,7 +86,7 @@ export async function acquireLock(stateDir: string, env: LockEnv, log: Logger): 
     const held = parseLock(heldText);
     const stale = staleReason(held, record, env);
     if (!stale) {
-      throw new VsError('LOCKED', `state directory ${stateDir} is locked by a running agent: pid ${held!.pid} on ${held!.hostname} since ${held!.startedAt}`, { file, holder: held });
+      throw new VsError('LOCKED', `state directory ${stateDir} is ${holderIs}: pid ${held!.pid} on ${held!.hostname} since ${held!.startedAt}`, { file, holder: held });
     }
     if (await removeIfUnchanged(file, heldText)) {
       log.warn('took over a stale agent lock', { file, reason: stale, previous: held ?? heldText.slice(0, 200) });

@@ -17,9 +17,26 @@ export const EXIT = {
   DRIFT: 4,
 } as const;
 
-export function exitCodeFor(err: unknown): number {
-  if (err instanceof VsError) return err.code === 'USAGE' ? EXIT.USAGE : EXIT.ERROR;
+/**
+ * Commands whose exit code 2 means something else (plan and apply --dry-run:
+ * changes pending) or that document no usage code (drift: 0/4/1): a usage
+ * error there exits 1, so CI never reads a typo as "changes pending".
+ */
+const NO_USAGE_CODE = new Set(['plan', 'apply', 'drift']);
+
+export function exitCodeFor(err: unknown, command?: string): number {
+  if (err instanceof VsError && err.code === 'USAGE') return command !== undefined && NO_USAGE_CODE.has(command) ? EXIT.ERROR : EXIT.USAGE;
   return EXIT.ERROR;
+}
+
+/** The command word of an argv (first argument that is not an option), e.g. "plan". */
+export function commandOf(argv: string[]): string | undefined {
+  return argv.find((a) => !a.startsWith('-'));
+}
+
+/** True when argv asks for JSON output (`--output json` or `--output=json`). */
+export function wantsJson(argv: string[]): boolean {
+  return argv.some((a, i) => a === '--output=json' || (a === '--output' && argv[i + 1] === 'json'));
 }
 
 /** Human rendering of an error for stderr. */

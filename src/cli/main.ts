@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { EXIT, describeError, exitCodeFor } from './exit.js';
+import { EXIT, commandOf, describeError, exitCodeFor, wantsJson } from './exit.js';
 import { VsError } from '../errors.js';
 import { commands } from './registry.js';
 
@@ -23,18 +23,21 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;
-  } catch (err) {
+  } catch (caught) {
+    let err = caught;
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK;
-      return EXIT.USAGE;
-    }
-    const wantJson = argv.includes('--output') && argv[argv.indexOf('--output') + 1] === 'json';
-    if (wantJson && err instanceof VsError) {
-      process.stdout.write(JSON.stringify({ ok: false, error: err.toJSON() }, null, 2) + '\n');
+      // commander has already printed its message on stderr
+      err = new VsError('USAGE', err.message.replace(/^error: /, ''));
     } else {
       process.stderr.write(describeError(err) + '\n');
     }
-    return exitCodeFor(err);
+    // --output json: stdout always holds one JSON document, errors included
+    if (wantsJson(argv)) {
+      const error = err instanceof VsError ? err.toJSON() : { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
+      process.stdout.write(JSON.stringify({ ok: false, error }, null, 2) + '\n');
+    }
+    return exitCodeFor(err, commandOf(argv));
   }
 }
 

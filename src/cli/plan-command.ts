@@ -4,10 +4,11 @@ import { Option, type Command } from 'commander';
 import { VsError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { execaRunner } from '../providers/command-runner.js';
-import { checkSavedPlan, computePlan, executePlan, type PipelineOptions } from '../reconciler/pipeline.js';
+import { checkSavedPlan, computePlan, executePlan, recordUnchanged, type PipelineOptions } from '../reconciler/pipeline.js';
 import { planExitCode, renderChangeSetText, renderPlanJson, renderPlanText } from '../reconciler/render.js';
 import { PLAN_FORMAT_VERSION, type Plan } from '../reconciler/types.js';
 import { EXIT } from './exit.js';
+import { acquireLock, APPLY_LOCK_FILE, processLockEnv } from '../agent/lock.js';
 import { addHostOptions, addSourceOptions, hostFromOptions, sourceFromOptions, type HostOptions, type SourceOptions } from './options.js';
 import type { RegisterCommand } from './registry.js';
 
@@ -67,30 +68,42 @@ export const registerApply: RegisterCommand = (program, setExit) => {
     .option('--dry-run', 'only show the plan (exit codes as for plan)')
     .action(async (dir: string | undefined, o: ApplyOpts) => {
       const popts = pipelineOptions(dir, o);
-      const computed = await computePlan(popts);
-      if (computed.desiredState.problems.length > 0) throw invalidRevision(computed.desiredState.problems, computed.desiredState.revision);
-      let plan = computed.plan;
-      if (o.plan) {
-        plan = await readSavedPlan(o.plan);
-        checkSavedPlan(plan, computed);
+      // One writer per host: an agent pass (or another apply) on the same state
+      // directory would race this one on the guests and on the inventory.
+      const lock = o.dryRun ? undefined : await acquireLock(popts.host.paths.stateDir, processLockEnv(), popts.log, APPLY_LOCK_FILE);
+      try {
+        await applyLocked(popts, o, setExit);
+      } finally {
+        await lock?.release();
       }
-      const text = o.output === 'text';
-      if (o.dryRun) {
-        process.stdout.write(text ? renderPlanText(plan) : renderPlanJson(plan) + '\n');
-        setExit(planExitCode(plan));
-        return;
-      }
-      if (text) process.stdout.write(renderPlanText(plan));
-      if (plan.actions.length === 0) {
-        if (!text) process.stdout.write(JSON.stringify({ plan, changeSet: null }, null, 2) + '\n');
-        return;
-      }
-      if (plan.destructive && !o.yes) await confirm(plan);
-      const cs = await executePlan(popts, computed, plan);
-      process.stdout.write(text ? '\n' + renderChangeSetText(cs) : JSON.stringify({ plan, changeSet: cs }, null, 2) + '\n');
-      setExit(cs.ok ? EXIT.OK : EXIT.ERROR);
     });
 };
+
+async function applyLocked(popts: PipelineOptions, o: ApplyOpts, setExit: (code: number) => void): Promise<void> {
+  const computed = await computePlan(popts);
+  if (computed.desiredState.problems.length > 0) throw invalidRevision(computed.desiredState.problems, computed.desiredState.revision);
+  let plan = computed.plan;
+  if (o.plan) {
+    plan = await readSavedPlan(o.plan);
+    checkSavedPlan(plan, computed);
+  }
+  const text = o.output === 'text';
+  if (o.dryRun) {
+    process.stdout.write(text ? renderPlanText(plan) : renderPlanJson(plan) + '\n');
+    setExit(planExitCode(plan));
+    return;
+  }
+  if (text) process.stdout.write(renderPlanText(plan));
+  if (plan.actions.length === 0) {
+    await recordUnchanged(popts.host, computed, plan);
+    if (!text) process.stdout.write(JSON.stringify({ plan, changeSet: null }, null, 2) + '\n');
+    return;
+  }
+  if (plan.destructive && !o.yes) await confirm(plan);
+  const cs = await executePlan(popts, computed, plan);
+  process.stdout.write(text ? '\n' + renderChangeSetText(cs) : JSON.stringify({ plan, changeSet: cs }, null, 2) + '\n');
+  setExit(cs.ok ? EXIT.OK : EXIT.ERROR);
+}
 
 async function readSavedPlan(file: string): Promise<Plan> {
   let plan: Plan;

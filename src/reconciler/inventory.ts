@@ -55,8 +55,9 @@ export function updateInventory(inv: Inventory, plan: Plan, cs: ChangeSet, desir
     }
     const d = byName.get(e.guest);
     if (!d) continue;
-    // an unchanged guest that vsgitops does not own stays unowned
-    if (e.outcome === 'unchanged' && !guests[e.guest]) continue;
+    // An unchanged guest carries the vsgitops marker (the planner blocks desired
+    // guests without one), so it is owned even when missing here: an apply that
+    // died between writing the marker and the inventory left it out.
     guests[e.guest] = {
       context: d.spec.context,
       appliedSpec: d.spec,
@@ -65,6 +66,16 @@ export function updateInventory(inv: Inventory, plan: Plan, cs: ChangeSet, desir
       driftMode: d.policy.drift,
       deletion: d.policy.deletion,
     };
+  }
+  // Policies are git's word, whatever happened on the host: an owned guest
+  // always carries the deletion policy and drift mode of its manifest, even
+  // when it was unchanged, blocked or failed (a stale `delete` policy would
+  // remove files the manifest now says to retain).
+  for (const [name, entry] of Object.entries(guests)) {
+    const d = byName.get(name);
+    if (d && (entry.deletion !== d.policy.deletion || entry.driftMode !== d.policy.drift)) {
+      guests[name] = { ...entry, deletion: d.policy.deletion, driftMode: d.policy.drift };
+    }
   }
   return { version: 1, guests };
 }

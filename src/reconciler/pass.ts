@@ -12,9 +12,10 @@ import { classifyDrift, expiredIgnoreWarnings, parseIgnoreFile, type IgnoreEntry
 import type { CommandRunner } from '../providers/command-runner.js';
 import { execaRunner } from '../providers/command-runner.js';
 import { parseHostSpec } from '../providers/vserver/host-paths.js';
+import { acquireLock, APPLY_LOCK_FILE, processLockEnv, type AgentLock, type LockEnv } from '../agent/lock.js';
 import type { PassRequest } from '../agent/types.js';
 import type { PassResult } from './pass-types.js';
-import { computePlan, executePlan, type Computed, type HostTarget } from './pipeline.js';
+import { computePlan, executePlan, recordUnchanged, type Computed, type HostTarget } from './pipeline.js';
 import type { ChangeSet } from './types.js';
 
 export interface PassSettings {
@@ -30,6 +31,8 @@ export interface PassDeps {
   log: Logger;
   runner?: CommandRunner;
   now?: () => Date;
+  /** identity for the apply lock (default: this process) */
+  lockEnv?: LockEnv;
   /** revision in force on the host before the first pass (from the status file) */
   initialAppliedRevision?: string | null;
 }
@@ -52,63 +55,83 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
       ...r,
     });
 
-    let computed: Computed;
-    try {
-      computed = await computePlan({ source: settings.source, host, runner, log: deps.log, deleteGuard: settings.deletionGuard });
-    } catch (err) {
-      const e = asVsError(err);
-      return finish({ revision: null, result: 'failed', error: { code: e.code, message: e.message }, drift: [], guests: [] });
-    }
-    const { desiredState, plan } = computed;
-    const revision = desiredState.revision;
-
-    const problems: Problem[] = [...desiredState.problems];
-    let ignore: IgnoreEntry[] = [];
-    if (desiredState.ignoreFile) {
+    // a hand-run `vsgitops apply` may be changing the host: one writer at a time,
+    // from observing to the last command (a suspended pass only observes)
+    let lock: AgentLock | undefined;
+    if (!req.dryRun) {
       try {
-        ignore = parseIgnoreFile(desiredState.ignoreFile.text, desiredState.ignoreFile.path);
+        lock = await acquireLock(host.paths.stateDir, deps.lockEnv ?? processLockEnv(), deps.log, APPLY_LOCK_FILE);
       } catch (err) {
         const e = asVsError(err);
-        problems.push(...((e.data.problems as Problem[] | undefined) ?? [{ file: desiredState.ignoreFile.path, line: 0, column: 0, path: '', message: e.message }]));
+        return finish({ revision: null, result: 'failed', error: { code: e.code, message: e.message }, drift: [], guests: [] });
       }
     }
-    const modes: Record<string, DriftMode> = {};
-    for (const [name, entry] of Object.entries(computed.inventory.guests)) modes[name] = entry.driftMode;
-    for (const d of computed.desired) modes[d.spec.name] = d.policy.drift;
-    const guests = Object.entries(modes).map(([name, mode]) => ({ name, mode })).sort((a, b) => (a.name < b.name ? -1 : 1));
-
-    if (problems.length > 0) {
-      // Terminal until a new revision: the last applied revision stays in force, nothing changes.
-      deps.log.error(`revision ${revision ?? '(directory)'} is invalid: ${problems.length} problem(s); keeping ${appliedRevision ?? 'the current state'}`, { revision, problems: problems.slice(0, 20) });
-      return finish({ revision, result: 'invalid', error: { code: 'MANIFEST_INVALID', message: `${problems.length} problem(s) in revision ${revision ?? '(directory)'}` }, drift: [], guests });
+    try {
+      return await body();
+    } finally {
+      await lock?.release();
     }
-    for (const w of expiredIgnoreWarnings(ignore, now().toISOString())) deps.log.warn(w);
-    for (const w of plan.warnings) deps.log.warn(w);
 
-    // judged before applying: a revision this pass brings in is still the cause of its own actions
-    const pendingRevision = revision !== appliedRevision;
-    let changeSet: ChangeSet | undefined;
-    let result: PassResult['result'];
-    if (req.dryRun) {
-      result = 'suspended';
-    } else if (plan.actions.length === 0) {
-      result = 'unchanged';
-      appliedRevision = revision;
-    } else {
-      changeSet = await executePlan({ source: settings.source, host, runner, log: deps.log, signal: req.signal }, computed, plan);
-      result = changeSet.ok ? 'applied' : 'failed';
-      if (changeSet.ok) appliedRevision = revision;
+    async function body(): Promise<PassResult> {
+      let computed: Computed;
+      try {
+        computed = await computePlan({ source: settings.source, host, runner, log: deps.log, deleteGuard: settings.deletionGuard });
+      } catch (err) {
+        const e = asVsError(err);
+        return finish({ revision: null, result: 'failed', error: { code: e.code, message: e.message }, drift: [], guests: [] });
+      }
+      const { desiredState, plan } = computed;
+      const revision = desiredState.revision;
+
+      const problems: Problem[] = [...desiredState.problems];
+      let ignore: IgnoreEntry[] = [];
+      if (desiredState.ignoreFile) {
+        try {
+          ignore = parseIgnoreFile(desiredState.ignoreFile.text, desiredState.ignoreFile.path);
+        } catch (err) {
+          const e = asVsError(err);
+          problems.push(...((e.data.problems as Problem[] | undefined) ?? [{ file: desiredState.ignoreFile.path, line: 0, column: 0, path: '', message: e.message }]));
+        }
+      }
+      const modes: Record<string, DriftMode> = {};
+      for (const [name, entry] of Object.entries(computed.inventory.guests)) modes[name] = entry.driftMode;
+      for (const d of computed.desired) modes[d.spec.name] = d.policy.drift;
+      const guests = Object.entries(modes).map(([name, mode]) => ({ name, mode })).sort((a, b) => (a.name < b.name ? -1 : 1));
+
+      if (problems.length > 0) {
+        // Terminal until a new revision: the last applied revision stays in force, nothing changes.
+        deps.log.error(`revision ${revision ?? '(directory)'} is invalid: ${problems.length} problem(s); keeping ${appliedRevision ?? 'the current state'}`, { revision, problems: problems.slice(0, 20) });
+        return finish({ revision, result: 'invalid', error: { code: 'MANIFEST_INVALID', message: `${problems.length} problem(s) in revision ${revision ?? '(directory)'}` }, drift: [], guests });
+      }
+      for (const w of expiredIgnoreWarnings(ignore, now().toISOString())) deps.log.warn(w);
+      for (const w of plan.warnings) deps.log.warn(w);
+
+      // judged before applying: a revision this pass brings in is still the cause of its own actions
+      const pendingRevision = revision !== appliedRevision;
+      let changeSet: ChangeSet | undefined;
+      let result: PassResult['result'];
+      if (req.dryRun) {
+        result = 'suspended';
+      } else if (plan.actions.length === 0) {
+        await recordUnchanged(host, computed, plan).catch((err: unknown) => deps.log.warn(`cannot record the inventory: ${asVsError(err).message}`));
+        result = 'unchanged';
+        appliedRevision = revision;
+      } else {
+        changeSet = await executePlan({ source: settings.source, host, runner, log: deps.log, signal: req.signal }, computed, plan);
+        result = changeSet.ok ? 'applied' : 'failed';
+        if (changeSet.ok) appliedRevision = revision;
+      }
+      const drift = classifyDrift({ plan, changeSet, pendingRevision, ignore, now: now().toISOString(), modes });
+      return finish({
+        revision,
+        result,
+        ...(changeSet && !changeSet.ok ? { error: { code: 'APPLY_FAILED', message: `${changeSet.summary.failed ?? 0} action(s) failed` } } : {}),
+        plan,
+        ...(changeSet ? { changeSet } : {}),
+        drift,
+        guests,
+      });
     }
-    const drift = classifyDrift({ plan, changeSet, pendingRevision, ignore, now: now().toISOString(), modes });
-    return finish({
-      revision,
-      result,
-      ...(changeSet && !changeSet.ok ? { error: { code: 'APPLY_FAILED', message: `${changeSet.summary.failed ?? 0} action(s) failed` } } : {}),
-      plan,
-      ...(changeSet ? { changeSet } : {}),
-      drift,
-      guests,
-    });
   };
 }
 

@@ -83,6 +83,17 @@ export async function executePlan(opts: ExecuteOptions, computed: Computed, plan
   return cs;
 }
 
+/**
+ * An apply with nothing to carry out still records what git now says about
+ * the guests vsgitops owns (their deletion policy and drift mode): a policy
+ * change alone plans no action. Writes only when the inventory changes.
+ */
+export async function recordUnchanged(host: HostTarget, computed: Computed, plan: Plan): Promise<void> {
+  const entries: ChangeSetEntry[] = plan.unchanged.map((guest) => ({ guest, action: 'noop', outcome: 'unchanged', commands: [], durationMs: 0 }));
+  const next = updateInventory(computed.inventory, plan, { ...emptyChangeSet(plan), entries }, computed.desired);
+  if (JSON.stringify(next) !== JSON.stringify(computed.inventory)) await writeInventory(host.paths.stateDir, next);
+}
+
 /** A saved plan is applied only against the revision and host state it was made from. */
 export function checkSavedPlan(saved: Plan, current: Computed): void {
   if (saved.hostName !== current.plan.hostName) {

@@ -246,9 +246,13 @@ function planExisting(d: DesiredGuest, o: ObservedGuest, inv: InventoryEntry | u
     !inv || pendingPaths?.some((p) => pathsOverlap(p, path)) ? 'pending' : 'config-drift';
 
   const contextDiff = configDiffs.find((x) => x.path === 'context');
+  // A guest already running at the desired id (its context file was edited by hand) needs
+  // only the file rewritten: the running context keeps its id until it stops.
+  const runsAtDesiredId = running && o.runtime?.xid === desired.context;
   // A context id change rebuilds the guest's configuration: every field then takes effect at the restart.
-  const replacing = contextDiff !== undefined && (mode === 'enforce' || causeOf('context') === 'pending');
-  const effectOf = (x: SpecDifference) => (replacing ? (running ? 'restart' : 'config') : effectFor(x.field, throughout));
+  const replacing = contextDiff !== undefined && !runsAtDesiredId && (mode === 'enforce' || causeOf('context') === 'pending');
+  const effectOf = (x: SpecDifference) =>
+    replacing ? (running ? 'restart' : 'config') : x.field === 'context' && runsAtDesiredId ? 'config' : effectFor(x.field, throughout);
   const configChanges = configDiffs.map((x) => ({
     diff: x,
     change: { path: x.path, before: canonical(x.before), after: canonical(x.after), effect: effectOf(x), cause: causeOf(x.path) } as FieldChange,

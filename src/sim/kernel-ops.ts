@@ -177,7 +177,14 @@ export function isIpv6(s: string): boolean {
 
 /** Parses `ip[/mask|prefix]` as naddress/chbind do; undefined = invalid. */
 export function parseAddress(spec: string): NetAddress | undefined {
-  const [ip, m] = spec.split('/', 2);
+  const [given, m] = spec.split('/', 2);
+  let ip = given;
+  // inet_pton(AF_INET6) also takes a dotted IPv4 tail (::ffff:192.0.2.1): keep the hex form
+  const tail = /^([0-9a-fA-F:]*:)(\d{1,3}(?:\.\d{1,3}){3})$/.exec(ip);
+  if (tail && isIpv4(tail[2]!)) {
+    const o = tail[2]!.split('.').map(Number);
+    ip = `${tail[1]}${((o[0]! << 8) | o[1]!).toString(16)}:${((o[2]! << 8) | o[3]!).toString(16)}`;
+  }
   if (isIpv4(ip)) {
     let prefix = 32;
     if (m !== undefined) {

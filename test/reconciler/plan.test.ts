@@ -642,3 +642,13 @@ test('every action kind appears with its destructive flag', (t) => {
   const seen = new Set<ActionKind>(p.actions.map((a) => a.kind));
   t.is(seen.size, 6);
 });
+
+test('enforce: a hand-edited context file of a guest running at the desired id is rewritten, not replaced', (t) => {
+  const a = only(t, plan(host().guest('web', (g) => g.observed({ context: 3333 }).runtime((r) => void (r.xid = 1700)), 1700)));
+  t.is(a.kind, 'update');
+  t.false(a.restart);
+  t.false(a.destructive);
+  t.deepEqual(a.changes.map((c) => [c.path, c.before, c.after, c.effect, c.cause]), [['context', 3333, 1700, 'config', 'config-drift']]);
+  // running at another id than git says: that still needs a replace
+  t.is(only(t, plan(host().guest('db', (g) => g.observed({ context: 3334 }), 1701))).kind, 'replace');
+});

@@ -85,6 +85,15 @@ export function vdlimitSetArgs(xid: number, directory: string, d: { spaceKiB: nu
     '--set', `space_total=${d.spaceKiB}`,
     '--set', `inodes_total=${d.inodes}`,
     '--set', `reserved=${d.reservedPercent}`,
-    directory,
+    '--', directory,
   ];
+}
+
+/**
+ * `vdlimit --xid X --remove -- DIR`: drops the disk limit of a directory. The
+ * directory may come from the host's configuration (hand-edited, kept by warn
+ * mode), so `--` keeps one that starts with '-' from being read as an option.
+ */
+export function vdlimitRemoveArgs(xid: number, directory: string): string[] {
+  return ['--xid', String(xid), '--remove', '--', directory];
 }

@@ -205,21 +205,18 @@ export interface ParsedGuestConfig {
   problems: Problem[];
 }
 
-export interface ParseOptions {
-  /** tree of /etc/vservers/.defaults (for cgroup fallbacks) */
-  defaults?: ConfigTree;
-}
+/** Reserved for parse switches; none yet. */
+export type ParseOptions = Record<string, never>;
 
 /**
  * Interprets one guest's config snapshot. Never throws for bad content: each
  * unreadable value becomes a problem naming the file, and the field keeps its
  * default, so one bad file does not hide the rest of the guest.
  */
-export function parseGuestConfig(dir: string, tree: ConfigTree, opts: ParseOptions = {}): ParsedGuestConfig {
+export function parseGuestConfig(dir: string, tree: ConfigTree, _opts: ParseOptions = {}): ParsedGuestConfig {
   const problems: Problem[] = [];
   const v = new TreeView(dir, tree, problems);
   const name = path.basename(dir);
-  const defaults = opts.defaults ? new TreeView(path.join(path.dirname(dir), '.defaults'), opts.defaults, problems) : undefined;
 
   let contextFile: number | undefined;
   const ctx = v.scalar('context');
@@ -243,7 +240,7 @@ export function parseGuestConfig(dir: string, tree: ConfigTree, opts: ParseOptio
     bcaps: readList(v, 'bcap', 'bcapabilities', 'spec.bcaps'),
     ccaps: readList(v, 'ccap', 'ccapabilities', 'spec.ccaps'),
     limits: readLimits(v),
-    cgroup: readCgroup(v, defaults),
+    cgroup: readCgroup(v),
     fstab: readFstab(v),
   };
   const dom = v.whole('uts/domainname') ?? v.scalar('domainname');
@@ -405,16 +402,20 @@ function parseMem(s: string): number | undefined {
   return Number(m[1]) * mult;
 }
 
-function readCgroup(v: TreeView, defaults: TreeView | undefined): CgroupSpec {
+/**
+ * The guest's own cgroup/ values. util-vserver copies .defaults/cgroup/* and
+ * then these into the new cgroup, but a host default is not the guest's
+ * configuration: a manifest that leaves a value unset means "the host's
+ * default", so reading the default in as the guest's value would plan its
+ * removal on every pass (and never converge).
+ */
+function readCgroup(v: TreeView): CgroupSpec {
   const out: CgroupSpec = {};
   if (v.exists('nocgroup')) return out;
-  // util-vserver copies .defaults/cgroup/* and then the guest's cgroup/* into the new cgroup.
   const get = (file: string): { value: string; view: TreeView; rel: string } | undefined => {
     const rel = `cgroup/${file}`;
     const own = v.scalar(rel);
-    if (own !== undefined) return { value: own, view: v, rel };
-    const d = defaults?.scalar(rel);
-    return d !== undefined && defaults ? { value: d, view: defaults, rel } : undefined;
+    return own !== undefined ? { value: own, view: v, rel } : undefined;
   };
   const num = (file: string, key: 'cpuShares' | 'cpuQuotaUs' | 'cpuPeriodUs', allowNegative = false): void => {
     const g = get(file);

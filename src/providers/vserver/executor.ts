@@ -5,11 +5,11 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { VsError } from '../../errors.js';
-import type { GuestSpec, LimitName, LimitValue } from '../../model/guest.js';
+import type { CgroupSpec, GuestSpec, LimitName, LimitValue } from '../../model/guest.js';
 import type { ActionExecutor, ExecuteContext } from '../../reconciler/apply.js';
 import type { Outcome, PlannedAction } from '../../reconciler/types.js';
 import type { CommandRunner } from '../command-runner.js';
-import { vattributeArgs, vdlimitSetArgs, vlimitArgs, vserverArgs, vserverBuildArgs, vserverDeleteArgs, vunameSetArgs } from './commands.js';
+import { vattributeArgs, vdlimitRemoveArgs, vdlimitSetArgs, vlimitArgs, vserverArgs, vserverBuildArgs, vserverDeleteArgs, vunameSetArgs } from './commands.js';
 import { renderConfigFiles, writeConfigFiles } from './config-write.js';
 import { toolPath, type HostPaths } from './host-paths.js';
 import { liveAttributeTokens } from './live-attributes.js';
@@ -24,6 +24,20 @@ export interface ExecutorOptions {
   now?: () => Date;
   timeouts?: Partial<{ command: number; build: number; stop: number }>;
 }
+
+const CGROUP_FILES: Record<keyof CgroupSpec, string> = {
+  memoryLimit: 'memory.limit_in_bytes',
+  cpuShares: 'cpu.shares',
+  cpuQuotaUs: 'cpu.cfs_quota_us',
+  cpuPeriodUs: 'cpu.cfs_period_us',
+  cpusetCpus: 'cpuset.cpus',
+  cpusetMems: 'cpuset.mems',
+};
+/** What the kernel gives a new cgroup (cpuset lists come from the parent). */
+const CGROUP_DEFAULTS: Partial<Record<keyof CgroupSpec, number>> = { memoryLimit: -1, cpuShares: 1024, cpuQuotaUs: -1, cpuPeriodUs: 100000 };
+
+/** Where retain deletes move configuration dirs (a dot name: util-vserver and observe skip it). */
+export const RETAINED_DIR = '.vsgitops-retained';
 
 const DEFAULT_TIMEOUTS = { command: 60_000, build: 30 * 60_000, stop: 5 * 60_000 };
 
@@ -96,6 +110,14 @@ export class VServerExecutor implements ActionExecutor {
       throw new VsError('PLAN_STALE', `configuration ${dir} appeared since the plan was made; not overwriting it`, { guest: spec.name });
     }
     const rootExisted = await exists(root);
+    if (rootExisted && (await fsp.readdir(root).catch(() => [])).length > 0) {
+      // util-vserver refuses too (and suggests --force, which renames the files); say why, in our words
+      const kept = (await fsp.readdir(path.join(this.opts.paths.etcVservers, RETAINED_DIR)).catch(() => [] as string[])).filter((n) => n.startsWith(`${spec.name}.`)).sort();
+      const hint = kept.length > 0
+        ? `its configuration was kept at ${path.join(this.opts.paths.etcVservers, RETAINED_DIR, kept[kept.length - 1]!)} by a retain delete: move that back to ${dir} to adopt the old guest, or move ${root} aside to build a new one`
+        : `move it aside to build a new guest`;
+      throw new VsError('GUEST_ROOT_EXISTS', `guest root ${root} already exists and is not empty; vsgitops never builds over existing guest files: ${hint}`, { guest: spec.name, root });
+    }
     try {
       await this.run('vserver', vserverBuildArgs(spec, build), ctx, this.timeouts.build);
     } catch (err) {
@@ -148,28 +170,45 @@ export class VServerExecutor implements ActionExecutor {
     if (touched('nodename') || touched('domainname')) {
       await this.run('vuname', vunameSetArgs(xid, { nodename: after.nodename, domainname: after.domainname ?? '(none)' }), ctx);
     }
-    if (touched('cgroup')) await this.writeCgroup(after);
-    if (touched('disk') && after.disk) {
-      await this.run('vdlimit', vdlimitSetArgs(xid, after.disk.directory, after.disk), ctx);
+    if (touched('cgroup')) await this.writeCgroup(before, after, ctx);
+    if (touched('disk')) {
+      const old = before.disk;
+      // a limit that is dropped or moves to another directory is removed from the old one
+      if (old && (!after.disk || old.directory !== after.disk.directory)) {
+        await this.run('vdlimit', vdlimitRemoveArgs(xid, old.directory), ctx).catch((err: unknown) => {
+          // already gone is what we want
+          if (!(err instanceof VsError && String(err.data.stderrTail ?? '').includes('No such process'))) throw err;
+        });
+      }
+      if (after.disk) await this.run('vdlimit', vdlimitSetArgs(xid, after.disk.directory, after.disk), ctx);
     }
   }
 
-  /** cgroup values change live by writing the guest's cgroup files (§7.10). */
-  private async writeCgroup(spec: GuestSpec): Promise<void> {
-    const dir = path.join(this.opts.paths.cgroup, spec.name);
-    const c = spec.cgroup;
-    const files: [string, number | string | undefined][] = [
-      ['memory.limit_in_bytes', c.memoryLimit],
-      ['cpu.shares', c.cpuShares],
-      ['cpu.cfs_quota_us', c.cpuQuotaUs],
-      ['cpu.cfs_period_us', c.cpuPeriodUs],
-      ['cpuset.cpus', c.cpusetCpus],
-      ['cpuset.mems', c.cpusetMems],
-    ];
-    for (const [file, value] of files) {
+  /**
+   * cgroup values change live by writing the guest's cgroup files (§7.10). A
+   * value the spec no longer sets goes back to what a restart would give: the
+   * host's .defaults/cgroup value, else the kernel's default (cpuset lists:
+   * the parent cgroup's).
+   */
+  private async writeCgroup(before: GuestSpec, after: GuestSpec, ctx: ExecuteContext): Promise<void> {
+    const root = this.opts.paths.cgroup;
+    const firstLine = async (file: string) => (await fsp.readFile(file, 'utf8').catch(() => '')).split('\n')[0]!.trim() || undefined;
+    const defaults = path.join(this.opts.paths.etcVservers, '.defaults/cgroup');
+    // the cgroup util-vserver created at start: cgroup/name, else .defaults/cgroup/name, else the guest name (§6.12)
+    const cgName = (await firstLine(path.join(this.cfgDir(after.name), 'cgroup/name'))) ?? (await firstLine(path.join(defaults, 'name'))) ?? after.name;
+    const dir = path.join(root, cgName);
+    // what a start would give: the host's .defaults/cgroup value, else the kernel's
+    const hostDefault = (file: string) => firstLine(path.join(defaults, file));
+    const parent = async (file: string) => (await fsp.readFile(path.join(root, file), 'utf8').catch(() => '')).trim() || undefined;
+    for (const [key, file] of Object.entries(CGROUP_FILES) as [keyof CgroupSpec, string][]) {
+      let value: number | string | undefined = after.cgroup[key];
+      if (value === undefined && before.cgroup[key] !== undefined) {
+        value = (await hostDefault(file)) ?? CGROUP_DEFAULTS[key] ?? (await parent(file));
+        if (value === undefined) ctx.log.warn(`${after.name}: ${file} is no longer set; it keeps its value until the guest restarts`, { guest: after.name });
+      }
       if (value === undefined) continue;
       await fsp.writeFile(path.join(dir, file), `${value}\n`).catch((err: NodeJS.ErrnoException) => {
-        throw new VsError('HOST', `cannot write cgroup value ${path.join(dir, file)}: ${err.code ?? err.message}`, { guest: spec.name });
+        throw new VsError('HOST', `cannot write cgroup value ${path.join(dir, file)}: ${err.code ?? err.message}`, { guest: after.name });
       });
     }
   }
@@ -191,7 +230,7 @@ export class VServerExecutor implements ActionExecutor {
     // retain: stop, then move the configuration aside; the guest's files stay.
     if (action.runningXid !== undefined) await this.run('vserver', vserverArgs(name, 'stop'), ctx, this.timeouts.stop);
     const stamp = (this.opts.now?.() ?? new Date()).toISOString().replace(/[:.]/g, '-');
-    const retained = path.join(this.opts.paths.etcVservers, '.vsgitops-retained');
+    const retained = path.join(this.opts.paths.etcVservers, RETAINED_DIR);
     await fsp.mkdir(retained, { recursive: true });
     const target = path.join(retained, `${name}.${stamp}`);
     await fsp.rename(this.cfgDir(name), target);

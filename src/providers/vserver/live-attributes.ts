@@ -4,28 +4,51 @@
  * util-vserver sets at start (`--secure --flag default --flag fakeinit`, §5.4).
  */
 import type { GuestSpec } from '../../model/guest.js';
-import { SECURE_BCAPS, SECURE_CCAPS, valueOf, type ListKind } from './names.js';
+import { parseList, SECURE_BCAPS, SECURE_CCAPS, valueOf, type ListKind } from './names.js';
 import type { AttributeChange } from './commands.js';
 
-const START_FLAGS = new Set(['virt_uptime', 'sc_helper', 'fakeinit', 'hide_netif']);
+const START_FLAGS = ['virt_uptime', 'sc_helper', 'fakeinit', 'hide_netif'];
 
-function isStartDefault(kind: ListKind, name: string): boolean {
-  if (kind === 'flag') return START_FLAGS.has(name);
-  const mask = kind === 'bcap' ? SECURE_BCAPS : SECURE_CCAPS;
-  return (valueOf(kind, name) & mask) !== 0n;
+/** Bits util-vserver sets at start for each list. */
+function startMask(kind: ListKind): bigint {
+  if (kind === 'flag') return START_FLAGS.reduce((m, n) => m | valueOf('flag', n), 0n);
+  return kind === 'bcap' ? SECURE_BCAPS : SECURE_CCAPS;
+}
+
+/** Bits of one normalized token's body: a name, a pseudo name (`default`, `all`), `^N` or a number. */
+function bitsOf(kind: ListKind, body: string): bigint {
+  const r = parseList(kind, body);
+  return r.ok ? r.items.reduce((m, it) => m | it.value, 0n) : 0n;
+}
+
+function bitTokens(v: bigint): string[] {
+  const out: string[] = [];
+  for (let b = 0n; b < 64n; b++) if (v & (1n << b)) out.push(`^${b}`);
+  return out;
 }
 
 function tokensFor(kind: ListKind, before: string[], after: string[]): string[] {
-  const out = [...after];
+  const reverts: string[] = [];
   const afterSet = new Set(after.map((t) => t.replace(/^~/, '')));
+  const mask = startMask(kind);
   for (const tok of before) {
     const name = tok.replace(/^~/, '');
     if (afterSet.has(name)) continue;
-    const negated = tok.startsWith('~');
-    if (!negated && !isStartDefault(kind, name)) out.push('~' + name);
-    if (negated && isStartDefault(kind, name)) out.push(name);
+    const bits = bitsOf(kind, name);
+    if (!tok.startsWith('~')) {
+      // was set: clear what a start would not set
+      const clear = bits & ~mask;
+      if (clear === bits && clear !== 0n) reverts.push('~' + name);
+      else reverts.push(...bitTokens(clear).map((b) => '~' + b));
+    } else {
+      // was cleared: set again what a start sets
+      const set = bits & mask;
+      if (set === bits && set !== 0n) reverts.push(name);
+      else reverts.push(...bitTokens(set));
+    }
   }
-  return out;
+  // later items win for the same bits: what git asks for comes last
+  return [...reverts, ...after];
 }
 
 export function liveAttributeTokens(before: GuestSpec, after: GuestSpec): AttributeChange {

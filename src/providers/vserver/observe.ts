@@ -247,11 +247,11 @@ async function listGuestDirs(paths: HostPaths, fs: ReadFs, problems: Problem[]):
   return names.sort();
 }
 
-async function readGuest(paths: HostPaths, fs: ReadFs, name: string, defaults: ConfigTree | undefined): Promise<GuestRead> {
+async function readGuest(paths: HostPaths, fs: ReadFs, name: string): Promise<GuestRead> {
   const dir = path.join(paths.etcVservers, name);
   const problems: Problem[] = [];
   const tree = await readConfigTree(dir, fs, problems);
-  const parsed = parseGuestConfig(dir, tree, defaults ? { defaults } : {});
+  const parsed = parseGuestConfig(dir, tree);
   problems.push(...parsed.problems);
   const g: GuestRead = { name, dir, tree, spec: parsed.spec, managed: false, problems };
   if (parsed.contextFile !== undefined) g.contextFile = parsed.contextFile;
@@ -370,16 +370,11 @@ export async function observeHost(paths: HostPaths, deps: ObserveDeps): Promise<
   const concurrency = deps.concurrency ?? 32;
   const hostProblems: Problem[] = [];
 
-  const defaultsDir = path.join(paths.etcVservers, '.defaults');
-  const [proc, names, defaults] = await Promise.all([
-    readProc(paths, fs, concurrency, hostProblems),
-    listGuestDirs(paths, fs, hostProblems),
-    readDefaults(fs, defaultsDir),
-  ]);
+  const [proc, names] = await Promise.all([readProc(paths, fs, concurrency, hostProblems), listGuestDirs(paths, fs, hostProblems)]);
 
   const guests = await mapLimit(names, concurrency, async (name) => {
     try {
-      return await readGuest(paths, fs, name, defaults);
+      return await readGuest(paths, fs, name);
     } catch (err) {
       return brokenGuest(paths, name, err);
     }
@@ -421,18 +416,4 @@ export async function observeHost(paths: HostPaths, deps: ObserveDeps): Promise<
     ...(hostProblems.length > 0 ? { problems: hostProblems } : {}),
   };
   return { ...host, digest: digestHost(host) };
-}
-
-async function readDefaults(fs: ReadFs, dir: string): Promise<ConfigTree | undefined> {
-  try {
-    const st = await fs.stat(path.join(dir, 'cgroup'));
-    if (!st.isDirectory()) return undefined;
-  } catch {
-    return undefined;
-  }
-  // Only .defaults/cgroup is a runtime fallback for guest values (§6.12); the rest is build-time.
-  const sub = await readConfigTree(path.join(dir, 'cgroup'), fs);
-  const tree: ConfigTree = new Map([['cgroup', { kind: 'dir' }]]);
-  for (const [k, e] of sub) tree.set(`cgroup/${k}`, e);
-  return tree;
 }

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { vattributeArgs, vlimitArgs, vserverBuildArgs, vserverDeleteArgs, vunameSetArgs } from '../../../src/providers/vserver/commands.js';
+import { vattributeArgs, vdlimitRemoveArgs, vdlimitSetArgs, vlimitArgs, vserverBuildArgs, vserverDeleteArgs, vunameSetArgs } from '../../../src/providers/vserver/commands.js';
 import type { GuestSpec } from '../../../src/model/guest.js';
 
 const spec = (over: Partial<GuestSpec> = {}): GuestSpec => ({
@@ -32,4 +32,10 @@ test('vattribute, vuname and delete argv', (t) => {
     ['--xid', '42', '--set', '--bcap', '~SYS_ADMIN', '--ccap', 'set_utsname', '--flag', 'sched_hard', '--flag', '~virt_mem']);
   t.deepEqual(vunameSetArgs(1001, { domainname: 'example.org' }), ['--xid', '1001', '--set', '-t', 'domainname=example.org']);
   t.deepEqual(vserverDeleteArgs('web1'), ['--silent', 'web1', 'delete']);
+});
+
+test('vdlimit: a directory from the host that starts with "-" is never read as an option', (t) => {
+  t.deepEqual(vdlimitSetArgs(1001, '-x', { spaceKiB: 10, inodes: 20, reservedPercent: 5 }),
+    ['--xid', '1001', '--set', 'space_total=10', '--set', 'inodes_total=20', '--set', 'reserved=5', '--', '-x']);
+  t.deepEqual(vdlimitRemoveArgs(1001, '--remove'), ['--xid', '1001', '--remove', '--', '--remove']);
 });

@@ -112,11 +112,10 @@ test('booleans by existence: nodev and disabled with any content', (t) => {
   t.deepEqual(r.spec.interfaces, [{ name: 'a', device: null, address: '10.0.0.1', family: 4, prefix: 32 }]);
 });
 
-test('.defaults/cgroup values apply when the guest has none; nocgroup disables', (t) => {
-  const defaults = tree({ 'cgroup/cpu.shares': '256\n', 'cgroup/cpuset.mems': '0\n' });
-  const r = parseGuestConfig('/etc/vservers/x', tree({ context: '5', 'cgroup/cpu.shares': '1024' }), { defaults });
-  t.deepEqual(r.spec.cgroup, { cpuShares: 1024, cpusetMems: '0' });
-  const off = parseGuestConfig('/etc/vservers/x', tree({ context: '5', nocgroup: '' }), { defaults });
+test("cgroup values are the guest's own (a .defaults/cgroup value is the host's, not the guest's); nocgroup disables", (t) => {
+  const r = parseGuestConfig('/etc/vservers/x', tree({ context: '5', 'cgroup/cpu.shares': '1024' }));
+  t.deepEqual(r.spec.cgroup, { cpuShares: 1024 });
+  const off = parseGuestConfig('/etc/vservers/x', tree({ context: '5', nocgroup: '', 'cgroup/cpu.shares': '1024' }));
   t.deepEqual(off.spec.cgroup, {});
 });
 

@@ -15,6 +15,12 @@ const cases: [string, GuestSpec, GuestSpec, { flags: string[]; bcaps: string[]; 
   ['removed secure bcap negation restores it', spec([], ['~CHOWN']), spec([]), { flags: [], bcaps: ['CHOWN'], ccaps: [] }],
   ['removed extra bcap is cleared', spec([], ['NET_ADMIN']), spec([]), { flags: [], bcaps: ['~NET_ADMIN'], ccaps: [] }],
   ['removed secure ccap stays (start default)', spec([], [], ['raw_icmp']), spec([]), { flags: [], bcaps: [], ccaps: [] }],
+  ['removed numeric items are cleared (no name needed)', spec([], ['^40'], ['0x1000']), spec([]), { flags: [], bcaps: [], ccaps: ['~0x1000'] }],
+  ['removed pseudo flag default stays (both bits are set at start)', spec(['default', 'virt_mem']), spec(['virt_mem']), { flags: ['virt_mem'], bcaps: [], ccaps: [] }],
+  ['removed ~default sets its bits again', spec(['~default']), spec([]), { flags: ['default'], bcaps: [], ccaps: [] }],
+  ['a removed multi-bit item is reverted bit by bit, before what git asks for', spec([], [], ['all']), spec([], [], ['syslog']),
+    // --secure sets ccaps 0x4101 (bits 0, 8, 14; reference §5.4): every other bit is cleared
+    { flags: [], bcaps: [], ccaps: [...Array.from({ length: 64 }, (_, b) => b).filter((b) => ![0, 8, 14].includes(b)).map((b) => `~^${b}`), 'syslog'] }],
 ];
 
 for (const [title, before, after, expected] of cases) {

@@ -266,3 +266,11 @@ test('G1 limit rows (no header, current/max/limit/hits)', (t) => {
   t.deepEqual(rows.PROC, { current: 17, min: 0, max: 21, soft: 300, hard: 300, hits: 0 });
   t.is(rows.VM!.hard, 'inf');
 });
+
+test('observed IPv6 text matches the manifest normalization (else an applied guest plans a restart forever)', async (t) => {
+  const { canonicalIPv6: desiredForm } = await import('../../../src/desired/address.js');
+  for (const ip of ['::ffff:192.0.2.1', '::FFFF:C000:0201', '0:0:0:0:0:ffff:c000:201', '2001:db8:0:0:1:0:0:1', '2001:DB8::', '::1', '::', 'fe80::1:0:0:0', '1:0:0:2:0:0:0:3', '::192.0.2.1', '64:ff9b::192.0.2.1']) {
+    t.is(canonicalIPv6(ip), desiredForm(ip), ip);
+  }
+  t.is(canonicalIPv6('::ffff:c000:201'), '::ffff:192.0.2.1');
+});

@@ -1,0 +1,30 @@
+/** Exit codes and `--output json` of plan / apply / drift on errors (documented in docs/plan.md). */
+import test from 'ava';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { cli, tempDir } from '../helpers/e2e.js';
+
+test('invalid manifests: JSON on stdout with --output=json too, file:line:field on stderr, exit 1', async (t) => {
+  const dir = await tempDir('exit');
+  await fsp.writeFile(path.join(dir, 'bad.yaml'), 'apiVersion: vsgitops.io/v1\nkind: VServer\nmetadata: {name: web}\nspec:\n  context: 1\n  hosts: {names: [h]}\n  build: {method: skeleton}\n');
+  const host = ['--host', `sim:${path.join(dir, 'nohost')}`, '--host-name', 'h'];
+  for (const output of [['--output', 'json'], ['--output=json']]) {
+    const r = await cli(['plan', dir, ...host, ...output]);
+    t.is(r.exitCode, 1, r.stderr);
+    const data = JSON.parse(r.stdout) as { ok: boolean; error: { code: string; problems: { file: string; line: number; path: string }[] } };
+    t.is(data.error.code, 'MANIFEST_INVALID');
+    t.like(data.error.problems[0], { line: 5, path: 'spec.context' });
+    t.regex(r.stderr, /bad\.yaml:5:\d+: spec\.context: /);
+  }
+});
+
+test('a usage error of plan, apply or drift exits 1, never the "changes" code 2', async (t) => {
+  for (const cmd of ['plan', 'apply', 'drift']) {
+    const r = await cli([cmd, '--no-such-option', '--output', 'json']);
+    t.is(r.exitCode, 1, `${cmd}: ${r.stderr}`);
+    t.like(JSON.parse(r.stdout), { ok: false, error: { code: 'USAGE' } });
+    t.regex(r.stderr, /no-such-option/);
+  }
+  // validate keeps its documented usage code
+  t.is((await cli(['validate', '--no-such-option'])).exitCode, 2);
+});

@@ -73,6 +73,14 @@ function createLines(a: PlannedAction): string[] {
   for (const i of s.interfaces) lines.push(`      interfaces[${i.name}]: ${formatValue(i)}`);
   const limits = Object.keys(s.limits).sort();
   if (limits.length > 0) lines.push(`      limits: ${limits.map((n) => `${n} ${formatValue(s.limits[n as keyof typeof s.limits])}`).join('; ')}`);
+  if (s.domainname !== undefined) lines.push(`      domainname: ${formatValue(s.domainname)}`);
+  if (s.initStyle !== 'sysv') lines.push(`      initStyle: ${s.initStyle}`);
+  if (s.flags.length > 0) lines.push(`      flags: ${s.flags.join(', ')}`);
+  if (s.bcaps.length > 0) lines.push(`      bcaps: ${s.bcaps.join(', ')}`);
+  if (s.ccaps.length > 0) lines.push(`      ccaps: ${s.ccaps.join(', ')}`);
+  if (Object.keys(s.cgroup).length > 0) lines.push(`      cgroup: ${formatValue(s.cgroup)}`);
+  if (s.disk) lines.push(`      disk: ${formatValue(s.disk)}`);
+  if (s.startOnBoot) lines.push('      startOnBoot: true');
   lines.push(`      runState: ${s.runState}`);
   return lines;
 }

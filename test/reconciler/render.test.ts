@@ -45,6 +45,7 @@ Symbols: + create, ~ update in place, -/+ replace (destroy and re-create), - del
       reason: in git, not on the host: build and configure it, then start it
       nodename: "new"
       interfaces[0]: eth0 192.0.2.2/24
+      startOnBoot: true
       runState: running
 
 Blocked (not changed):
@@ -184,4 +185,15 @@ test('renderPlan and renderChangeSet pick the format by name', (t) => {
   t.is(renderPlan(p, 'text'), renderPlanText(p));
   t.is(renderChangeSet(changeSet, 'text'), renderChangeSetText(changeSet));
   t.is(renderChangeSet(changeSet, 'json'), renderChangeSetJson(changeSet));
+});
+
+test('a create shows the flags, capabilities, cgroup and disk it will configure', (t) => {
+  const rich = { flags: ['virt_mem'], bcaps: ['~SYS_CHROOT'], ccaps: ['secure_mount'], cgroup: { cpuShares: 512 }, disk: { directory: '/vservers/rich', spaceKiB: 1024, inodes: 10, reservedPercent: 5 } };
+  const plan = planHost(host().newGuest('rich', (g) => g.desired(rich), 1500).build());
+  const text = renderPlanText(plan);
+  t.regex(text, /flags: virt_mem/);
+  t.regex(text, /bcaps: ~SYS_CHROOT/);
+  t.regex(text, /ccaps: secure_mount/);
+  t.regex(text, /cgroup: .*cpuShares/);
+  t.regex(text, /disk: \/vservers\/rich 1024 KiB, 10 inodes, 5% reserved/);
 });

@@ -44,7 +44,12 @@ export async function writeInventory(stateDir: string, inv: Inventory): Promise<
 }
 
 /** The inventory after an apply: pure. */
-export function updateInventory(inv: Inventory, plan: Plan, cs: ChangeSet, desired: DesiredGuest[]): Inventory {
+/**
+ * `observedNames`, when given, are the guests configured on the host: an entry
+ * for a guest that is neither in git nor on the host any more (removed by hand)
+ * is dropped, so it does not warn on every pass.
+ */
+export function updateInventory(inv: Inventory, plan: Plan, cs: ChangeSet, desired: DesiredGuest[], observedNames?: ReadonlySet<string>): Inventory {
   const byName = new Map(desired.map((d) => [d.spec.name, d]));
   const guests = { ...inv.guests };
   for (const e of cs.entries) {
@@ -76,6 +81,9 @@ export function updateInventory(inv: Inventory, plan: Plan, cs: ChangeSet, desir
     if (d && (entry.deletion !== d.policy.deletion || entry.driftMode !== d.policy.drift)) {
       guests[name] = { ...entry, deletion: d.policy.deletion, driftMode: d.policy.drift };
     }
+  }
+  if (observedNames) {
+    for (const name of Object.keys(guests)) if (!byName.has(name) && !observedNames.has(name)) delete guests[name];
   }
   return { version: 1, guests };
 }

@@ -78,7 +78,7 @@ export async function executePlan(opts: ExecuteOptions, computed: Computed, plan
       await opts.onEntry?.(entry, action);
     },
   });
-  inventory = updateInventory(inventory, plan, cs, computed.desired);
+  inventory = updateInventory(inventory, plan, cs, computed.desired, observedNames(computed));
   await writeInventory(opts.host.paths.stateDir, inventory);
   return cs;
 }
@@ -90,7 +90,7 @@ export async function executePlan(opts: ExecuteOptions, computed: Computed, plan
  */
 export async function recordUnchanged(host: HostTarget, computed: Computed, plan: Plan): Promise<void> {
   const entries: ChangeSetEntry[] = plan.unchanged.map((guest) => ({ guest, action: 'noop', outcome: 'unchanged', commands: [], durationMs: 0 }));
-  const next = updateInventory(computed.inventory, plan, { ...emptyChangeSet(plan), entries }, computed.desired);
+  const next = updateInventory(computed.inventory, plan, { ...emptyChangeSet(plan), entries }, computed.desired, observedNames(computed));
   if (JSON.stringify(next) !== JSON.stringify(computed.inventory)) await writeInventory(host.paths.stateDir, next);
 }
 
@@ -105,6 +105,10 @@ export function checkSavedPlan(saved: Plan, current: Computed): void {
   if (saved.observedDigest !== current.observed.digest) {
     throw new VsError('PLAN_STALE', 'the host changed since the plan was made; run plan again', { planned: saved.observedDigest, current: current.observed.digest });
   }
+}
+
+function observedNames(computed: Computed): Set<string> {
+  return new Set(computed.observed.guests.map((g) => g.spec.name));
 }
 
 function emptyChangeSet(plan: Plan): ChangeSet {

@@ -26,3 +26,16 @@ test('a marked guest that a crash left out of the inventory is owned again once 
   const gone = planHost({ ...input, desired: input.desired.filter((d) => d.spec.name !== 'web'), inventory: inv });
   t.deepEqual(gone.actions.map((a) => [a.kind, a.guest]), [['delete', 'web']]);
 });
+
+test('an entry for a guest gone from git and from the host is dropped; one still on the host is kept', (t) => {
+  const input = host().guest('web').guest('db').build();
+  const plan = planHost(input);
+  const desired = input.desired.filter((d) => d.spec.name === 'web');
+  // db left git; it is still configured on the host (not yet deleted): keep owning it
+  const kept = updateInventory(input.inventory, plan, unchangedSet(plan), desired, new Set(['web', 'db']));
+  t.truthy(kept.guests.db);
+  // db's configuration was removed by hand: nothing left to own
+  const dropped = updateInventory(input.inventory, plan, unchangedSet(plan), desired, new Set(['web']));
+  t.is(dropped.guests.db, undefined);
+  t.truthy(dropped.guests.web);
+});

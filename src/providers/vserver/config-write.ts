@@ -19,7 +19,8 @@ export type RenderedFiles = Map<string, RenderedFile>;
 /** Files vsgitops writes inside each interfaces/<n>/ directory. */
 export const INTERFACE_FILES = ['ip', 'prefix', 'mask', 'dev', 'nodev', 'name', 'disabled'] as const;
 const DLIMIT_DIR = 'dlimits/vsgitops';
-const CGROUP_FILES = {
+/** The cgroup control file behind each CgroupSpec field (util-vserver copies cgroup/<file> at start). */
+export const CGROUP_FILES = {
   memoryLimit: 'memory.limit_in_bytes',
   cpuShares: 'cpu.shares',
   cpuQuotaUs: 'cpu.cfs_quota_us',

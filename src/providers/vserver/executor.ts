@@ -10,7 +10,7 @@ import type { ActionExecutor, ExecuteContext } from '../../reconciler/apply.js';
 import type { Outcome, PlannedAction } from '../../reconciler/types.js';
 import type { CommandRunner } from '../command-runner.js';
 import { vattributeArgs, vdlimitRemoveArgs, vdlimitSetArgs, vlimitArgs, vserverArgs, vserverBuildArgs, vserverDeleteArgs, vunameSetArgs } from './commands.js';
-import { renderConfigFiles, writeConfigFiles } from './config-write.js';
+import { CGROUP_FILES, renderConfigFiles, writeConfigFiles } from './config-write.js';
 import { toolPath, type HostPaths } from './host-paths.js';
 import { liveAttributeTokens } from './live-attributes.js';
 import { MARKER_FILE, markerContent } from './marker.js';
@@ -25,14 +25,6 @@ export interface ExecutorOptions {
   timeouts?: Partial<{ command: number; build: number; stop: number }>;
 }
 
-const CGROUP_FILES: Record<keyof CgroupSpec, string> = {
-  memoryLimit: 'memory.limit_in_bytes',
-  cpuShares: 'cpu.shares',
-  cpuQuotaUs: 'cpu.cfs_quota_us',
-  cpuPeriodUs: 'cpu.cfs_period_us',
-  cpusetCpus: 'cpuset.cpus',
-  cpusetMems: 'cpuset.mems',
-};
 /** What the kernel gives a new cgroup (cpuset lists come from the parent). */
 const CGROUP_DEFAULTS: Partial<Record<keyof CgroupSpec, number>> = { memoryLimit: -1, cpuShares: 1024, cpuQuotaUs: -1, cpuPeriodUs: 100000 };
 

@@ -20,6 +20,16 @@ export function checkFleet(located: LocatedGuest[]): { accepted: LocatedGuest[];
   const problems: Problem[] = [];
   const accepted: LocatedGuest[] = [];
   const byName = new Map<string, LocatedGuest>();
+  // Accepted guests indexed by context id and by address (values: indexes into
+  // `accepted`), so each guest is compared only with those it could collide
+  // with: linear in the fleet, not quadratic.
+  const byContext = new Map<number, number[]>();
+  const byAddress = new Map<string, number[]>();
+  const index = <K>(m: Map<K, number[]>, k: K, i: number) => {
+    const l = m.get(k);
+    if (l) l.push(i);
+    else m.set(k, [i]);
+  };
   for (const lg of located) {
     const { guest, doc } = lg;
     const first = byName.get(guest.spec.name);
@@ -28,8 +38,12 @@ export function checkFleet(located: LocatedGuest[]): { accepted: LocatedGuest[];
       continue;
     }
     byName.set(guest.spec.name, lg);
+    const candidates = new Set<number>(byContext.get(guest.spec.context));
+    for (const ifc of guest.spec.interfaces) for (const i of byAddress.get(ifc.address) ?? []) candidates.add(i);
     let ok = true;
-    for (const other of accepted) {
+    // in acceptance order, as a scan of all accepted guests would report them
+    for (const c of [...candidates].sort((a, b) => a - b)) {
+      const other = accepted[c]!;
       if (!selectorsMayOverlap(guest.hosts, other.guest.hosts)) continue;
       if (other.guest.spec.context === guest.spec.context) {
         problems.push(problemAt(doc, ['spec', 'context'], `context ${guest.spec.context} is already used by guest '${other.guest.spec.name}' (${where(other.guest)}), which can run on the same host`));
@@ -47,7 +61,11 @@ export function checkFleet(located: LocatedGuest[]): { accepted: LocatedGuest[];
         ok = false;
       });
     }
-    if (ok) accepted.push(lg);
+    if (ok) {
+      const i = accepted.push(lg) - 1;
+      index(byContext, guest.spec.context, i);
+      for (const ifc of guest.spec.interfaces) index(byAddress, ifc.address, i);
+    }
   }
   return { accepted, problems };
 }

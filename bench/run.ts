@@ -154,36 +154,44 @@ interface StepResult {
   detail?: Record<string, unknown>;
 }
 
-/** Recursively reads every file below these roots with fs.readFile (symlinks: readlink), 32 at a time like observe. */
+/**
+ * The floor: lists every directory below these roots and reads every file
+ * with fs.readFile (symlinks: readlink), 32 operations in flight like observe.
+ */
 async function readAll(roots: string[]): Promise<{ files: number; bytes: number }> {
-  const files: string[] = [];
-  const links: string[] = [];
-  const walk = async (d: string): Promise<void> => {
-    const entries = await fsp.readdir(d, { withFileTypes: true });
-    await Promise.all(
-      entries.map(async (e) => {
-        const p = path.join(d, e.name);
-        if (e.isDirectory()) await walk(p);
-        else if (e.isSymbolicLink()) links.push(p);
-        else files.push(p);
-      }),
-    );
-  };
-  for (const r of roots) await walk(r);
+  const queue: { p: string; kind: 'dir' | 'file' | 'link' }[] = roots.map((p) => ({ p, kind: 'dir' as const }));
+  let files = 0;
   let bytes = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < files.length) {
-      const f = files[next++]!;
-      bytes += (await fsp.readFile(f, 'utf8')).length;
-    }
-    while (next - files.length < links.length) {
-      const l = links[next++ - files.length]!;
-      await fsp.readlink(l);
+  let busy = 0;
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const job = queue.pop();
+      if (!job) {
+        if (busy === 0) return;
+        await new Promise((r) => setImmediate(r)); // another worker may still list a directory
+        continue;
+      }
+      busy++;
+      try {
+        if (job.kind === 'dir') {
+          for (const e of await fsp.readdir(job.p, { withFileTypes: true })) {
+            queue.push({ p: path.join(job.p, e.name), kind: e.isDirectory() ? 'dir' : e.isSymbolicLink() ? 'link' : 'file' });
+          }
+        } else if (job.kind === 'link') {
+          await fsp.readlink(job.p);
+          files++;
+        } else {
+          const text = await fsp.readFile(job.p, 'utf8');
+          bytes += text.length;
+          files++;
+        }
+      } finally {
+        busy--;
+      }
     }
   };
   await Promise.all(Array.from({ length: 32 }, worker));
-  return { files: files.length + links.length, bytes };
+  return { files, bytes };
 }
 
 function hostSource(meta: FixtureMeta): SourceSpec {
@@ -319,11 +327,18 @@ interface Row {
   floorRuns: StepResult[];
 }
 
+let childWallMs = 0;
+
 async function child(step: string, metaFile: string): Promise<StepResult> {
+  const t = performance.now();
   const r = await execa(process.execPath, ['--expose-gc', SELF, '--child', step, '--meta', metaFile], { reject: false, timeout: 600_000 });
   if (r.exitCode !== 0) throw new Error(`bench step ${step} failed (exit ${r.exitCode}): ${r.stderr}`);
   const last = r.stdout.trim().split('\n').pop()!;
-  return JSON.parse(last) as StepResult;
+  const res = JSON.parse(last) as StepResult;
+  const wall = performance.now() - t;
+  childWallMs += wall;
+  if (process.env.BENCH_DEBUG) process.stderr.write(`      [${step}: ${f0(res.ms)} ms measured, ${f0(wall)} ms wall]\n`);
+  return res;
 }
 
 const median = (xs: number[]) => {
@@ -332,7 +347,7 @@ const median = (xs: number[]) => {
 };
 
 function parseArgs(argv: string[]) {
-  const o = { sizes: [100, 1000, 10000], reps: 0, apply: true, markdown: false, json: '', workdir: path.join(REPO_ROOT, '.bench'), child: '', meta: '', fresh: false };
+  const o = { sizes: [100, 1000, 10000], reps: 0, apply: true, markdown: false, json: '', workdir: path.join(REPO_ROOT, '.bench'), child: '', meta: '', fresh: false, pipeline: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = () => {
@@ -347,10 +362,11 @@ function parseArgs(argv: string[]) {
     else if (a === '--json') o.json = v();
     else if (a === '--workdir') o.workdir = path.resolve(v());
     else if (a === '--fresh') o.fresh = true;
+    else if (a === '--pipeline') o.pipeline = true;
     else if (a === '--child') o.child = v();
     else if (a === '--meta') o.meta = v();
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: node dist/bench/run.js [--sizes 100,1000,10000] [--reps N] [--no-apply] [--markdown] [--json FILE] [--workdir DIR] [--fresh]\n');
+      process.stdout.write('usage: node dist/bench/run.js [--sizes 100,1000,10000] [--reps N] [--no-apply] [--markdown] [--json FILE] [--workdir DIR] [--fresh] [--pipeline]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -415,9 +431,11 @@ async function main(): Promise<void> {
     say(`  ${size} guests: fixture ready (${f0(performance.now() - t)} ms)`);
     baseline ??= await child('baseline', metaFile);
     const reps = o.reps > 0 ? o.reps : size >= 10000 ? 1 : 3;
+    // the full pipeline is about validate-git + observe+plan; at 10,000 it is left out unless asked for
+    const steps = STEPS.filter((s) => s.step !== 'pipeline' || size < 10000 || o.pipeline);
     // a floor is measured once per repetition and shared by the steps reading the same files
     const floors = new Map<string, StepResult>();
-    for (const s of STEPS) {
+    for (const s of steps) {
       const row: Row = { size, step: s.step, floorStep: s.floor, runs: [], floorRuns: [] };
       for (let k = 0; k < reps; k++) {
         // floor and step alternate, so both see the same cache and load

@@ -7,10 +7,12 @@
  * Beside each step the bench measures the floor: the time to merely read the
  * same files with fs.readFile, in the same child-process setup.
  *
- *   node dist/bench/run.js                       # all sizes (about 5-10 min on 2 cores)
+ *   node dist/bench/run.js                       # all sizes (about 7 min on 2 loaded cores)
  *   node dist/bench/run.js --sizes 100,1000      # a quicker subset
  *   node dist/bench/run.js --reps 1 --no-apply   # fewer repetitions, skip apply
  *   node dist/bench/run.js --markdown            # also print the table as Markdown
+ *   node dist/bench/run.js --pipeline            # also the full pipeline row at 10,000
+ *   node dist/bench/run.js --fresh               # rebuild the fixtures
  *
  * Fixtures live under .bench/ (removed by `make clean`); see BENCHMARKS.md.
  */

@@ -62,9 +62,16 @@ function gitdirOf(repo: string): LocalGitDir {
   throw new VsError('SOURCE', `${repo} is not a git repository`, { repo });
 }
 
-async function peelToCommit(gitdir: string, oid: string): Promise<string> {
+/**
+ * isomorphic-git's object cache: without one, every read of a packed object
+ * loads and parses the pack index (and pack) again — quadratic in the repository.
+ * One cache per source read.
+ */
+type GitCache = object;
+
+async function peelToCommit(gitdir: string, oid: string, cache: GitCache): Promise<string> {
   for (let i = 0; i < 10; i++) {
-    const obj = await git.readObject({ fs, gitdir, oid, format: 'parsed' });
+    const obj = await git.readObject({ fs, gitdir, oid, format: 'parsed', cache });
     if (obj.type === 'commit') return obj.oid;
     if (obj.type === 'tag') {
       oid = (obj.object as { object: string }).object;
@@ -76,19 +83,19 @@ async function peelToCommit(gitdir: string, oid: string): Promise<string> {
 }
 
 /** Resolves a branch, tag, full or abbreviated commit id to a commit id. */
-async function resolveCommit(gitdir: string, ref: string, remote: boolean): Promise<string> {
+async function resolveCommit(gitdir: string, ref: string, remote: boolean, cache: GitCache): Promise<string> {
   // In the cache clone, local branches are never moved by fetch: read the remote-tracking refs.
   const candidates = !remote ? [ref] : ref === 'HEAD' ? ['refs/remotes/origin/HEAD'] : [`refs/remotes/origin/${ref}`, `refs/tags/${ref}`, ref];
   for (const c of candidates) {
     try {
-      return await peelToCommit(gitdir, await git.resolveRef({ fs, gitdir, ref: c }));
+      return await peelToCommit(gitdir, await git.resolveRef({ fs, gitdir, ref: c }), cache);
     } catch (err) {
       if (err instanceof VsError) throw err;
     }
   }
   if (/^[0-9a-f]{4,40}$/i.test(ref)) {
     try {
-      return await peelToCommit(gitdir, await git.expandOid({ fs, gitdir, oid: ref.toLowerCase() }));
+      return await peelToCommit(gitdir, await git.expandOid({ fs, gitdir, oid: ref.toLowerCase(), cache }), cache);
     } catch (err) {
       if (err instanceof VsError) throw err;
     }
@@ -125,19 +132,20 @@ export async function readGitSource(spec: GitSourceSpec, opts: SourceReadOptions
   const local = remote ? { gitdir: await syncRemote(spec.repo, spec.ref, spec.cacheDir ?? defaultGitCacheDir()) } : gitdirOf(spec.repo);
   const gitdir = local.gitdir;
   const ref = spec.ref ?? 'HEAD';
-  const commit = await resolveCommit(gitdir, ref === 'HEAD' && local.head ? local.head : ref, remote);
+  const cache: GitCache = {};
+  const commit = await resolveCommit(gitdir, ref === 'HEAD' && local.head ? local.head : ref, remote, cache);
   const sub = (spec.path ?? '').split('/').filter((s) => s !== '' && s !== '.');
   if (sub.includes('..')) throw new VsError('SOURCE', `--path must stay inside the repository (got '${spec.path}')`, { path: spec.path });
   let rootTree: string;
   try {
-    rootTree = (await git.readTree({ fs, gitdir, oid: commit, ...(sub.length ? { filepath: sub.join('/') } : {}) })).oid;
+    rootTree = (await git.readTree({ fs, gitdir, oid: commit, cache, ...(sub.length ? { filepath: sub.join('/') } : {}) })).oid;
   } catch (err) {
     throw new VsError('SOURCE', `path '${sub.join('/')}' not found as a directory at ${ref} (${commit.slice(0, 12)})`, { path: spec.path, commit }, { cause: err });
   }
   const files: SourceFile[] = [];
   const skipped: SourceSnapshot['skipped'] = [];
   const walk = async (treeOid: string, prefix: string): Promise<void> => {
-    const { tree } = await git.readTree({ fs, gitdir, oid: treeOid });
+    const { tree } = await git.readTree({ fs, gitdir, oid: treeOid, cache });
     const entries = [...tree].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     for (const e of entries) {
       if (e.path.startsWith('.')) continue;
@@ -149,7 +157,7 @@ export async function readGitSource(spec: GitSourceSpec, opts: SourceReadOptions
           skipped.push({ path: p, reason: 'symbolic links are not followed' });
           continue;
         }
-        const { blob } = await git.readBlob({ fs, gitdir, oid: e.oid });
+        const { blob } = await git.readBlob({ fs, gitdir, oid: e.oid, cache });
         files.push({ path: p, size: blob.length, bytes: blob.length > opts.maxFileBytes ? null : blob });
       }
     }

@@ -70,6 +70,22 @@ const cases: FleetCase[] = [
     ],
     guests: ['web1'],
   },
+  {
+    title: 'clashes with two earlier guests; a rejected guest blocks nothing',
+    files: {
+      'a.yaml': g('web1', 1001, '{names: [h1]}', '10.0.0.1/8'),
+      'b.yaml': g('web2', 1002, '{names: [h1]}', '10.0.0.2/8'),
+      'c.yaml': g('web3', 1002, '{names: [h1]}', '10.0.0.1/8'),
+      'd.yaml': g('web4', 1003, '{names: [h1]}', '10.0.0.1/8'),
+      'e.yaml': g('web5', 1002, '{names: [h2]}', '10.0.0.1/8'),
+    },
+    problems: [
+      ['c.yaml', 6, 'spec.context', /context 1002 is already used by guest 'web2'/],
+      ['c.yaml', 10, 'spec.interfaces[0].address', /address 10\.0\.0\.1 is already used by guest 'web1'/],
+      ['d.yaml', 10, 'spec.interfaces[0].address', /address 10\.0\.0\.1 is already used by guest 'web1'/],
+    ],
+    guests: ['web1', 'web2', 'web5'],
+  },
 ];
 
 for (const c of cases) {

@@ -21,8 +21,12 @@ test: build
 demo: build
 	bash scripts/demo.sh
 
+# `make bench` measures validate/observe/plan at 100, 1,000 and 10,000 guests, apply of 100 guests
+# (BENCHMARKS.md), then the agent's commit-to-converged latency and idle cost (docs/agent-bench.md).
+# Quicker: node dist/bench/run.js --sizes 100,1000 ; node dist/bench/agent-latency.js --runs 3
 bench: build
 	node dist/bench/run.js
+	node dist/bench/agent-latency.js
 
 validate-examples: build
 	node dist/src/cli/main.js validate examples/desired-state

@@ -19,4 +19,4 @@ export { renderStatus } from './status/render.js';
 export { STATUS_FILE, CONDITION_TYPES, type Status, type GuestStatus, type Condition, type ConditionType } from './status/types.js';
 export { createMetricsRegistry, updateMetrics, alertMetricsHook, registerSinks, METRIC } from './metrics/metrics.js';
 export { startHttpEndpoints, type HttpEndpointOptions, type HttpEndpoints } from './http/server.js';
-export { writeFileAtomic } from './fs/atomic.js';
+export { writeFileAtomic } from '../fs/atomic.js';

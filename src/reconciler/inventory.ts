@@ -7,6 +7,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { VsError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic.js';
 import type { DesiredGuest } from '../model/guest.js';
 import { emptyInventory, type Inventory } from './inventory-types.js';
 export { emptyInventory };
@@ -36,11 +37,7 @@ export async function readInventory(stateDir: string): Promise<Inventory> {
 }
 
 export async function writeInventory(stateDir: string, inv: Inventory): Promise<void> {
-  await fsp.mkdir(stateDir, { recursive: true });
-  const file = path.join(stateDir, INVENTORY_FILE);
-  const tmp = `${file}.tmp-${process.pid}`;
-  await fsp.writeFile(tmp, JSON.stringify(inv, null, 2) + '\n');
-  await fsp.rename(tmp, file);
+  await writeFileAtomic(path.join(stateDir, INVENTORY_FILE), JSON.stringify(inv, null, 2) + '\n');
 }
 
 /** The inventory after an apply: pure. */

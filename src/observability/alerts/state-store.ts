@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readJsonFile, writeFileAtomic } from '../fs/atomic.js';
+import { readJsonFile, writeFileAtomic } from '../../fs/atomic.js';
 import { emptyAlertState, type AlertState } from './types.js';
 
 export const ALERT_STATE_FILE = 'alerts.json';

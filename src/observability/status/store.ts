@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { VsError } from '../../errors.js';
-import { readJsonFile, writeFileAtomic } from '../fs/atomic.js';
+import { readJsonFile, writeFileAtomic } from '../../fs/atomic.js';
 import { STATUS_FILE, STATUS_FORMAT_VERSION, type Status } from './types.js';
 
 export async function writeStatus(stateDir: string, status: Status): Promise<void> {

@@ -5,6 +5,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { VsError } from '../../errors.js';
+import { writeFileAtomic } from '../../fs/atomic.js';
 import type { CgroupSpec, GuestSpec, LimitName, LimitValue } from '../../model/guest.js';
 import type { ActionExecutor, ExecuteContext } from '../../reconciler/apply.js';
 import type { Outcome, PlannedAction } from '../../reconciler/types.js';
@@ -69,7 +70,7 @@ export class VServerExecutor implements ActionExecutor {
   private async writeConfig(spec: GuestSpec): Promise<void> {
     const dir = this.cfgDir(spec.name);
     await writeConfigFiles(dir, renderConfigFiles(spec));
-    await writeAtomic(path.join(dir, MARKER_FILE), markerContent(this.opts.hostName));
+    await writeFileAtomic(path.join(dir, MARKER_FILE), markerContent(this.opts.hostName));
   }
 
   async execute(action: PlannedAction, ctx: ExecuteContext): Promise<Outcome> {
@@ -243,10 +244,4 @@ async function exists(p: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-export async function writeAtomic(file: string, content: string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  await fsp.writeFile(tmp, content);
-  await fsp.rename(tmp, file);
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { isVsError } from '../../../src/errors.js';
-import { writeFileAtomic } from '../../../src/observability/fs/atomic.js';
+import { writeFileAtomic } from '../../../src/fs/atomic.js';
 import { buildStatus } from '../../../src/observability/status/build.js';
 import { readStatus, writeStatus } from '../../../src/observability/status/store.js';
 import { pass, plan } from '../helpers/fixtures.js';

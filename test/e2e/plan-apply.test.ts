@@ -193,8 +193,16 @@ test('a saved plan is refused when the host changed', async (t) => {
   t.is(stale.exitCode, 1);
   t.regex(stale.stderr, /host changed/);
   t.regex(procRow(await limitFile(env, 1001), 'PROC'), /200\/\s+200/);
+  // a plan made before a new commit is refused too
+  t.is((await cli(['plan', ...env.src, '--out', planFile])).exitCode, 2);
+  await env.repo.commit({ 'web.yaml': manifest({ name: 'web', context: 1001, nproc: 300 }), 'db.yaml': manifest({ name: 'db', context: 1002 }) });
+  const moved = await cli(['apply', ...env.src, '--plan', planFile, '--yes']);
+  t.is(moved.exitCode, 1);
+  t.regex(moved.stderr, /saved plan was made from revision [0-9a-f]{40}, the source is now at [0-9a-f]{40}/);
+  t.false(await exists(path.join(env.sim, 'etc/vservers/db')));
   // a fresh plan file applies
   t.is((await cli(['plan', ...env.src, '--out', planFile])).exitCode, 2);
   t.is((await cli(['apply', ...env.src, '--plan', planFile, '--yes'])).exitCode, 0);
+  t.true(await exists(path.join(env.sim, 'etc/vservers/db')));
   t.regex(procRow(await limitFile(env, 1001), 'PROC'), /300\/\s+300/);
 });

@@ -36,6 +36,8 @@ export interface PlanInput {
 }
 
 export const BUILD_NOTE = 'build settings only apply when a guest is created';
+/** The runtime-drift path of a guest running at another context id than desired. */
+const RUNTIME_CONTEXT = 'runtime.context';
 export const UNMANAGED_COLLISION = 'exists and is not managed by vsgitops; adopt it first';
 
 /** A planned action plus what conflict checks need to know (stripped before output). */
@@ -268,7 +270,8 @@ function planExisting(d: DesiredGuest, o: ObservedGuest, inv: InventoryEntry | u
     throughout && o.runtime
       ? diffRuntime(desired, o.runtime)
           .filter((r) => !configDiffs.some((x) => applies(x) && pathsOverlap(x.path, r.path.slice('runtime.'.length))))
-          .map((r) => ({ path: r.path, before: r.before, after: r.after, effect: 'live', cause: 'runtime-drift' }))
+          // a context running at another id than its configuration gets there only by a restart
+          .map((r) => ({ path: r.path, before: r.before, after: r.after, effect: r.field === 'context' ? 'restart' : 'live', cause: 'runtime-drift' }))
       : [];
 
   let runChange: FieldChange | undefined;
@@ -411,10 +414,11 @@ function resolveConflicts(candidates: Candidate[], input: PlanInput, observedByN
   for (;;) {
     const active = orderActions(candidates.filter((c) => !c.blocked).map((c) => c.action));
     const position = new Map(active.map((a, i) => [a, i]));
-    const firstOf = (guest: string, kinds: PlannedAction['kind'][]): number => {
+    const firstOf = (guest: string, kinds: (PlannedAction['kind'] | 'restart')[]): number => {
       let best = Infinity;
       for (const c of candidates) {
-        if (c.blocked || c.action.guest !== guest || !kinds.includes(c.action.kind)) continue;
+        const kind = c.action.kind === 'update' && c.action.restart ? 'restart' : c.action.kind;
+        if (c.blocked || c.action.guest !== guest || !(kinds.includes(c.action.kind) || kinds.includes(kind))) continue;
         best = Math.min(best, position.get(c.action) ?? Infinity);
       }
       return best;
@@ -422,8 +426,8 @@ function resolveConflicts(candidates: Candidate[], input: PlanInput, observedByN
     const holds = (claim: Claim, at: number, what: 'context' | 'address', runtimeOnly: boolean): boolean => {
       const frees: PlannedAction['kind'][] = what === 'context' ? ['delete', 'replace'] : ['delete', 'replace', 'update'];
       if (firstOf(claim.guest, frees) < at) return false;
-      // a stop releases what the running context holds (the kernel side) but not its configuration
-      const stoppedBefore = firstOf(claim.guest, ['stop']) < at;
+      // a stop (or restart) releases what the running context holds (the kernel side) but not its configuration
+      const stoppedBefore = firstOf(claim.guest, ['stop', 'restart']) < at;
       if (claim.running) return !stoppedBefore;
       if (runtimeOnly) return (observedByName.get(claim.guest)?.running ?? false) && !stoppedBefore;
       return true;
@@ -436,7 +440,9 @@ function resolveConflicts(candidates: Candidate[], input: PlanInput, observedByN
       const at = position.get(a) ?? 0;
       const o = observedByName.get(a.guest);
       const runtimeOnly = a.kind === 'start';
-      const ctx = a.kind === 'create' || a.kind === 'replace' || a.kind === 'start' ? c.target.context : undefined;
+      // an update that restarts a guest running at another id moves it to its configured id
+      const movesContext = a.kind === 'update' && a.restart && a.changes.some((x) => x.path === RUNTIME_CONTEXT);
+      const ctx = a.kind === 'create' || a.kind === 'replace' || a.kind === 'start' || movesContext ? c.target.context : undefined;
       const addresses = c.target.interfaces
         .map((i) => i.address)
         .filter((addr) => a.kind !== 'update' || !o?.spec.interfaces.some((i) => i.address === addr));

@@ -6,10 +6,10 @@
 import { LIMIT_NAMES, type GuestSpec, type LimitValue, type RuntimeState } from '../model/guest.js';
 import { parseList, type ListKind } from '../providers/vserver/names.js';
 
-export type RuntimeField = 'limits' | 'flags' | 'bcaps' | 'ccaps' | 'nodename' | 'domainname';
+export type RuntimeField = 'context' | 'limits' | 'flags' | 'bcaps' | 'ccaps' | 'nodename' | 'domainname';
 
 export interface RuntimeDifference {
-  /** `runtime.limits.nproc.hard`, `runtime.flags.hide_netif`, `runtime.nodename` */
+  /** `runtime.context`, `runtime.limits.nproc.hard`, `runtime.flags.hide_netif`, `runtime.nodename` */
   path: string;
   field: RuntimeField;
   /** the live value ('set' / 'clear' for a flag or capability bit) */
@@ -37,6 +37,10 @@ const LIST_FIELDS: { field: 'flags' | 'bcaps' | 'ccaps'; kind: ListKind; hex: 'f
 
 export function diffRuntime(desired: GuestSpec, runtime: RuntimeState): RuntimeDifference[] {
   const out: RuntimeDifference[] = [];
+  // The xid is fixed for the context's lifetime (reference §7.10): only a restart changes it.
+  if (runtime.xid !== desired.context) {
+    out.push({ path: 'runtime.context', field: 'context', before: runtime.xid, after: desired.context });
+  }
   if (runtime.nodename !== undefined && runtime.nodename !== desired.nodename) {
     out.push({ path: 'runtime.nodename', field: 'nodename', before: runtime.nodename, after: desired.nodename });
   }

@@ -4,7 +4,7 @@ import type { GuestSpec } from '../../src/model/guest.js';
 import { planHost, BUILD_NOTE, UNMANAGED_COLLISION } from '../../src/reconciler/plan.js';
 import type { ActionKind, ChangeEffect, Plan, PlannedAction } from '../../src/reconciler/types.js';
 import { hex16 } from '../../src/providers/vserver/names.js';
-import { host, type StateBuilder } from '../helpers/state-builder.js';
+import { host, type GuestBuilder, type StateBuilder } from '../helpers/state-builder.js';
 
 const plan = (b: StateBuilder): Plan => planHost(b.build());
 const only = (t: ExecutionContext, p: Plan): PlannedAction => {
@@ -546,9 +546,12 @@ test('a stop earlier in the plan frees the xid its running context holds', (t) =
   // the context runs under xid 2600 although its configuration now says 2500
   const b = () => host().guest('a', (g) => g.desired({ runState: 'stopped' }).runtime((r) => { r.xid = 2600; }), 2500).newGuest('new', () => undefined, 2600);
   t.deepEqual(kinds(plan(b())), ['stop a', 'create new']);
-  const kept = plan(host().guest('a', (g) => g.runtime((r) => { r.xid = 2600; }), 2500).newGuest('new', () => undefined, 2600));
+  // so does the restart that brings it to its configured id
+  t.deepEqual(kinds(plan(host().guest('a', (g) => g.runtime((r) => { r.xid = 2600; }), 2500).newGuest('new', () => undefined, 2600))), ['update a', 'create new']);
+  // warn mode leaves it running there: the id stays taken
+  const kept = plan(host().guest('a', (g) => g.warn().runtime((r) => { r.xid = 2600; }), 2500).newGuest('new', () => undefined, 2600));
   t.deepEqual(kinds(kept), []);
-  t.regex(kept.blocked[0]!.reason, /context id 2600 is in use by guest a/);
+  t.regex(kept.blocked.map((x) => x.reason).join('\n'), /create blocked: context id 2600 is in use by guest a/);
 });
 
 // ---------------------------------------------------------------- ordering and determinism
@@ -652,3 +655,68 @@ test('enforce: a hand-edited context file of a guest running at the desired id i
   // running at another id than git says: that still needs a replace
   t.is(only(t, plan(host().guest('db', (g) => g.observed({ context: 3334 }), 1701))).kind, 'replace');
 });
+
+// ---------------------------------------------------------------- running at another context id
+
+interface XidCase {
+  title: string;
+  build: (b: StateBuilder) => StateBuilder;
+  /** [kind, restart, destructive] per action */
+  actions: [ActionKind, boolean, boolean][];
+  /** the web action's changes: [path, before, after, effect, cause] */
+  changes?: unknown[][];
+  blocked?: RegExp;
+}
+
+// git and the context file say 1800; the context runs at 1805 (started before a hand edit, or a run file elsewhere)
+const at1805 = (g: GuestBuilder) => g.runtime((r) => void (r.xid = 1805));
+const XID_CASES: XidCase[] = [
+  {
+    title: 'enforce: a restart brings it to the configured id (destructive, runtime drift)',
+    build: (b) => b.guest('web', at1805, 1800),
+    actions: [['update', true, true]],
+    changes: [['runtime.context', 1805, 1800, 'restart', 'runtime-drift']],
+  },
+  {
+    title: 'warn mode: reported only',
+    build: (b) => b.guest('web', (g) => at1805(g.warn()), 1800),
+    actions: [],
+    blocked: /^drift \(warn mode\): runtime\.context 1805 -> 1800 \(runtime-drift\)$/,
+  },
+  {
+    title: 'desired stopped: the stop is enough',
+    build: (b) => b.guest('web', (g) => at1805(g.desired({ runState: 'stopped' }).runningAnyway()), 1800),
+    actions: [['stop', false, false]],
+    changes: [['runState', 'running', 'stopped', 'live', 'pending']],
+  },
+  {
+    title: 'the context id changes in git as well: the replace covers it',
+    build: (b) => b.guest('web', (g) => at1805(g.desired({ context: 1801 })), 1800),
+    actions: [['replace', true, true]],
+    changes: [['context', 1800, 1801, 'restart', 'pending']],
+  },
+  {
+    title: 'another guest runs at the configured id and restarts to its own id first: both restart',
+    build: (b) => b.guest('web', at1805, 1800).guest('db', (g) => g.runtime((r) => void (r.xid = 1800)), 1806),
+    actions: [['update', true, true], ['update', true, true]],
+    changes: [['runtime.context', 1805, 1800, 'restart', 'runtime-drift']],
+  },
+  {
+    title: 'another guest runs at the configured id and restarts after it: blocked for now',
+    build: (b) => b.guest('web', at1805, 1800).guest('zz', (g) => g.runtime((r) => void (r.xid = 1800)), 1806),
+    actions: [['update', true, true]],
+    blocked: /^update blocked: context id 1800 is in use by guest zz$/,
+  },
+];
+
+for (const c of XID_CASES) {
+  test(`running at another context id: ${c.title}`, (t) => {
+    const p = plan(c.build(host()));
+    t.deepEqual(p.actions.map((a) => [a.kind, a.restart, a.destructive]), c.actions);
+    const web = p.actions.find((a) => a.guest === 'web');
+    if (c.changes) t.deepEqual(web?.changes.map((x) => [x.path, x.before, x.after, x.effect, x.cause]), c.changes);
+    if (c.blocked) t.regex(p.blocked.map((b) => b.reason).join('\n'), c.blocked);
+    else t.deepEqual(p.blocked, []);
+    t.is(p.destructive, c.actions.some(([, , d]) => d));
+  });
+}

@@ -50,3 +50,10 @@ test('numeric bit tokens are checked too', (t) => {
   r.flagsHex = hex16(BigInt('0x' + r.flagsHex) & ~(1n << 40n));
   t.deepEqual(diffRuntime(s, r).map((d) => d.path), ['runtime.flags.^40']);
 });
+
+test('a context running at another id than desired is drift', (t) => {
+  const s = baseSpec('web', 1001);
+  const r = runtimeFor(s);
+  r.xid = 1005;
+  t.deepEqual(diffRuntime(s, r), [{ path: 'runtime.context', field: 'context', before: 1005, after: 1001 }]);
+});

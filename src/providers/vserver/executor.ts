@@ -11,6 +11,7 @@ import type { ActionExecutor, ExecuteContext } from '../../reconciler/apply.js';
 import type { Outcome, PlannedAction } from '../../reconciler/types.js';
 import type { CommandRunner } from '../command-runner.js';
 import { vattributeArgs, vdlimitRemoveArgs, vdlimitSetArgs, vlimitArgs, vserverArgs, vserverBuildArgs, vserverDeleteArgs, vunameSetArgs } from './commands.js';
+import { cgroupDir, cgroupParentDir, readCgroupLayout } from './cgroup-layout.js';
 import { CGROUP_FILES, renderConfigFiles, writeConfigFiles } from './config-write.js';
 import { toolPath, type HostPaths } from './host-paths.js';
 import { liveAttributeTokens } from './live-attributes.js';
@@ -184,15 +185,13 @@ export class VServerExecutor implements ActionExecutor {
    * the parent cgroup's).
    */
   private async writeCgroup(before: GuestSpec, after: GuestSpec, ctx: ExecuteContext): Promise<void> {
-    const root = this.opts.paths.cgroup;
     const firstLine = async (file: string) => (await fsp.readFile(file, 'utf8').catch(() => '')).split('\n')[0]!.trim() || undefined;
     const defaults = path.join(this.opts.paths.etcVservers, '.defaults/cgroup');
-    // the cgroup util-vserver created at start: cgroup/name, else .defaults/cgroup/name, else the guest name (§6.12)
-    const cgName = (await firstLine(path.join(this.cfgDir(after.name), 'cgroup/name'))) ?? (await firstLine(path.join(defaults, 'name'))) ?? after.name;
-    const dir = path.join(root, cgName);
+    // the cgroup util-vserver created at start: mount, base and name by its rules (§6.12)
+    const layout = await readCgroupLayout(this.opts.paths, after.name);
     // what a start would give: the host's .defaults/cgroup value, else the kernel's
     const hostDefault = (file: string) => firstLine(path.join(defaults, file));
-    const parent = async (file: string) => (await fsp.readFile(path.join(root, file), 'utf8').catch(() => '')).trim() || undefined;
+    const parent = async (file: string) => (await fsp.readFile(path.join(cgroupParentDir(layout, file), file), 'utf8').catch(() => '')).trim() || undefined;
     for (const [key, file] of Object.entries(CGROUP_FILES) as [keyof CgroupSpec, string][]) {
       let value: number | string | undefined = after.cgroup[key];
       if (value === undefined && before.cgroup[key] !== undefined) {
@@ -200,8 +199,9 @@ export class VServerExecutor implements ActionExecutor {
         if (value === undefined) ctx.log.warn(`${after.name}: ${file} is no longer set; it keeps its value until the guest restarts`, { guest: after.name });
       }
       if (value === undefined) continue;
-      await fsp.writeFile(path.join(dir, file), `${value}\n`).catch((err: NodeJS.ErrnoException) => {
-        throw new VsError('HOST', `cannot write cgroup value ${path.join(dir, file)}: ${err.code ?? err.message}`, { guest: after.name });
+      const target = path.join(cgroupDir(layout, file), file);
+      await fsp.writeFile(target, `${value}\n`).catch((err: NodeJS.ErrnoException) => {
+        throw new VsError('HOST', `cannot write cgroup value ${target}: ${err.code ?? err.message}`, { guest: after.name });
       });
     }
   }

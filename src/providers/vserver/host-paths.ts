@@ -18,7 +18,10 @@ export interface HostPaths {
   vserversRoot: string;
   /** /var/run/vservers (run files) */
   runDir: string;
-  /** cgroup mount util-vserver uses (/dev/cgroup on the LIVE host) */
+  /**
+   * util-vserver's last-resort cgroup mount, /dev/cgroup (one hierarchy; the LIVE host).
+   * The mount a guest's cgroup actually lives under: readCgroupLayout (cgroup-layout.ts, §6.12).
+   */
   cgroup: string;
   /** directory holding the util-vserver tools, or null to use PATH */
   binDir: string | null;

@@ -10,6 +10,9 @@ import { execa } from 'execa';
 import { silentLogger } from '../../../src/log.js';
 import { execaRunner } from '../../../src/providers/command-runner.js';
 import { simHostPaths } from '../../../src/providers/vserver/host-paths.js';
+import { VServerExecutor } from '../../../src/providers/vserver/executor.js';
+import type { PlannedAction } from '../../../src/reconciler/types.js';
+import { baseSpec } from '../../helpers/state-builder.js';
 import { computePlan, executePlan, type PipelineOptions } from '../../../src/reconciler/pipeline.js';
 import { simInit } from '../../../src/sim/init.js';
 import { tempDir } from '../../helpers/e2e.js';
@@ -68,4 +71,31 @@ test('dropping a disk limit or cgroup value takes effect live; moving a disk lim
   t.is((await execa(path.join(sim, 'bin/vserver'), ['web', 'restart'], { reject: false })).exitCode, 0);
   await converge('  cpu: {cpus: "0", shares: 300}\n');
   t.is(await fsp.readFile(path.join(sim, 'dev/cgroup/webcg/cpu.shares'), 'utf8'), '300\n');
+});
+
+test('live cgroup values go to the per-subsystem hierarchy under /sys/fs/cgroup, with base', async (t) => {
+  const root = await tempDir('executor-cgroup');
+  const paths = simHostPaths(root);
+  const ss = (sub: string, ...rest: string[]) => path.join(root, 'sys/fs/cgroup', sub, 'vs', ...rest);
+  for (const sub of ['memory', 'cpu', 'cpuset']) await fsp.mkdir(ss(sub, 'web'), { recursive: true });
+  await fsp.writeFile(ss('cpuset', 'cpuset.cpus'), '0-3\n'); // the parent's list
+  await fsp.mkdir(path.join(paths.etcVservers, '.defaults/cgroup'), { recursive: true });
+  await fsp.writeFile(path.join(paths.etcVservers, '.defaults/cgroup/base'), 'vs\n');
+  await fsp.mkdir(path.join(paths.etcVservers, 'web'), { recursive: true });
+  const ran: string[][] = [];
+  const exec = new VServerExecutor({ paths, hostName: 'host-a', revision: 'r1', runner: { run: async (argv) => { ran.push(argv); throw new Error('no command expected'); } } });
+  const before = baseSpec('web', 1001);
+  before.cgroup = { memoryLimit: 1073741824, cpuShares: 512, cpusetCpus: '0-1' };
+  const after = baseSpec('web', 1001);
+  after.cgroup = { memoryLimit: 2147483648, cpuShares: 256 };
+  const action: PlannedAction = {
+    kind: 'update', guest: 'web', reason: 'test', restart: false, destructive: false, before, after, runningXid: 1001, driftMode: 'enforce',
+    changes: (['memoryLimit', 'cpuShares', 'cpusetCpus'] as const).map((k) => ({ path: `cgroup.${k}`, before: before.cgroup[k], after: after.cgroup[k], effect: 'live' as const, cause: 'pending' as const })),
+  };
+  t.is(await exec.execute(action, { log: silentLogger(), commands: [] }), 'updated');
+  t.deepEqual(ran, []);
+  t.is(await fsp.readFile(ss('memory', 'web', 'memory.limit_in_bytes'), 'utf8'), '2147483648\n');
+  t.is(await fsp.readFile(ss('cpu', 'web', 'cpu.shares'), 'utf8'), '256\n');
+  t.is(await fsp.readFile(ss('cpuset', 'web', 'cpuset.cpus'), 'utf8'), '0-3\n', "a dropped cpuset list goes back to the parent's");
+  t.false(await fsp.access(path.join(root, 'dev/cgroup')).then(() => true, () => false), 'nothing under /dev/cgroup');
 });

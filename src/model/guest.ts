@@ -158,6 +158,8 @@ export interface RuntimeState {
   /** `context` VHI name: the config dir path util-vserver forced at start */
   contextName?: string;
   addresses: { address: string; prefix: number; family: 4 | 6 }[];
+  /** live values of the guest's cgroup control files vsgitops manages (absent: no cgroup, e.g. `nocgroup`) */
+  cgroup?: CgroupSpec;
 }
 
 export interface ObservedGuest {

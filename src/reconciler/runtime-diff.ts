@@ -3,10 +3,10 @@
  * runtime drift. Only what the desired spec sets is compared; util-vserver
  * sets more bits at start (reference §5.4) and those are not drift. Pure.
  */
-import { LIMIT_NAMES, type GuestSpec, type LimitValue, type RuntimeState } from '../model/guest.js';
+import { LIMIT_NAMES, type CgroupSpec, type GuestSpec, type LimitValue, type RuntimeState } from '../model/guest.js';
 import { parseList, type ListKind } from '../providers/vserver/names.js';
 
-export type RuntimeField = 'context' | 'limits' | 'flags' | 'bcaps' | 'ccaps' | 'nodename' | 'domainname';
+export type RuntimeField = 'context' | 'limits' | 'flags' | 'bcaps' | 'ccaps' | 'nodename' | 'domainname' | 'cgroup';
 
 export interface RuntimeDifference {
   /** `runtime.context`, `runtime.limits.nproc.hard`, `runtime.flags.hide_netif`, `runtime.nodename` */
@@ -34,6 +34,35 @@ const LIST_FIELDS: { field: 'flags' | 'bcaps' | 'ccaps'; kind: ListKind; hex: 'f
   { field: 'bcaps', kind: 'bcap', hex: 'bcapsHex' },
   { field: 'ccaps', kind: 'ccap', hex: 'ccapsHex' },
 ];
+
+const CGROUP_KEYS: (keyof CgroupSpec)[] = ['memoryLimit', 'cpuShares', 'cpuQuotaUs', 'cpuPeriodUs', 'cpusetCpus', 'cpusetMems'];
+const PAGE = 4096;
+/** The kernel's "no limit" for memory.limit_in_bytes (a page-rounded LONG_MAX; -1 on write). */
+const UNLIMITED_MEMORY = 2 ** 62;
+
+/** A cpuset list as the set it names: "0-2,5" = "0,1,2,5". */
+function cpuList(v: string): string {
+  const ids = new Set<number>();
+  for (const part of v.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) return v;
+    const lo = Number(m[1]);
+    const hi = m[2] !== undefined ? Number(m[2]) : lo;
+    for (let i = lo; i <= hi && i - lo < 4096; i++) ids.add(i);
+  }
+  return [...ids].sort((a, b) => a - b).join(',');
+}
+
+/** Whether a live cgroup value is what writing the desired one gives (kernel normalization). */
+function sameCgroupValue(key: keyof CgroupSpec, want: number | string, live: number | string): boolean {
+  if (typeof want === 'string' || typeof live === 'string') return cpuList(String(want)) === cpuList(String(live));
+  if (key === 'memoryLimit') {
+    if (want < 0) return live < 0 || live >= UNLIMITED_MEMORY;
+    // kernels round the limit to whole pages (down or up, by version)
+    return live === want || live === Math.floor(want / PAGE) * PAGE || live === Math.ceil(want / PAGE) * PAGE;
+  }
+  return live === want;
+}
 
 export function diffRuntime(desired: GuestSpec, runtime: RuntimeState): RuntimeDifference[] {
   const out: RuntimeDifference[] = [];
@@ -65,6 +94,13 @@ export function diffRuntime(desired: GuestSpec, runtime: RuntimeState): RuntimeD
         }
       }
     }
+  }
+  // only what the desired spec sets, and only files the live cgroup has
+  for (const key of CGROUP_KEYS) {
+    const want = desired.cgroup[key];
+    const live = runtime.cgroup?.[key];
+    if (want === undefined || live === undefined || sameCgroupValue(key, want, live)) continue;
+    out.push({ path: `runtime.cgroup.${key}`, field: 'cgroup', before: live, after: want });
   }
   for (const name of LIMIT_NAMES) {
     const want = desired.limits[name];

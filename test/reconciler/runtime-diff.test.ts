@@ -1,4 +1,5 @@
 import test from 'ava';
+import type { GuestSpec } from '../../src/model/guest.js';
 import { diffRuntime } from '../../src/reconciler/runtime-diff.js';
 import { hex16 } from '../../src/providers/vserver/names.js';
 import { baseSpec, runtimeFor } from '../helpers/state-builder.js';
@@ -57,3 +58,27 @@ test('a context running at another id than desired is drift', (t) => {
   r.xid = 1005;
   t.deepEqual(diffRuntime(s, r), [{ path: 'runtime.context', field: 'context', before: 1005, after: 1001 }]);
 });
+
+const CGROUP_CASES: { title: string; want: GuestSpec['cgroup']; live: GuestSpec['cgroup'] | undefined; drift: unknown[][] }[] = [
+  { title: 'equal values', want: { cpuShares: 512, cpuQuotaUs: -1 }, live: { cpuShares: 512, cpuQuotaUs: -1, cpuPeriodUs: 100000 }, drift: [] },
+  { title: 'a changed value', want: { cpuShares: 512 }, live: { cpuShares: 999 }, drift: [['runtime.cgroup.cpuShares', 999, 512]] },
+  { title: 'memory rounded to pages either way', want: { memoryLimit: 1000000 }, live: { memoryLimit: 999424 }, drift: [] },
+  { title: 'memory rounded up', want: { memoryLimit: 1000000 }, live: { memoryLimit: 1003520 }, drift: [] },
+  { title: 'memory off by more than a page', want: { memoryLimit: 1000000 }, live: { memoryLimit: 2000000 }, drift: [['runtime.cgroup.memoryLimit', 2000000, 1000000]] },
+  { title: 'unlimited memory reads as a huge number', want: { memoryLimit: -1 }, live: { memoryLimit: 9223372036854771712 }, drift: [] },
+  { title: 'unlimited memory wanted, a limit live', want: { memoryLimit: -1 }, live: { memoryLimit: 4096 }, drift: [['runtime.cgroup.memoryLimit', 4096, -1]] },
+  { title: 'cpu lists compare as sets', want: { cpusetCpus: '0,1,2,5', cpusetMems: '0' }, live: { cpusetCpus: '0-2,5', cpusetMems: '0' }, drift: [] },
+  { title: 'a different cpu list', want: { cpusetCpus: '0-1' }, live: { cpusetCpus: '0-3' }, drift: [['runtime.cgroup.cpusetCpus', '0-3', '0-1']] },
+  { title: 'files the live cgroup lacks and values the spec does not set are skipped', want: { cpuShares: 512 }, live: { memoryLimit: 1 }, drift: [] },
+  { title: 'no live cgroup at all', want: { cpuShares: 512 }, live: undefined, drift: [] },
+];
+
+for (const c of CGROUP_CASES) {
+  test(`cgroup runtime drift: ${c.title}`, (t) => {
+    const s = baseSpec('web', 1001);
+    s.cgroup = c.want;
+    const r = runtimeFor(s);
+    if (c.live) r.cgroup = c.live;
+    t.deepEqual(diffRuntime(s, r).map((d) => [d.path, d.before, d.after]), c.drift);
+  });
+}

@@ -18,6 +18,9 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import type { CgroupSpec } from '../../model/guest.js';
+import type { ReadFs } from './config-read.js';
+import { CGROUP_FILES } from './config-write.js';
 import type { HostPaths } from './host-paths.js';
 
 export interface CgroupLayout {
@@ -85,28 +88,50 @@ export function cgroupParentDir(layout: CgroupLayout, file: string): string {
   return path.dirname(cgroupDir(layout, file));
 }
 
-const firstLine = async (file: string) => (await fsp.readFile(file, 'utf8').catch(() => '')).split('\n')[0]!.trim() || undefined;
-const exists = (p: string) => fsp.access(p).then(() => true, () => false);
-const isDir = (p: string) => fsp.stat(p).then((s) => s.isDirectory(), () => false);
+/** What the layout rules read from the host, the same for every guest. */
+export type CgroupHostInputs = Omit<CgroupInputs, 'guest' | 'guestName'>;
 
-/** Reads what the rules need from the host and resolves the layout for `guest`. */
-export async function readCgroupLayout(paths: HostPaths, guest: string): Promise<CgroupLayout> {
+const firstLineOf = (text: string | undefined) => text?.split('\n')[0]!.trim() || undefined;
+
+/** Reads the host-wide inputs (`.defaults/cgroup/{mnt,per-ss,base,name}`, `/sys/fs/cgroup`). */
+export async function readCgroupHost(paths: HostPaths, fs: ReadFs = fsp): Promise<CgroupHostInputs> {
   const defaults = path.join(paths.etcVservers, '.defaults/cgroup');
-  const [guestName, defaultsName, mnt, perSs, base, sysFsCgroup] = await Promise.all([
-    firstLine(path.join(paths.etcVservers, guest, 'cgroup/name')),
-    firstLine(path.join(defaults, 'name')),
-    firstLine(path.join(defaults, 'mnt')),
-    exists(path.join(defaults, 'per-ss')),
-    firstLine(path.join(defaults, 'base')),
-    isDir(under(paths, '/sys/fs/cgroup')),
+  const read = (f: string) => fs.readFile(path.join(defaults, f), 'utf8').then(firstLineOf, () => undefined);
+  const [defaultsName, mnt, perSs, base, sysFsCgroup] = await Promise.all([
+    read('name'),
+    read('mnt'),
+    fs.lstat(path.join(defaults, 'per-ss')).then(() => true, () => false),
+    read('base'),
+    fs.stat(under(paths, '/sys/fs/cgroup')).then((s) => s.isDirectory(), () => false),
   ]);
-  return resolveCgroupLayout(paths, {
-    guest,
+  return {
     perSs,
     sysFsCgroup,
-    ...(guestName !== undefined ? { guestName } : {}),
     ...(defaultsName !== undefined ? { defaultsName } : {}),
     ...(mnt !== undefined ? { mnt } : {}),
     ...(base !== undefined ? { base } : {}),
-  });
+  };
+}
+
+/** Reads what the rules need from the host and resolves the layout for `guest`. */
+export async function readCgroupLayout(paths: HostPaths, guest: string, fs: ReadFs = fsp): Promise<CgroupLayout> {
+  const [host, guestName] = await Promise.all([
+    readCgroupHost(paths, fs),
+    fs.readFile(path.join(paths.etcVservers, guest, 'cgroup/name'), 'utf8').then(firstLineOf, () => undefined),
+  ]);
+  return resolveCgroupLayout(paths, { ...host, guest, ...(guestName !== undefined ? { guestName } : {}) });
+}
+
+/** The live values of the control files vsgitops manages (missing or unreadable files are left out). */
+export async function readLiveCgroup(layout: CgroupLayout, fs: ReadFs = fsp): Promise<CgroupSpec> {
+  const out: CgroupSpec = {};
+  await Promise.all(
+    (Object.entries(CGROUP_FILES) as [keyof CgroupSpec, string][]).map(async ([key, file]) => {
+      const v = firstLineOf(await fs.readFile(path.join(cgroupDir(layout, file), file), 'utf8').catch(() => undefined));
+      if (v === undefined) return;
+      if (key === 'cpusetCpus' || key === 'cpusetMems') out[key] = v;
+      else if (/^-?\d+$/.test(v)) out[key] = Number(v);
+    }),
+  );
+  return out;
 }

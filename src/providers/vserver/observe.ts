@@ -9,8 +9,9 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { VsError, type Problem } from '../../errors.js';
-import { LIMIT_NAMES, type LimitName, type LimitValue, type ObservedGuest, type ObservedHost, type RuntimeState, type UnmanagedContext } from '../../model/guest.js';
+import { LIMIT_NAMES, type CgroupSpec, type LimitName, type LimitValue, type ObservedGuest, type ObservedHost, type RuntimeState, type UnmanagedContext } from '../../model/guest.js';
 import type { CommandRunner } from '../command-runner.js';
+import { readCgroupHost, readLiveCgroup, resolveCgroupLayout } from './cgroup-layout.js';
 import { parseGuestConfig, problem, readConfigTree, type ConfigTree, type ReadFs } from './config-read.js';
 import { digestConfigTree, digestHost } from './digest.js';
 import { toolPath, type HostPaths } from './host-paths.js';
@@ -363,6 +364,25 @@ async function decideRunning(
   return { verdicts: out, names };
 }
 
+/**
+ * Live cgroup values of running guests, where util-vserver put their cgroups
+ * (§6.12). The host-wide layout inputs are read once, and only if a guest runs.
+ */
+async function readLiveCgroups(paths: HostPaths, fs: ReadFs, running: GuestRead[], concurrency: number): Promise<Map<string, CgroupSpec>> {
+  const out = new Map<string, CgroupSpec>();
+  const withCgroup = running.filter((g) => !g.tree.has('nocgroup'));
+  if (withCgroup.length === 0) return out;
+  const host = await readCgroupHost(paths, fs);
+  await mapLimit(withCgroup, concurrency, async (g) => {
+    const entry = g.tree.get('cgroup/name');
+    const guestName = entry?.kind === 'file' ? entry.content.split('\n')[0]!.trim() || undefined : undefined;
+    const layout = resolveCgroupLayout(paths, { ...host, guest: g.name, ...(guestName !== undefined ? { guestName } : {}) });
+    const live = await readLiveCgroup(layout, fs);
+    if (Object.keys(live).length > 0) out.set(g.name, live);
+  });
+  return out;
+}
+
 // ---------------------------------------------------------------- observeHost
 
 export async function observeHost(paths: HostPaths, deps: ObserveDeps): Promise<ObservedHost> {
@@ -381,6 +401,7 @@ export async function observeHost(paths: HostPaths, deps: ObserveDeps): Promise<
   });
 
   const { verdicts, names: contextNames } = await decideRunning(paths, guests, proc, deps.runner);
+  const liveCgroups = await readLiveCgroups(paths, fs, guests.filter((g) => verdicts.get(g.name)!.running), concurrency);
   const explained = new Set<number>();
   const observed: ObservedGuest[] = guests.map((g) => {
     const v = verdicts.get(g.name)!;
@@ -395,6 +416,8 @@ export async function observeHost(paths: HostPaths, deps: ObserveDeps): Promise<
       explained.add(g.runXid);
       const nid = g.nid !== undefined && g.nid !== g.contextFile ? g.nid : g.runXid;
       og.runtime = runtimeOf(proc.contexts.get(g.runXid)!, proc.nets.get(nid), v.contextName);
+      const cg = liveCgroups.get(g.name);
+      if (cg) og.runtime.cgroup = cg;
     }
     if (g.problems.length > 0) og.problems = g.problems;
     return og;

@@ -71,6 +71,11 @@ test('dropping a disk limit or cgroup value takes effect live; moving a disk lim
   t.is((await execa(path.join(sim, 'bin/vserver'), ['web', 'restart'], { reject: false })).exitCode, 0);
   await converge('  cpu: {cpus: "0", shares: 300}\n');
   t.is(await fsp.readFile(path.join(sim, 'dev/cgroup/webcg/cpu.shares'), 'utf8'), '300\n');
+  // a live value changed by hand is runtime drift, healed live
+  await fsp.writeFile(path.join(sim, 'dev/cgroup/webcg/cpu.shares'), '999\n');
+  const healed = await converge('  cpu: {cpus: "0", shares: 300}\n');
+  t.deepEqual(healed.actions.map((a) => [a.kind, a.restart, a.changes.map((c) => [c.path, c.before, c.after, c.effect, c.cause])]), [['update', false, [['runtime.cgroup.cpuShares', 999, 300, 'live', 'runtime-drift']]]]);
+  t.is(await fsp.readFile(path.join(sim, 'dev/cgroup/webcg/cpu.shares'), 'utf8'), '300\n');
 });
 
 test('live cgroup values go to the per-subsystem hierarchy under /sys/fs/cgroup, with base', async (t) => {

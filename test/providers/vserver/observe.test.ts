@@ -6,6 +6,8 @@ import type { CommandRunner } from '../../../src/providers/command-runner.js';
 import { simHostPaths, type HostPaths } from '../../../src/providers/vserver/host-paths.js';
 import { observeHost } from '../../../src/providers/vserver/observe.js';
 import { ETC, LIVE } from './fixtures.js';
+import { seedSimHost } from '../../../src/sim/seed.js';
+import { baseSpec } from '../../helpers/state-builder.js';
 
 /** A runner that fails the test when the observer spawns anything. */
 const forbiddenRunner = (t: { fail: (m: string) => void }): CommandRunner => ({
@@ -236,3 +238,20 @@ for (const [name, make] of runForms) {
     t.true(host.guests.find((g) => g.spec.name === 'guest1')!.running);
   });
 }
+
+test('live cgroup values of a running guest: the simulated /dev/cgroup, then a per-subsystem /sys/fs/cgroup', async (t) => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vsgitops-observe-cg-'));
+  t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
+  const web = baseSpec('web', 1001);
+  web.cgroup = { cpuShares: 512, memoryLimit: 1073741824, cpusetCpus: '0-1' };
+  const db = baseSpec('db', 1002);
+  db.cgroup = { cpuShares: 256 };
+  seedSimHost(dir, [web, db]);
+  const paths = simHostPaths(dir);
+  await fs.writeFile(path.join(paths.etcVservers, 'db/nocgroup'), '');
+  const cgroups = async () => Object.fromEntries((await observeHost(paths, { hostName: 'h', runner: forbiddenRunner(t) })).guests.map((g) => [g.spec.name, g.runtime?.cgroup]));
+  t.deepEqual(await cgroups(), { db: undefined, web: { memoryLimit: 1073741824, cpuShares: 512, cpuQuotaUs: -1, cpuPeriodUs: 100000, cpusetCpus: '0-1', cpusetMems: '0' } });
+  await write(path.join(dir, 'sys/fs/cgroup/cpu/web/cpu.shares'), '300\n');
+  await write(path.join(dir, 'sys/fs/cgroup/cpuset/web/cpuset.cpus'), '0\n');
+  t.deepEqual(await cgroups(), { db: undefined, web: { cpuShares: 300, cpusetCpus: '0' } });
+});

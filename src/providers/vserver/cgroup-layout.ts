@@ -46,7 +46,7 @@ export interface CgroupInputs {
   perSs: boolean;
   /** `.defaults/cgroup/base` */
   base?: string;
-  /** `/sys/fs/cgroup` is a directory */
+  /** `/sys/fs/cgroup` holds per-subsystem (cgroup v1) hierarchies: its `memory/` or `cpu/` is a directory */
   sysFsCgroup: boolean;
 }
 
@@ -102,7 +102,8 @@ export async function readCgroupHost(paths: HostPaths, fs: ReadFs = fsp): Promis
     read('mnt'),
     fs.lstat(path.join(defaults, 'per-ss')).then(() => true, () => false),
     read('base'),
-    fs.stat(under(paths, '/sys/fs/cgroup')).then((s) => s.isDirectory(), () => false),
+    // a cgroup v2 /sys/fs/cgroup (no per-subsystem directories) is not util-vserver's layout
+    Promise.all(['memory', 'cpu'].map((ss) => fs.stat(under(paths, `/sys/fs/cgroup/${ss}`)).then((s) => s.isDirectory(), () => false))).then((r) => r.some(Boolean)),
   ]);
   return {
     perSs,

@@ -73,3 +73,17 @@ test('the parent cgroup is the directory above the guest cgroup, per subsystem',
   const layout = resolveCgroupLayout(localHostPaths(), { guest: 'web', perSs: false, sysFsCgroup: true, base: 'vs' });
   t.is(cgroupParentDir(layout, 'cpuset.cpus'), '/sys/fs/cgroup/cpuset/vs');
 });
+
+test('readCgroupHost: /sys/fs/cgroup counts only with per-subsystem directories (not a cgroup v2 mount)', async (t) => {
+  const fsp = await import('node:fs/promises');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { readCgroupHost } = await import('../../../src/providers/vserver/cgroup-layout.js');
+  const root = await fsp.mkdtemp(path.join(os.tmpdir(), 'vsg-cg-'));
+  t.teardown(() => fsp.rm(root, { recursive: true, force: true }));
+  const paths = simHostPaths(root);
+  await fsp.mkdir(path.join(root, 'sys/fs/cgroup'), { recursive: true });
+  t.false((await readCgroupHost(paths)).sysFsCgroup, 'a bare (v2-style) /sys/fs/cgroup');
+  await fsp.mkdir(path.join(root, 'sys/fs/cgroup/memory'));
+  t.true((await readCgroupHost(paths)).sysFsCgroup, 'a v1 per-subsystem /sys/fs/cgroup');
+});

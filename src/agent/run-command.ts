@@ -17,6 +17,12 @@ export interface AgentDeps {
   createPass: (config: AgentConfig, log: Logger, ctx: PassContext) => PassFn;
   onResult?: (result: PassResult, config: AgentConfig) => void | Promise<void>;
   services?: AgentService[];
+  /**
+   * checks the parts of the configuration the wiring owns (alert sinks and their secrets) once the
+   * configuration is loaded, before the lock and the first pass: a bad one fails the command before
+   * anything changes
+   */
+  prepare?: (config: AgentConfig, log: Logger) => Promise<void>;
   /** after the agent (or `--once`) has stopped, before the command returns: bounded clean-up such as pending alerts */
   onStop?: () => Promise<void>;
   clock?: Clock;
@@ -89,6 +95,7 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
       const load = () => loadAgentConfig(flags.config ?? null, overrides);
       const config = await load();
       const log = logFor(config);
+      await deps.prepare?.(config, log);
       const rt = {
         createPass: deps.createPass,
         clock: deps.clock ?? realClock,

@@ -57,6 +57,16 @@ export const registerRun: RegisterCommand = (program, setExit) => {
     return observers;
   };
 
+  // Alert sinks are resolved before any pass (and again on a reload), so that a missing secret or
+  // a bad sink stops the command before it changes the host, not after the first pass.
+  const prepare = async (config: AgentConfig, logger: Logger): Promise<void> => {
+    await observersFor(config, logger);
+  };
+  const sinksService: AgentService = async ({ config, log: logger }) => {
+    await prepare(config, logger);
+    return { close: async () => {} };
+  };
+
   const httpService: AgentService = async ({ config, log: logger }) => {
     if (!config.http.enabled) return { close: async () => {} };
     const o = await observersFor(config, logger);
@@ -92,7 +102,8 @@ export const registerRun: RegisterCommand = (program, setExit) => {
       await o.tracker.observe(result.drift, result.appliedRevision, now);
       updateMetrics(o.registry, o.status, result);
     },
-    services: [httpService],
+    services: [sinksService, httpService],
+    prepare,
     onStop: async () => {
       await observers?.dispatcher.close(ALERT_SHUTDOWN_MS);
     },

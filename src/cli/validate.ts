@@ -81,7 +81,7 @@ export function renderValidationText(report: ReturnType<typeof validationReport>
 export const register: RegisterCommand = (program: Command, setExit) => {
   program
     .command('validate')
-    .description('check manifests (schema and semantic rules) without touching any host')
+    .description('check manifests (schema and semantic rules) and the drift ignore list without touching any host')
     .argument('[dir]', 'directory with *.yaml / *.yml manifests (default: current directory)')
     .option('--repo <path-or-url>', 'read from a git repository (local path or http(s) URL) instead of a directory')
     .option('--ref <ref>', 'branch, tag or commit to read with --repo (default: HEAD)')
@@ -98,7 +98,10 @@ export const register: RegisterCommand = (program: Command, setExit) => {
       const maxFileBytes = parseByteLimit(o.maxFileBytes);
       // loaded on use so that other commands and --help stay fast
       const { loadDesiredState } = await import('../desired/load.js');
-      const state = await loadDesiredState(source, maxFileBytes !== undefined ? { maxFileBytes } : {});
+      const { readIgnoreList } = await import('../observability/drift/ignore.js');
+      const loaded = await loadDesiredState(source, maxFileBytes !== undefined ? { maxFileBytes } : {});
+      // the drift ignore list travels with the manifests: the agent refuses a revision whose list is invalid
+      const state = { ...loaded, problems: [...loaded.problems, ...readIgnoreList(loaded.ignoreFile).problems] };
       const report = validationReport(state, o.hostName !== undefined ? { name: o.hostName, labels } : undefined);
       const label = source.kind === 'dir' ? source.dir : `${source.repo}${source.path ? `:${source.path}` : ''}`;
       process.stdout.write(o.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderValidationText(report, label));

@@ -1,6 +1,6 @@
 /** The public surface of drift, alerts, status, metrics and HTTP endpoints. */
 export { classifyDrift, type ClassifyInput } from './drift/classify.js';
-export { IGNORE_FILE_NAME, parseIgnoreFile, expiredIgnoreWarnings, isExpired, type IgnoreEntry } from './drift/ignore.js';
+export { IGNORE_FILE_NAME, parseIgnoreFile, readIgnoreList, expiredIgnoreWarnings, isExpired, type IgnoreEntry } from './drift/ignore.js';
 export { renderDrift } from './drift/render.js';
 export { nextAlerts, DEFAULT_ALERT_KINDS, type TransitionContext } from './alerts/transitions.js';
 export { loadAlertState, saveAlertState, ALERT_STATE_FILE } from './alerts/state-store.js';

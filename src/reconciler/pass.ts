@@ -8,7 +8,7 @@ import { VsError, type Problem } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DriftMode } from '../model/guest.js';
 import type { SourceSpec } from '../desired/load.js';
-import { classifyDrift, expiredIgnoreWarnings, parseIgnoreFile, type IgnoreEntry } from '../observability/index.js';
+import { classifyDrift, expiredIgnoreWarnings, readIgnoreList, type IgnoreEntry } from '../observability/index.js';
 import type { CommandRunner } from '../providers/command-runner.js';
 import { execaRunner } from '../providers/command-runner.js';
 import { parseHostSpec } from '../providers/vserver/host-paths.js';
@@ -83,16 +83,9 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
       const { desiredState, plan } = computed;
       const revision = desiredState.revision;
 
-      const problems: Problem[] = [...desiredState.problems];
-      let ignore: IgnoreEntry[] = [];
-      if (desiredState.ignoreFile) {
-        try {
-          ignore = parseIgnoreFile(desiredState.ignoreFile.text, desiredState.ignoreFile.path);
-        } catch (err) {
-          const e = asVsError(err);
-          problems.push(...((e.data.problems as Problem[] | undefined) ?? [{ file: desiredState.ignoreFile.path, line: 0, column: 0, path: '', message: e.message }]));
-        }
-      }
+      const ignoreList = readIgnoreList(desiredState.ignoreFile);
+      const problems: Problem[] = [...desiredState.problems, ...ignoreList.problems];
+      const ignore: IgnoreEntry[] = ignoreList.entries;
       const modes: Record<string, DriftMode> = {};
       for (const [name, entry] of Object.entries(computed.inventory.guests)) modes[name] = entry.driftMode;
       for (const d of computed.desired) modes[d.spec.name] = d.policy.drift;

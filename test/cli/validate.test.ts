@@ -132,3 +132,25 @@ test('--repo reads the committed tree at a ref', async (t) => {
   t.is(badRef.exitCode, 1);
   t.regex(badRef.stderr, /git ref 'nope' not found/);
 });
+
+test('the drift ignore list is checked with the manifests: an entry without reason is a problem (the agent would refuse the revision)', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsgitops-validate-ignore-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.copyFileSync(path.join(fixtures, 'valid', 'web.yaml'), path.join(dir, 'web.yaml'));
+  const ignore = path.join(dir, 'vsgitops-ignore.yaml');
+  fs.writeFileSync(ignore, 'ignore:\n  - guest: "web*"\n    reason: vendor agent\n    expires: 2026-12-31\n');
+  const ok = await run(['validate', dir]);
+  t.is(ok.exitCode, 0, ok.stdout);
+  t.is(ok.stdout, 'ok: 2 guests in 1 file');
+
+  fs.writeFileSync(ignore, 'ignore:\n  - guest: "web*"\n    expires: 2026-12-31\n');
+  const bad = await run(['validate', dir, '--output', 'json']);
+  t.is(bad.exitCode, 1);
+  const report = JSON.parse(bad.stdout) as { ok: boolean; guests: string[]; problems: { file: string; line: number; path: string; message: string }[] };
+  t.false(report.ok);
+  t.deepEqual(report.guests, ['web1', 'db1']);
+  t.is(report.problems.length, 1);
+  t.is(report.problems[0]!.file, ignore);
+  t.is(report.problems[0]!.line, 2);
+  t.regex(report.problems[0]!.message, /reason/);
+});

@@ -74,6 +74,21 @@ export function parseIgnoreFile(text: string, file = IGNORE_FILE_NAME): IgnoreEn
 }
 
 /**
+ * The ignore list of a loaded revision, or its problems: the form `validate` and the agent's
+ * pass both use, so a list that `validate` accepts is one the agent accepts.
+ */
+export function readIgnoreList(ignoreFile: { path: string; text: string } | undefined): { entries: IgnoreEntry[]; problems: Problem[] } {
+  if (!ignoreFile) return { entries: [], problems: [] };
+  try {
+    return { entries: parseIgnoreFile(ignoreFile.text, ignoreFile.path), problems: [] };
+  } catch (err) {
+    const listed = err instanceof VsError ? (err.data.problems as Problem[] | undefined) : undefined;
+    const message = err instanceof Error ? err.message : String(err);
+    return { entries: [], problems: listed ?? [{ file: ignoreFile.path, line: 0, column: 0, path: '', message }] };
+  }
+}
+
+/**
  * When an entry stops matching: a bare date is valid through that day (UTC),
  * so "expires: 2026-12-31" still matches on New Year's Eve.
  */

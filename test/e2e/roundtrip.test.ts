@@ -8,12 +8,8 @@ import test from 'ava';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { silentLogger } from '../../src/log.js';
-import { execaRunner } from '../../src/providers/command-runner.js';
-import { simHostPaths } from '../../src/providers/vserver/host-paths.js';
-import { computePlan, executePlan, type PipelineOptions } from '../../src/reconciler/pipeline.js';
-import { simInit } from '../../src/sim/init.js';
-import { tempDir } from '../helpers/e2e.js';
+import { computePlan, executePlan } from '../../src/reconciler/pipeline.js';
+import { inProcessHost } from '../helpers/e2e.js';
 
 type Spec = Record<string, unknown>;
 const doc = (name: string, spec: Spec, labels: Record<string, string> = {}) => ({
@@ -94,20 +90,10 @@ const steps: Step[] = [
 ];
 
 test('apply then plan is empty for every field; one changed field plans exactly that change', async (t) => {
-  const dir = await tempDir('roundtrip');
-  const sim = path.join(dir, 'host');
-  simInit(sim, { name: 'host-a' });
+  const { sim, manifests, opts } = await inProcessHost('roundtrip');
   // a host-wide cgroup default: guests that set no cpu.shares inherit it, and that is no difference
   await fsp.mkdir(path.join(sim, 'etc/vservers/.defaults/cgroup'), { recursive: true });
   await fsp.writeFile(path.join(sim, 'etc/vservers/.defaults/cgroup/cpu.shares'), '512\n');
-  const manifests = path.join(dir, 'm');
-  await fsp.mkdir(manifests);
-  const opts: PipelineOptions = {
-    source: { kind: 'dir', dir: manifests },
-    host: { paths: simHostPaths(sim), name: 'host-a', labels: {} },
-    runner: execaRunner(),
-    log: silentLogger(),
-  };
   const specs = { rich: structuredClone(rich), minimal: structuredClone(minimal), stopped: structuredClone(stopped) };
   const write = () =>
     fsp.writeFile(path.join(manifests, 'fleet.yaml'), [doc('web1', specs.rich, { role: 'web', 'example.org/team': 'a' }), doc('mini', specs.minimal), doc('db', specs.stopped)].map((d) => stringify(d)).join('---\n'));

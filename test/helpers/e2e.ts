@@ -7,6 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { silentLogger } from '../../src/log.js';
+import { execaRunner } from '../../src/providers/command-runner.js';
+import { simHostPaths } from '../../src/providers/vserver/host-paths.js';
+import type { PipelineOptions } from '../../src/reconciler/pipeline.js';
+import { simInit } from '../../src/sim/init.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** dist/src/cli/main.js, from dist/test/helpers/ */
@@ -107,4 +112,24 @@ export async function exists(p: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * A simulated host named host-a and an empty manifest directory, with the
+ * pipeline options to plan and apply in-process (commands still run through
+ * the host's real shims).
+ */
+export async function inProcessHost(prefix: string): Promise<{ dir: string; sim: string; manifests: string; opts: PipelineOptions }> {
+  const dir = await tempDir(prefix);
+  const sim = path.join(dir, 'host');
+  simInit(sim, { name: 'host-a' });
+  const manifests = path.join(dir, 'm');
+  await fsp.mkdir(manifests);
+  const opts: PipelineOptions = {
+    source: { kind: 'dir', dir: manifests },
+    host: { paths: simHostPaths(sim), name: 'host-a', labels: {} },
+    runner: execaRunner(),
+    log: silentLogger(),
+  };
+  return { dir, sim, manifests, opts };
 }

@@ -7,12 +7,8 @@ import test from 'ava';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { silentLogger } from '../../src/log.js';
-import { execaRunner } from '../../src/providers/command-runner.js';
-import { simHostPaths } from '../../src/providers/vserver/host-paths.js';
-import { computePlan, executePlan, type PipelineOptions } from '../../src/reconciler/pipeline.js';
-import { simInit } from '../../src/sim/init.js';
-import { tempDir } from '../helpers/e2e.js';
+import { computePlan, executePlan } from '../../src/reconciler/pipeline.js';
+import { inProcessHost } from '../helpers/e2e.js';
 
 const manifest = `apiVersion: vsgitops.io/v1
 kind: VServer
@@ -25,18 +21,8 @@ spec:
 `;
 
 test('a guest running at another context id is restarted at its configured id', async (t) => {
-  const dir = await tempDir('running-xid');
-  const sim = path.join(dir, 'host');
-  simInit(sim, { name: 'host-a' });
-  const manifests = path.join(dir, 'm');
-  await fsp.mkdir(manifests);
+  const { sim, manifests, opts } = await inProcessHost('running-xid');
   await fsp.writeFile(path.join(manifests, 'web.yaml'), manifest);
-  const opts: PipelineOptions = {
-    source: { kind: 'dir', dir: manifests },
-    host: { paths: simHostPaths(sim), name: 'host-a', labels: {} },
-    runner: execaRunner(),
-    log: silentLogger(),
-  };
   const apply = async () => {
     const computed = await computePlan(opts);
     const cs = await executePlan(opts, computed, computed.plan);

@@ -8,14 +8,12 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { silentLogger } from '../../../src/log.js';
-import { execaRunner } from '../../../src/providers/command-runner.js';
 import { simHostPaths } from '../../../src/providers/vserver/host-paths.js';
 import { VServerExecutor } from '../../../src/providers/vserver/executor.js';
 import type { PlannedAction } from '../../../src/reconciler/types.js';
 import { baseSpec } from '../../helpers/state-builder.js';
-import { computePlan, executePlan, type PipelineOptions } from '../../../src/reconciler/pipeline.js';
-import { simInit } from '../../../src/sim/init.js';
-import { tempDir } from '../../helpers/e2e.js';
+import { computePlan, executePlan } from '../../../src/reconciler/pipeline.js';
+import { inProcessHost, tempDir } from '../../helpers/e2e.js';
 
 const base = (extra: string) => `apiVersion: vsgitops.io/v1
 kind: VServer
@@ -28,19 +26,9 @@ spec:
 ${extra}`;
 
 test('dropping a disk limit or cgroup value takes effect live; moving a disk limit drops the old one', async (t) => {
-  const dir = await tempDir('executor');
-  const sim = path.join(dir, 'host');
-  simInit(sim, { name: 'host-a' });
+  const { sim, manifests, opts } = await inProcessHost('executor');
   await fsp.mkdir(path.join(sim, 'etc/vservers/.defaults/cgroup'), { recursive: true });
   await fsp.writeFile(path.join(sim, 'etc/vservers/.defaults/cgroup/memory.limit_in_bytes'), '4294967296\n');
-  const manifests = path.join(dir, 'm');
-  await fsp.mkdir(manifests);
-  const opts: PipelineOptions = {
-    source: { kind: 'dir', dir: manifests },
-    host: { paths: simHostPaths(sim), name: 'host-a', labels: {} },
-    runner: execaRunner(),
-    log: silentLogger(),
-  };
   const converge = async (extra: string) => {
     await fsp.writeFile(path.join(manifests, 'web.yaml'), base(extra));
     const computed = await computePlan(opts);

@@ -21,7 +21,7 @@ import { startGitHttpServer } from './helpers/git-http-server.js';
 
 const tmp = (p: string) => fs.promises.mkdtemp(path.join(os.tmpdir(), p));
 
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
+async function until(cond: () => boolean, ms = 30_000): Promise<void> {
   const start = Date.now();
   while (!cond()) {
     if (Date.now() - start > ms) throw new Error('condition not reached in time');

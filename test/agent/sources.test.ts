@@ -17,7 +17,7 @@ import { startGitHttpServer } from './helpers/git-http-server.js';
 
 const tmp = (p: string) => fs.promises.mkdtemp(path.join(os.tmpdir(), p));
 
-function waitFor(changes: SourceChange[], pred: (c: SourceChange) => boolean, ms = 5000): Promise<SourceChange> {
+function waitFor(changes: SourceChange[], pred: (c: SourceChange) => boolean, ms = 30_000): Promise<SourceChange> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const tick = () => {
@@ -56,7 +56,7 @@ test('local source: a burst of commits inside the debounce window is one report 
   let last = '';
   for (let i = 0; i < 5; i++) last = await commitFile(dir, 'guests/a.yaml', `n: ${i}\n`, `change ${i}`);
   // let the file events arrive (fake time stands still)
-  for (let i = 0; i < 250 && clock.pending().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 1500 && clock.pending().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
   await new Promise((r) => setTimeout(r, 300));
   t.deepEqual(clock.pending(), [250], 'each event restarted the one debounce timer');
   t.deepEqual(changes, []);

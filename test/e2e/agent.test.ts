@@ -81,9 +81,14 @@ test('local repository: commits are applied by the agent alone; a burst coalesce
   const before = agent.passes().length;
   let last = '';
   // one git process per commit, as fast as a push of many commits or a scripted series would land
+  let slowGaps = 0;
+  let prev = Date.now();
   for (let i = 1; i <= 20; i++) {
     await fsp.writeFile(path.join(repo.dir, 'manifests', 'web.yaml'), web(300 + i));
     await execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', 'commit', '-qam', `burst ${i}`], { cwd: repo.dir });
+    // a gap near the debounce (250 ms) lets the debounce fire between two commits: a pass may start there
+    if (i > 1 && Date.now() - prev >= 150) slowGaps++;
+    prev = Date.now();
   }
   last = (await execa('git', ['rev-parse', 'HEAD'], { cwd: repo.dir })).stdout.trim();
   await statusReaches(stateDir, { applied: last, result: 'applied' }, agent);
@@ -91,8 +96,9 @@ test('local repository: commits are applied by the agent alone; a burst coalesce
   const burst = agent.passes().slice(before);
   t.log(`burst of 20 commits -> ${burst.length} pass(es): ${burst.map((p) => `${p.trigger}@${String(p.revision).slice(0, 7)}`).join(', ')}`);
   // commits closer together than the debounce (250 ms) make one pass, plus one for requests made during it;
-  // on a loaded machine a single commit can take longer than the debounce, hence some slack
-  t.true(burst.length >= 1 && burst.length <= 5, `${burst.length} passes for 20 commits`);
+  // a commit that took longer than the debounce (a loaded machine) may start one more pass each
+  t.log(`${slowGaps} of 19 gaps between commits were 150 ms or longer`);
+  t.true(burst.length >= 1 && burst.length <= 5 + slowGaps, `${burst.length} passes for 20 commits (${slowGaps} slow gaps)`);
   t.is(burst.at(-1)!.revision, last);
   t.true(burst.every((p) => p.result === 'applied' || p.result === 'unchanged'));
 

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GUEST1_EXTRA, run, tmpHost, writeFiles } from './helpers.js';
 import type { SimHost } from '../../src/sim/store.js';
+import { readCgroupLayout, readLiveCgroup } from '../../src/providers/vserver/cgroup-layout.js';
 
 const proc = (h: SimHost, rel: string) => fs.readFileSync(path.join(h.paths.proc, rel), 'utf8');
 const cfg = (h: SimHost, name: string) => path.join(h.paths.etcVservers, name);
@@ -86,6 +87,35 @@ test('start: Tasks 2, Init pid for plain, STATE_INIT kept for sysv; host address
   t.deepEqual(after.hostAddresses.map((a: { owner: string }) => a.owner), ['p']);
   t.is(run(h, 'vserver', ['s', 'status']).code, 3);
   t.deepEqual(run(h, 'vserver', ['s', 'stop']), { code: 0, out: '', err: "vserver 's' is not running\n" });
+});
+
+test('cgroup location follows util-vserver: per-subsystem /sys/fs/cgroup, .defaults base and name; stop removes it; observe reads it there', async (t) => {
+  const h = tmpHost();
+  // a host with per-subsystem (v1) hierarchies, a base and a default cgroup name (§6.12)
+  for (const ss of ['cpu', 'memory', 'cpuset']) fs.mkdirSync(path.join(h.dir, 'sys/fs/cgroup', ss), { recursive: true });
+  writeFiles(path.join(h.paths.etcVservers, '.defaults/cgroup'), { base: 'vs\n', name: 'dflt\n' });
+  guest(h, 's', 1002, { 'cgroup/cpu.shares': '300\n', 'cgroup/memory.limit_in_bytes': '1048576\n' });
+  t.is(run(h, 'vserver', ['s', 'start']).code, 0);
+  const at = (ss: string, f: string) => path.join(h.dir, 'sys/fs/cgroup', ss, 'vs/dflt', f);
+  t.is(fs.readFileSync(at('cpu', 'cpu.shares'), 'utf8'), '300\n');
+  t.is(fs.readFileSync(at('memory', 'memory.limit_in_bytes'), 'utf8'), '1048576\n');
+  t.is(fs.readFileSync(at('cpuset', 'cpuset.mems'), 'utf8'), '0\n', 'a new cgroup has the kernel defaults');
+  t.regex(fs.readFileSync(at('memory', 'tasks'), 'utf8'), /^\d+\n/);
+  t.false(fs.existsSync(path.join(h.paths.cgroup, 's')), 'not under /dev/cgroup');
+  // vsgitops reads the live values where the simulated util-vserver put them
+  const layout = await readCgroupLayout(h.paths, 's');
+  t.like(await readLiveCgroup(layout), { cpuShares: 300, memoryLimit: 1048576 });
+  t.is(run(h, 'vserver', ['s', 'stop']).code, 0);
+  for (const ss of ['cpu', 'memory', 'cpuset']) t.false(fs.existsSync(path.join(h.dir, 'sys/fs/cgroup', ss, 'vs/dflt')), `${ss} cgroup removed`);
+
+  // one hierarchy (/dev/cgroup) with the default name: stop removes that cgroup too
+  const h2 = tmpHost('h2');
+  writeFiles(path.join(h2.paths.etcVservers, '.defaults/cgroup'), { name: 'dflt\n' });
+  guest(h2, 'p', 1001, { 'cgroup/cpu.shares': '200\n' });
+  t.is(run(h2, 'vserver', ['p', 'start']).code, 0);
+  t.is(fs.readFileSync(path.join(h2.paths.cgroup, 'dflt/cpu.shares'), 'utf8'), '200\n');
+  t.is(run(h2, 'vserver', ['p', 'stop']).code, 0);
+  t.false(fs.existsSync(path.join(h2.paths.cgroup, 'dflt')), 'the cgroup named by .defaults/cgroup/name is removed at stop');
 });
 
 test('start failures: sched/ dir fails with the LIVE text; rlimits/rss only warns; bad limit and interface errors', (t) => {

@@ -407,11 +407,20 @@ function parseMem(s: string): number | undefined {
  * then these into the new cgroup, but a host default is not the guest's
  * configuration: a manifest that leaves a value unset means "the host's
  * default", so reading the default in as the guest's value would plan its
- * removal on every pass (and never converge).
+ * removal on every pass (and never converge). With `nocgroup` the files are
+ * still read (reading them as unset would plan writing them on every pass),
+ * and reported: util-vserver creates no cgroup, so they take no effect.
  */
 function readCgroup(v: TreeView): CgroupSpec {
+  const out = readCgroupFiles(v);
+  if (v.exists('nocgroup') && Object.keys(out).length > 0) {
+    v.report('nocgroup', 'util-vserver creates no cgroup for this guest (nocgroup): its cgroup/ values are not applied', 'spec.cgroup');
+  }
+  return out;
+}
+
+function readCgroupFiles(v: TreeView): CgroupSpec {
   const out: CgroupSpec = {};
-  if (v.exists('nocgroup')) return out;
   const get = (file: string): { value: string; view: TreeView; rel: string } | undefined => {
     const rel = `cgroup/${file}`;
     const own = v.scalar(rel);

@@ -185,6 +185,11 @@ export class VServerExecutor implements ActionExecutor {
    * the parent cgroup's).
    */
   private async writeCgroup(before: GuestSpec, after: GuestSpec, ctx: ExecuteContext): Promise<void> {
+    if (await exists(path.join(this.cfgDir(after.name), 'nocgroup'))) {
+      // util-vserver created no cgroup for this guest (§6.12): there is nothing to change live
+      ctx.log.warn(`${after.name}: nocgroup is set; the cgroup values are configured but not applied`, { guest: after.name });
+      return;
+    }
     const firstLine = async (file: string) => (await fsp.readFile(file, 'utf8').catch(() => '')).split('\n')[0]!.trim() || undefined;
     const defaults = path.join(this.opts.paths.etcVservers, '.defaults/cgroup');
     // the cgroup util-vserver created at start: mount, base and name by its rules (§6.12)

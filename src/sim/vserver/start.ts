@@ -16,6 +16,7 @@ import { RESOURCES } from '../kernel-ops.js';
 import { parseLimitValue } from '../config-files.js';
 import type { SimHost } from '../store.js';
 import type { GuestRef } from './guest.js';
+import { simCgroup, simCgroupDir, type SimCgroup } from '../cgroup.js';
 import { NET_FLAG_TABLE, NCAP_TABLE, parseNetList } from './net-names.js';
 
 export interface StartConfig {
@@ -33,7 +34,8 @@ export interface StartConfig {
   limits: Map<string, { min?: number; soft?: number; hard?: number }>;
   attrs: AttrRequest;
   hasSched: boolean;
-  cgroupName: string | null;
+  /** where util-vserver creates the guest's cgroup (null: nocgroup) */
+  cgroup: SimCgroup | null;
   dlimits: { directory: string; space_total: number; inodes_total: number; reserved: number }[];
 }
 
@@ -151,8 +153,6 @@ export function readStartConfig(host: SimHost, g: GuestRef): StartConfig {
     if (typeof r === 'string') throw new StartError(`nattribute: Unknown ncap '${r}'\n`, true);
     ncapItems.push(...r);
   }
-  let cgroupName: string | null = null;
-  if (!exists(c('nocgroup'))) cgroupName = readScalar(c('cgroup/name')) || readScalar(path.join(host.paths.etcVservers, '.defaults/cgroup/name')) || g.name;
   const dlimits: StartConfig['dlimits'] = [];
   if (entries.has('dlimits') && isDir(c('dlimits'))) {
     for (const e of fs.readdirSync(c('dlimits')).sort()) {
@@ -178,7 +178,7 @@ export function readStartConfig(host: SimHost, g: GuestRef): StartConfig {
     limits: readLimits(c('rlimits')),
     attrs,
     hasSched: (entries.has('sched') && isDir(c('sched'))) || entries.has('schedule'),
-    cgroupName,
+    cgroup: simCgroup(host, g.cfgdir, g.name),
     dlimits,
   };
 }
@@ -241,24 +241,34 @@ const CGROUP_DEFAULTS: Record<string, string> = {
   'cpuset.mems': '0\n',
 };
 
-function copyCgroupFiles(from: string, to: string): void {
+/** The files util-vserver copies from a cgroup/ configuration directory: name -> source path. */
+function cgroupFilesIn(from: string, into: Map<string, string>): void {
   if (!isDir(from)) return;
   for (const f of fs.readdirSync(from)) {
     const src = path.join(from, f);
     if (CGROUP_CONTROL.has(f) || !fs.statSync(src).isFile()) continue;
-    fs.copyFileSync(src, path.join(to, f));
+    into.set(f, src);
   }
 }
 
 /** Filesystem effects after the kernel step: cgroup dir, run file, run.rev link. */
 export function startFiles(host: SimHost, g: GuestRef, cfg: StartConfig, pids: number[], runFilePath: string): void {
-  if (cfg.cgroupName !== null) {
-    const dir = path.join(host.paths.cgroup, cfg.cgroupName);
-    fs.mkdirSync(dir, { recursive: true });
-    for (const [f, v] of Object.entries(CGROUP_DEFAULTS)) fs.writeFileSync(path.join(dir, f), v);
-    copyCgroupFiles(path.join(host.paths.etcVservers, '.defaults', 'cgroup'), dir);
-    copyCgroupFiles(path.join(g.cfgdir, 'cgroup'), dir);
-    fs.writeFileSync(path.join(dir, 'tasks'), pids.map((p) => `${p}\n`).join(''));
+  if (cfg.cgroup !== null) {
+    const cg = cfg.cgroup;
+    // the kernel's values in a new cgroup, then .defaults/cgroup/*, then the guest's cgroup/* (§6.12)
+    const copied = new Map<string, string>();
+    cgroupFilesIn(path.join(host.paths.etcVservers, '.defaults', 'cgroup'), copied);
+    cgroupFilesIn(path.join(g.cfgdir, 'cgroup'), copied);
+    const dirs = new Set<string>();
+    const dirOf = (f: string) => {
+      const dir = simCgroupDir(cg, f);
+      if (!dirs.has(dir)) fs.mkdirSync(dir, { recursive: true });
+      dirs.add(dir);
+      return dir;
+    };
+    for (const [f, v] of Object.entries(CGROUP_DEFAULTS)) fs.writeFileSync(path.join(dirOf(f), f), v);
+    for (const [f, src] of copied) fs.copyFileSync(src, path.join(dirOf(f), f));
+    for (const dir of dirs) fs.writeFileSync(path.join(dir, 'tasks'), pids.map((p) => `${p}\n`).join(''));
   }
   fs.mkdirSync(path.dirname(runFilePath), { recursive: true });
   fs.rmSync(runFilePath, { force: true });

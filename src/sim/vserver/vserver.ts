@@ -6,6 +6,7 @@ import { ctxTasks, type KernelState } from '../kernel-state.js';
 import { commitKernel, loadKernel, locked } from '../store.js';
 import { checkpoint, fail, ToolExit, type ToolCtx } from '../tool-io.js';
 import { build } from './build.js';
+import { removeSimCgroup, simCgroupAt } from '../cgroup.js';
 import { fmtUptime, missingConfigMessage, resolveGuest, runFile, runningXid, type GuestRef } from './guest.js';
 import { readStartConfig, startFailureText, startFiles, startKernel, StartError } from './start.js';
 import { renderVinfo, renderNinfo } from './proc-self.js';
@@ -65,8 +66,7 @@ export function stop(ctx: ToolCtx, g: GuestRef): number {
     for (const k of Object.keys(s.dlimits)) if (k.startsWith(`${xid}:`)) delete s.dlimits[k];
     commitKernel(ctx.host, s, { xids: [], nids: [] });
     checkpoint(ctx); // die-halfway: context gone, cgroup dir and run file left behind
-    const cg = readFirst(path.join(g.cfgdir, 'cgroup', 'name')) || g.name;
-    fs.rmSync(path.join(ctx.host.paths.cgroup, cg), { recursive: true, force: true });
+    removeSimCgroup(simCgroupAt(ctx.host, g.cfgdir, g.name));
     fs.rmSync(runFile(ctx.host, g), { force: true });
     fs.rmSync(path.join(ctx.host.paths.etcVservers, '.defaults', 'run.rev', String(xid)), { force: true });
     return 0;

@@ -13,7 +13,9 @@ import { SIGNATURE_HEADER, webhookSink } from '../../../src/observability/alerts
 import { sampleAlert } from '../helpers/alert.js';
 import { deadPort, startReceiver } from '../helpers/receiver.js';
 
-const fast = { backoffMs: 20, maxBackoffMs: 100, timeoutMs: 1000 };
+// short backoffs; a per-attempt timeout no loopback request reaches even on a loaded machine (an extra
+// attempt would change the request counts asserted below)
+const fast = { backoffMs: 20, maxBackoffMs: 100, timeoutMs: 15_000 };
 
 function verify(secret: string, body: string, header: string | string[] | undefined): boolean {
   if (typeof header !== 'string' || !header.startsWith('sha256=')) return false;
@@ -147,7 +149,7 @@ test('dispatcher: a dead and a hanging sink do not delay dispatch; a good sink s
   // dispatch has returned before any sink even started: nothing sent, failed or received yet
   t.deepEqual(Object.values(d.stats()).map((s) => s.sent + s.failed), [0, 0, 0]);
   t.is(good.received.length + hang.received.length, 0);
-  t.true(await d.flush(5000));
+  t.true(await d.flush(30_000));
   t.is(good.received.length, 2);
   const stats = d.stats();
   t.like(stats, { dead: { sent: 0, failed: 2 }, hang: { sent: 0, failed: 2 }, good: { sent: 2, failed: 0 } });
@@ -179,7 +181,7 @@ test('dispatcher close: waits for quick sinks, then abandons a hanging webhook (
   const outcomes: string[] = [];
   const d = new AlertDispatcher({ sinks: [stuck, ok], logger: silentLogger(), onOutcome: (sink, outcome) => outcomes.push(`${sink} ${outcome}`) });
   d.dispatch([sampleAlert({ id: 'a' }), sampleAlert({ id: 'b' })]);
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 30_000;
   while ((hang.requests() === 0 || d.stats().ok!.sent < 2) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   t.is(hang.requests(), 1);
   t.is(rx.received.length, 2, 'the healthy sink delivered both');

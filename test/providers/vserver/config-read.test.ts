@@ -112,11 +112,16 @@ test('booleans by existence: nodev and disabled with any content', (t) => {
   t.deepEqual(r.spec.interfaces, [{ name: 'a', device: null, address: '10.0.0.1', family: 4, prefix: 32 }]);
 });
 
-test("cgroup values are the guest's own (a .defaults/cgroup value is the host's, not the guest's); nocgroup disables", (t) => {
+test("cgroup values are the guest's own (a .defaults/cgroup value is the host's, not the guest's); nocgroup: read, and reported as not applied", (t) => {
   const r = parseGuestConfig('/etc/vservers/x', tree({ context: '5', 'cgroup/cpu.shares': '1024' }));
   t.deepEqual(r.spec.cgroup, { cpuShares: 1024 });
+  t.deepEqual(r.problems, []);
+  // the files are still the guest's configuration: reading them as unset would plan writing them on every pass
   const off = parseGuestConfig('/etc/vservers/x', tree({ context: '5', nocgroup: '', 'cgroup/cpu.shares': '1024' }));
-  t.deepEqual(off.spec.cgroup, {});
+  t.deepEqual(off.spec.cgroup, { cpuShares: 1024 });
+  t.deepEqual(off.problems.map((p) => [p.file, p.path]), [['/etc/vservers/x/nocgroup', 'spec.cgroup']]);
+  t.regex(off.problems[0]!.message, /no cgroup.*not applied/);
+  t.deepEqual(parseGuestConfig('/etc/vservers/x', tree({ context: '5', nocgroup: '' })).problems, [], 'nocgroup alone is no problem');
 });
 
 const limitValues: [string, number | 'inf' | undefined][] = [

@@ -64,6 +64,16 @@ test('dropping a disk limit or cgroup value takes effect live; moving a disk lim
   const healed = await converge('  cpu: {cpus: "0", shares: 300}\n');
   t.deepEqual(healed.actions.map((a) => [a.kind, a.restart, a.changes.map((c) => [c.path, c.before, c.after, c.effect, c.cause])]), [['update', false, [['runtime.cgroup.cpuShares', 999, 300, 'live', 'runtime-drift']]]]);
   t.is(await fsp.readFile(path.join(sim, 'dev/cgroup/webcg/cpu.shares'), 'utf8'), '300\n');
+
+  // nocgroup (set by hand): util-vserver creates no cgroup. A cgroup change is written to the
+  // configuration, nothing is written live, and the plan converges (it did not: the values read as unset)
+  await fsp.writeFile(path.join(sim, 'etc/vservers/web/nocgroup'), '');
+  t.is((await execa(path.join(sim, 'bin/vserver'), ['web', 'restart'], { reject: false })).exitCode, 0);
+  t.false(await fsp.stat(path.join(sim, 'dev/cgroup/webcg')).then(() => true, () => false), 'no cgroup with nocgroup');
+  const off = await converge('  cpu: {cpus: "0", shares: 400}\n');
+  t.deepEqual(off.actions.map((a) => [a.kind, a.changes.map((c) => c.path)]), [['update', ['cgroup.cpuShares']]]);
+  t.is(await fsp.readFile(path.join(sim, 'etc/vservers/web/cgroup/cpu.shares'), 'utf8'), '400\n');
+  t.false(await fsp.stat(path.join(sim, 'dev/cgroup/webcg')).then(() => true, () => false), 'no cgroup created by hand');
 });
 
 test('live cgroup values go to the per-subsystem hierarchy under /sys/fs/cgroup, with base', async (t) => {

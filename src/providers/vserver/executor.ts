@@ -164,7 +164,7 @@ export class VServerExecutor implements ActionExecutor {
     if (touched('nodename') || touched('domainname')) {
       await this.run('vuname', vunameSetArgs(xid, { nodename: after.nodename, domainname: after.domainname ?? '(none)' }), ctx);
     }
-    if (touched('cgroup')) await this.writeCgroup(before, after, ctx);
+    if (touched('cgroup')) await this.writeCgroup(before, after, cgroupKeysChanged(live), ctx);
     if (touched('disk')) {
       const old = before.disk;
       // a limit that is dropped or moves to another directory is removed from the old one
@@ -184,7 +184,7 @@ export class VServerExecutor implements ActionExecutor {
    * host's .defaults/cgroup value, else the kernel's default (cpuset lists:
    * the parent cgroup's).
    */
-  private async writeCgroup(before: GuestSpec, after: GuestSpec, ctx: ExecuteContext): Promise<void> {
+  private async writeCgroup(before: GuestSpec, after: GuestSpec, keys: Set<keyof CgroupSpec>, ctx: ExecuteContext): Promise<void> {
     if (await exists(path.join(this.cfgDir(after.name), 'nocgroup'))) {
       // util-vserver created no cgroup for this guest (§6.12): there is nothing to change live
       ctx.log.warn(`${after.name}: nocgroup is set; the cgroup values are configured but not applied`, { guest: after.name });
@@ -198,6 +198,8 @@ export class VServerExecutor implements ActionExecutor {
     const hostDefault = (file: string) => firstLine(path.join(defaults, file));
     const parent = async (file: string) => (await fsp.readFile(path.join(cgroupParentDir(layout, file), file), 'utf8').catch(() => '')).trim() || undefined;
     for (const [key, file] of Object.entries(CGROUP_FILES) as [keyof CgroupSpec, string][]) {
+      // only the values that changed: one unwritable value must not block the others' changes
+      if (!keys.has(key)) continue;
       let value: number | string | undefined = after.cgroup[key];
       if (value === undefined && before.cgroup[key] !== undefined) {
         value = (await hostDefault(file)) ?? CGROUP_DEFAULTS[key] ?? (await parent(file));
@@ -235,6 +237,21 @@ export class VServerExecutor implements ActionExecutor {
     ctx.log.info(`${name}: configuration moved to ${target}; guest files kept`, { guest: name, retainedAt: target });
     return 'retained';
   }
+}
+
+/** The cgroup values a plan's live changes touch (`cgroup.x` or `runtime.cgroup.x`; a whole `cgroup` means all). */
+export function cgroupKeysChanged(changes: { path: string }[]): Set<keyof CgroupSpec> {
+  const all = Object.keys(CGROUP_FILES) as (keyof CgroupSpec)[];
+  const keys = new Set<keyof CgroupSpec>();
+  for (const c of changes) {
+    const p = c.path.startsWith('runtime.') ? c.path.slice('runtime.'.length) : c.path;
+    if (p === 'cgroup') all.forEach((k) => keys.add(k));
+    else if (p.startsWith('cgroup.')) {
+      const k = p.slice('cgroup.'.length).split('.')[0] as keyof CgroupSpec;
+      if (all.includes(k)) keys.add(k);
+    }
+  }
+  return keys;
 }
 
 function need(spec: GuestSpec | undefined, action: PlannedAction): GuestSpec {

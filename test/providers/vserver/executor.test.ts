@@ -64,6 +64,20 @@ test('dropping a disk limit or cgroup value takes effect live; moving a disk lim
   const healed = await converge('  cpu: {cpus: "0", shares: 300}\n');
   t.deepEqual(healed.actions.map((a) => [a.kind, a.restart, a.changes.map((c) => [c.path, c.before, c.after, c.effect, c.cause])]), [['update', false, [['runtime.cgroup.cpuShares', 999, 300, 'live', 'runtime-drift']]]]);
   t.is(await fsp.readFile(path.join(sim, 'dev/cgroup/webcg/cpu.shares'), 'utf8'), '300\n');
+  // only changed values are written: a cgroup file that cannot be written (here a directory in its
+  // place) does not block a change of another value
+  await fsp.rm(path.join(sim, 'dev/cgroup/webcg/cpuset.cpus'), { force: true });
+  await fsp.mkdir(path.join(sim, 'dev/cgroup/webcg/cpuset.cpus'));
+  const other = await computePlan(opts);
+  await fsp.writeFile(path.join(manifests, 'web.yaml'), base('  cpu: {cpus: "0", shares: 400}\n'));
+  const only = await computePlan(opts);
+  t.not(other.plan.desiredDigest, only.plan.desiredDigest);
+  const cs = await executePlan(opts, only, only.plan);
+  t.true(cs.ok, JSON.stringify(cs.entries));
+  t.is(await fsp.readFile(path.join(sim, 'dev/cgroup/webcg/cpu.shares'), 'utf8'), '400\n');
+  await fsp.rmdir(path.join(sim, 'dev/cgroup/webcg/cpuset.cpus'));
+  await fsp.writeFile(path.join(sim, 'dev/cgroup/webcg/cpuset.cpus'), '0\n');
+  await converge('  cpu: {cpus: "0", shares: 300}\n');
 
   // nocgroup (set by hand): util-vserver creates no cgroup. A cgroup change is written to the
   // configuration, nothing is written live, and the plan converges (it did not: the values read as unset)
@@ -101,4 +115,12 @@ test('live cgroup values go to the per-subsystem hierarchy under /sys/fs/cgroup,
   t.is(await fsp.readFile(ss('cpu', 'web', 'cpu.shares'), 'utf8'), '256\n');
   t.is(await fsp.readFile(ss('cpuset', 'web', 'cpuset.cpus'), 'utf8'), '0-3\n', "a dropped cpuset list goes back to the parent's");
   t.false(await fsp.access(path.join(root, 'dev/cgroup')).then(() => true, () => false), 'nothing under /dev/cgroup');
+});
+
+test('cgroupKeysChanged: only the cgroup values a plan changes are written live', async (t) => {
+  const { cgroupKeysChanged } = await import('../../../src/providers/vserver/executor.js');
+  t.deepEqual([...cgroupKeysChanged([{ path: 'cgroup.cpuShares' }, { path: 'limits.nproc.hard' }])], ['cpuShares']);
+  t.deepEqual([...cgroupKeysChanged([{ path: 'runtime.cgroup.memoryLimit' }, { path: 'cgroup.cpusetCpus' }])].sort(), ['cpusetCpus', 'memoryLimit']);
+  t.is(cgroupKeysChanged([{ path: 'cgroup' }]).size, 6);
+  t.is(cgroupKeysChanged([{ path: 'nodename' }]).size, 0);
 });

@@ -13,7 +13,12 @@ import { randomBytes } from 'node:crypto';
 import { VsError } from '../../errors.js';
 import { LIMIT_NAMES, type GuestSpec, type LimitValue } from '../../model/guest.js';
 
-export type RenderedFile = string | { symlink: string } | null;
+/**
+ * Content, a symlink, null ("must not exist"), or `{ removeIf }`: remove the
+ * file only while its first line is that value (a boot mark vsgitops set may
+ * go; another group a person put there stays).
+ */
+export type RenderedFile = string | { symlink: string } | { removeIf: string } | null;
 export type RenderedFiles = Map<string, RenderedFile>;
 
 /** Files vsgitops writes inside each interfaces/<n>/ directory. */
@@ -64,7 +69,7 @@ export function renderConfigFiles(spec: GuestSpec): RenderedFiles {
   f.set('uts/nodename', line(spec.nodename));
   f.set('uts/domainname', spec.domainname !== undefined ? line(spec.domainname) : null);
   f.set('apps/init/style', line(spec.initStyle));
-  f.set('apps/init/mark', spec.startOnBoot ? line('default') : null);
+  f.set('apps/init/mark', spec.startOnBoot ? line('default') : { removeIf: 'default' });
 
   const list = (items: string[]) => (items.length > 0 ? items.map(line).join('') : null);
   f.set('cflags', list(spec.flags));
@@ -135,7 +140,8 @@ async function currentOf(fs: WriteFs, abs: string): Promise<RenderedFile | undef
 }
 
 const same = (a: RenderedFile | undefined, b: RenderedFile) =>
-  a !== undefined && (typeof a === 'string' || a === null ? a === b : b !== null && typeof b === 'object' && a.symlink === b.symlink);
+  a !== undefined &&
+  (typeof a === 'string' || a === null ? a === b : b !== null && typeof b === 'object' && 'symlink' in a && 'symlink' in b && a.symlink === b.symlink);
 
 /**
  * Writes `files` into `dir`: each wanted file atomically (temp + rename, skipped
@@ -170,12 +176,17 @@ export async function writeConfigFiles(dir: string, files: RenderedFiles, opts: 
       await remove(rel);
       continue;
     }
+    if (typeof want === 'object' && 'removeIf' in want) {
+      const cur = await currentOf(fs, abs);
+      if (typeof cur === 'string' && cur.split('\n')[0]!.trim() === want.removeIf) await remove(rel);
+      continue;
+    }
     if (same(await currentOf(fs, abs), want)) continue;
     await fs.mkdir(path.dirname(abs), { recursive: true });
     const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.vsgitops-${process.pid}-${randomBytes(4).toString('hex')}`);
     try {
       if (typeof want === 'string') await fs.writeFile(tmp, want, { mode: 0o644 });
-      else await fs.symlink(want.symlink, tmp);
+      else await fs.symlink((want as { symlink: string }).symlink, tmp);
       await fs.rename(tmp, abs);
     } catch (err) {
       await fs.unlink(tmp).catch(() => undefined);

@@ -155,3 +155,16 @@ test('symlink entries are written atomically by target', async (t) => {
   t.deepEqual(res.written, ['apps/init/tty']);
   t.is(await fs.readlink(path.join(dir, 'apps/init/tty')), '/dev/tty1');
 });
+
+test('startOnBoot false removes the "default" boot mark vsgitops set, but keeps another group a person set', async (t) => {
+  const dir = path.join(await tmpDir(), 'marks');
+  const spec: GuestSpec = { ...base, name: 'marks', startOnBoot: true };
+  await writeConfigFiles(dir, renderConfigFiles(spec));
+  t.is(await fs.readFile(path.join(dir, 'apps/init/mark'), 'utf8'), 'default\n');
+  const off = await writeConfigFiles(dir, renderConfigFiles({ ...spec, startOnBoot: false }));
+  t.true(off.removed.includes('apps/init/mark'));
+  await fs.writeFile(path.join(dir, 'apps/init/mark'), 'web\n');
+  const kept = await writeConfigFiles(dir, renderConfigFiles({ ...spec, startOnBoot: false }));
+  t.false(kept.removed.includes('apps/init/mark'));
+  t.is(await fs.readFile(path.join(dir, 'apps/init/mark'), 'utf8'), 'web\n');
+});

@@ -66,7 +66,7 @@ export interface ExecuteOptions extends PipelineOptions {
 
 /** Applies `plan` (fresh or saved) and records the outcome in the inventory. */
 export async function executePlan(opts: ExecuteOptions, computed: Computed, plan: Plan): Promise<ChangeSet> {
-  const executor = new VServerExecutor({ paths: opts.host.paths, runner: opts.runner, hostName: opts.host.name, revision: plan.revision });
+  const executor = new VServerExecutor({ paths: opts.host.paths, runner: opts.runner, hostName: opts.host.name });
   let inventory = computed.inventory;
   const cs = await applyPlan(plan, executor, {
     log: opts.log,

@@ -21,7 +21,6 @@ export interface ExecutorOptions {
   paths: HostPaths;
   runner: CommandRunner;
   hostName: string;
-  revision: string | null;
   /** wall clock, for names of retained config dirs */
   now?: () => Date;
   timeouts?: Partial<{ command: number; build: number; stop: number }>;

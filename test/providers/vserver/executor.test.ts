@@ -100,7 +100,7 @@ test('live cgroup values go to the per-subsystem hierarchy under /sys/fs/cgroup,
   await fsp.writeFile(path.join(paths.etcVservers, '.defaults/cgroup/base'), 'vs\n');
   await fsp.mkdir(path.join(paths.etcVservers, 'web'), { recursive: true });
   const ran: string[][] = [];
-  const exec = new VServerExecutor({ paths, hostName: 'host-a', revision: 'r1', runner: { run: async (argv) => { ran.push(argv); throw new Error('no command expected'); } } });
+  const exec = new VServerExecutor({ paths, hostName: 'host-a', runner: { run: async (argv) => { ran.push(argv); throw new Error('no command expected'); } } });
   const before = baseSpec('web', 1001);
   before.cgroup = { memoryLimit: 1073741824, cpuShares: 512, cpusetCpus: '0-1' };
   const after = baseSpec('web', 1001);

@@ -42,6 +42,8 @@ function pipelineOptions(dir: string | undefined, o: PlanOpts, use: { apply?: bo
     runner: execaRunner(),
     log: createLogger(),
     deleteGuard: { maxDeletes: o.maxDeletes, maxDeleteShare: o.maxDeleteShare, allowMassDelete: o.allowMassDelete },
+    // an apply (under the apply lock) first finishes what an interrupted apply left
+    recover: use.apply === true,
   };
 }
 

@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 NODE_MODULES_STAMP := node_modules/.package-lock.json
 
-.PHONY: install build test demo bench clean validate-examples
+.PHONY: install build test demo bench clean validate-examples reliability
 
 $(NODE_MODULES_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -27,6 +27,11 @@ demo: build
 bench: build
 	node dist/bench/run.js
 	node dist/bench/agent-latency.js
+
+# The kill -9 campaign (issue 14): 50 applies killed at random points on a simulated host, each followed
+# by one more apply that must converge with nothing lost. Prints `kill campaign: runs N, converged N, lost N`.
+reliability: build
+	node dist/test/reliability/kill-campaign.js --runs 50
 
 validate-examples: build
 	node dist/src/cli/main.js validate examples/desired-state

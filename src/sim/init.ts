@@ -28,7 +28,7 @@ export function shimScript(tool: string, dir: string, modulePath: string): strin
 }
 
 export function writeShims(host: SimHost): void {
-  const bin = host.paths.binDir!;
+  const bin = host.paths.binDir;
   fs.mkdirSync(bin, { recursive: true });
   const mod = shimModulePath();
   for (const tool of TOOL_NAMES) {

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { simHostPaths, type HostPaths } from '../providers/vserver/host-paths.js';
+import { simLayout, type SimLayout } from './layout.js';
 import { VsError } from '../errors.js';
 import { emptyKernelState, type KernelState } from './kernel-state.js';
 import { writeProc } from './proc-tree.js';
@@ -12,14 +12,14 @@ import { withLockSync } from './lock.js';
 
 export interface SimHost {
   dir: string;
-  paths: HostPaths;
+  paths: SimLayout;
   simDir: string;
   /** injected clock (ms since epoch) */
   now: () => number;
 }
 
 export function openSimHost(dir: string, now: () => number = Date.now): SimHost {
-  const paths = simHostPaths(dir);
+  const paths = simLayout(dir);
   return { dir: paths.root, paths, simDir: path.join(paths.root, '.sim'), now };
 }
 

@@ -8,6 +8,7 @@ import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, typ
 import { VsError, type Problem } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { resolveSecret, type Secret } from './secret.js';
+import { resolveHostIdentity } from '../host/identity.js';
 
 /** The fully defaulted agent configuration. Durations are milliseconds. */
 export interface AgentConfig {
@@ -24,6 +25,10 @@ export interface AgentConfig {
   host: string;
   hostName: string;
   hostLabels: Record<string, string>;
+  /** the identity differs from the host file (--host-identity-change); absent: it matches or there is none */
+  hostIdentityChange?: boolean;
+  /** the first pass that applies stores name and labels in STATE_DIR/host.yaml */
+  persistHostIdentity?: boolean;
   stateDir: string;
   intervals: { pollMs: number; pollJitter: number; resyncMs: number; debounceMs: number };
   passTimeoutMs: number;
@@ -45,6 +50,8 @@ export interface ConfigOverrides {
   hostName?: string;
   /** KEY=VALUE, replacing the file's labels when given */
   labels?: string[];
+  /** accept a name/labels that differ from the host file */
+  hostIdentityChange?: boolean;
   stateDir?: string;
   pollInterval?: string;
   resyncInterval?: string;
@@ -238,8 +245,8 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
   const sourceUrl = o.source ?? (src.url as string);
   const source = classifySource(sourceUrl, o.source !== undefined ? ctx.cwd : ctx.baseDir, o.source !== undefined ? '--source' : `${f}: source.url`);
 
-  let labels = (raw.hostLabels as Record<string, string> | undefined) ?? {};
-  if (o.labels && o.labels.length > 0) labels = parseLabels(o.labels);
+  let givenLabels = raw.hostLabels as Record<string, string> | undefined;
+  if (o.labels && o.labels.length > 0) givenLabels = parseLabels(o.labels);
 
   const host = o.host ?? (raw.host as string | undefined) ?? DEFAULTS.host;
   if (!/^(local|sim:.+)$/.test(host)) throw flagError('--host', `must be "local" or "sim:DIR", got "${host}"`);
@@ -249,6 +256,14 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
   // a simulated host keeps vsgitops' state inside its own tree, so two simulated hosts never share it
   const defaultStateDir = resolvedHost.startsWith('sim:') ? path.join(resolvedHost.slice(4), 'var/lib/vsgitops') : DEFAULTS.stateDir;
   const stateDir = stateDirRaw === undefined ? defaultStateDir : path.resolve(o.stateDir !== undefined ? ctx.cwd : ctx.baseDir, stateDirRaw);
+  // one identity per host: the host file in the state dir; a name or labels that differ are refused
+  const givenName = o.hostName ?? (raw.hostName as string | undefined);
+  const identity = resolveHostIdentity({
+    stateDir,
+    given: { ...(givenName !== undefined ? { name: givenName } : {}), ...(givenLabels !== undefined ? { labels: givenLabels } : {}) },
+    defaultName: givenName ?? simHostName(resolvedHost) ?? ctx.hostname,
+    allowChange: o.hostIdentityChange === true,
+  });
 
   let webhookPort = (hook.port as number | undefined) ?? DEFAULTS.webhook.port;
   if (o.webhookPort !== undefined) {
@@ -283,8 +298,10 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
       credentials: { username, password },
     },
     host: resolvedHost,
-    hostName: o.hostName ?? (raw.hostName as string | undefined) ?? simHostName(resolvedHost) ?? ctx.hostname,
-    hostLabels: labels,
+    hostName: identity.name,
+    hostLabels: identity.labels,
+    ...(identity.changed ? { hostIdentityChange: true } : {}),
+    ...(!identity.stored || identity.changed ? { persistHostIdentity: true } : {}),
     stateDir,
     intervals: {
       pollMs: flagDuration(o.pollInterval, durationFrom(intervals.poll, DEFAULTS.pollMs, 'intervals.poll', f), '--poll-interval'),

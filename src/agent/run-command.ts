@@ -50,6 +50,7 @@ function overridesOf(f: RunFlags): ConfigOverrides {
     path: f.path,
     host: f.host,
     hostName: f.hostName,
+    hostIdentityChange: f.hostIdentityChange,
     labels: [...f.hostLabel, ...f.label].length > 0 ? [...f.hostLabel, ...f.label] : undefined,
     stateDir: f.stateDir,
     pollInterval: f.pollInterval,
@@ -81,7 +82,8 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
     .option('--host-name <name>', 'this host\'s name in the manifests')
     .option('--host-label <key=value>', 'host label, as for plan and apply (repeatable; replaces hostLabels)', collect, [])
     .option('--label <key=value>', 'same as --host-label', collect, [])
-    .option('--state-dir <dir>', 'state directory (lock, cache, status)')
+    .option('--state-dir <dir>', 'state directory (lock, cache, status, host.yaml)')
+    .option('--host-identity-change', 'accept a host name/labels that differ from the host file; the first pass that applies stores them')
     .option('--poll-interval <duration>', 'remote polling interval, e.g. 60s')
     .option('--resync-interval <duration>', 'periodic re-observation, e.g. 5m')
     .option('--pass-timeout <duration>', 'abort a pass after this long')

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { VsError, formatProblem } from '../errors.js';
 import type { ObservedHost } from '../model/guest.js';
 import { execaRunner } from '../providers/command-runner.js';
+import { readHostFile } from '../host/identity.js';
 import { parseHostSpec, type HostPaths } from '../providers/vserver/host-paths.js';
 import { observeHost } from '../providers/vserver/observe.js';
 import type { RegisterCommand } from './registry.js';
@@ -69,7 +70,8 @@ export const registerObserve: RegisterCommand = (program: Command) => {
     .action(async (opts: { host: string; hostName?: string; output: string }) => {
       if (opts.output !== 'table' && opts.output !== 'json') throw new VsError('USAGE', `--output must be "table" or "json", got "${opts.output}"`);
       const paths = parseHostSpec(opts.host);
-      const hostName = opts.hostName ?? (await defaultHostName(paths));
+      // the host file (STATE_DIR/host.yaml) names this host once it exists
+      const hostName = opts.hostName ?? readHostFile(paths.stateDir)?.name ?? (await defaultHostName(paths));
       const host = await observeHost(paths, { hostName, runner: execaRunner({ timeoutMs: 10_000 }) });
       process.stdout.write(opts.output === 'json' ? JSON.stringify(host, null, 2) + '\n' : renderObserveTable(host));
     });

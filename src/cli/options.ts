@@ -5,7 +5,8 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { VsError } from '../errors.js';
 import type { SourceSpec } from '../desired/load.js';
-import { parseHostSpec } from '../providers/vserver/host-paths.js';
+import { parseHostSpec, type HostPaths } from '../providers/vserver/host-paths.js';
+import { resolveHostIdentity } from '../host/identity.js';
 import type { HostTarget } from '../reconciler/pipeline.js';
 
 export interface SourceOptions {
@@ -19,6 +20,7 @@ export interface HostOptions {
   hostName?: string;
   hostLabel?: string[];
   stateDir?: string;
+  hostIdentityChange?: boolean;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -36,7 +38,8 @@ export function addHostOptions(cmd: Command): Command {
     .addOption(new Option('--host <host>', 'host to act on: "local" or "sim:DIR" (a simulated host)').default('local'))
     .option('--host-name <name>', "this host's name, which selects the manifests placed on it (default: the machine's host name; DIR/etc/hostname for sim:DIR)")
     .option('--host-label <key=value>', "a label of this host, for manifests that select hosts by label (repeatable)", collect)
-    .option('--state-dir <dir>', 'state directory (inventory, status, locks); default /var/lib/vsgitops, or DIR/var/lib/vsgitops for sim:DIR');
+    .option('--state-dir <dir>', 'state directory (inventory, status, locks, host.yaml); default /var/lib/vsgitops, or DIR/var/lib/vsgitops for sim:DIR')
+    .option('--host-identity-change', "accept a --host-name/--host-label that differs from the host file (STATE_DIR/host.yaml); an apply stores it, and guests that then leave by placement are deleted by their own policy");
 }
 
 export function sourceFromOptions(dir: string | undefined, o: SourceOptions): SourceSpec {
@@ -57,15 +60,36 @@ export function parseLabels(items: string[] = []): Record<string, string> {
   return labels;
 }
 
-export function hostFromOptions(o: HostOptions): HostTarget {
-  const paths = parseHostSpec(o.host, o.stateDir);
-  let name = o.hostName;
-  if (!name && paths.kind === 'sim') {
-    try {
-      name = fs.readFileSync(path.join(paths.root, 'etc/hostname'), 'utf8').split('\n')[0].trim() || undefined;
-    } catch {
-      throw new VsError('USAGE', `${paths.root} is not a simulated host (no etc/hostname); create one with "vsgitops sim init ${paths.root}"`);
-    }
+/** The name a host has when neither a flag nor the host file says: a simulated host's etc/hostname, else the machine's. */
+export function defaultHostName(paths: HostPaths): string {
+  if (paths.kind !== 'sim') return os.hostname();
+  try {
+    return fs.readFileSync(path.join(paths.root, 'etc/hostname'), 'utf8').split('\n')[0]!.trim() || os.hostname();
+  } catch {
+    throw new VsError('USAGE', `${paths.root} is not a simulated host (no etc/hostname); create one with "vsgitops sim init ${paths.root}"`);
   }
-  return { paths, name: name ?? os.hostname(), labels: parseLabels(o.hostLabel) };
+}
+
+/**
+ * The host a command acts on, with its identity from the host file
+ * (STATE_DIR/host.yaml); flags that differ are refused without
+ * --host-identity-change. `apply`: the command applies, so it stores the
+ * identity when there is no host file yet or it changes.
+ */
+export function hostFromOptions(o: HostOptions, use: { apply?: boolean } = {}): HostTarget {
+  const paths = parseHostSpec(o.host, o.stateDir);
+  const labels = o.hostLabel && o.hostLabel.length > 0 ? parseLabels(o.hostLabel) : undefined;
+  const id = resolveHostIdentity({
+    stateDir: paths.stateDir,
+    given: { ...(o.hostName !== undefined ? { name: o.hostName } : {}), ...(labels ? { labels } : {}) },
+    defaultName: o.hostName ?? defaultHostName(paths),
+    allowChange: o.hostIdentityChange === true,
+  });
+  return {
+    paths,
+    name: id.name,
+    labels: id.labels,
+    ...(id.changed ? { identityChange: true } : {}),
+    ...(use.apply && (!id.stored || id.changed) ? { persistIdentity: true } : {}),
+  };
 }

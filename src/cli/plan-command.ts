@@ -34,10 +34,10 @@ function addPlanOptions(cmd: Command): Command {
     .option('--allow-mass-delete', 'override the deletion breaker for this run');
 }
 
-function pipelineOptions(dir: string | undefined, o: PlanOpts): PipelineOptions {
+function pipelineOptions(dir: string | undefined, o: PlanOpts, use: { apply?: boolean } = {}): PipelineOptions {
   return {
     source: sourceFromOptions(dir, o),
-    host: hostFromOptions(o),
+    host: hostFromOptions(o, use),
     runner: execaRunner(),
     log: createLogger(),
     deleteGuard: { maxDeletes: o.maxDeletes, maxDeleteShare: o.maxDeleteShare, allowMassDelete: o.allowMassDelete },
@@ -67,7 +67,7 @@ export const registerApply: RegisterCommand = (program, setExit) => {
     .option('--yes', 'do not ask before destructive actions (required when not on a terminal)')
     .option('--dry-run', 'only show the plan (exit codes as for plan)')
     .action(async (dir: string | undefined, o: ApplyOpts) => {
-      const popts = pipelineOptions(dir, o);
+      const popts = pipelineOptions(dir, o, { apply: !o.dryRun });
       // One writer per host: an agent pass (or another apply) on the same state
       // directory would race this one on the guests and on the inventory.
       const lock = o.dryRun ? undefined : await acquireLock(popts.host.paths.stateDir, processLockEnv(), popts.log, APPLY_LOCK_FILE);

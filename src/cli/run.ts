@@ -89,7 +89,7 @@ export const registerRun: RegisterCommand = (program, setExit) => {
         ? { kind: 'git' as const, repo: ctx.source.dir, ref: ctx.source.ref, path: config.source.path === '.' ? undefined : config.source.path }
         : { kind: 'dir' as const, dir: path.join(ctx.source.dir, config.source.path) };
       return createReconcilePass(
-        { source, host: config.host, hostName: config.hostName, hostLabels: config.hostLabels, stateDir: config.stateDir, deletionGuard: config.deletionGuard },
+        { source, host: config.host, hostName: config.hostName, hostLabels: config.hostLabels, hostIdentityChange: config.hostIdentityChange, persistHostIdentity: config.persistHostIdentity, stateDir: config.stateDir, deletionGuard: config.deletionGuard },
         { log: logger, initialAppliedRevision: observers?.status?.lastAppliedRevision ?? null },
       );
     },

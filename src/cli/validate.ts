@@ -12,6 +12,7 @@ export interface ValidateCliOptions {
   path?: string;
   output: 'text' | 'json';
   hostName?: string;
+  stateDir?: string;
   hostLabel: string[];
   maxFileBytes?: string;
 }
@@ -89,12 +90,20 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--host-name <name>', 'also report the guests placed on this host')
     .option('--host-label <key=value>', 'a label of that host (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--state-dir <dir>', "report the guests placed on the host whose identity is stored in DIR/host.yaml (flags that differ are refused)")
     .option('--max-file-bytes <n>', 'largest manifest file accepted (default 1048576)')
     .addHelpText('after', '\nExit codes: 0 all manifests valid, 1 a problem was found, 2 usage error.')
     .action(async (dir: string | undefined, o: ValidateCliOptions) => {
       const source = sourceFromArgs(dir, o);
       const labels = parseHostLabels(o.hostLabel);
-      if (o.hostName === undefined && o.hostLabel.length > 0) throw new VsError('USAGE', '--host-label needs --host-name');
+      let placement = o.hostName !== undefined ? { name: o.hostName, labels } : undefined;
+      if (o.stateDir !== undefined) {
+        const { readHostFile, resolveHostIdentity } = await import('../host/identity.js');
+        const stored = readHostFile(o.stateDir);
+        if (!stored) throw new VsError('USAGE', `--state-dir ${o.stateDir}: no host.yaml there (create it with "vsgitops host init")`);
+        const id = resolveHostIdentity({ stateDir: o.stateDir, given: { ...(o.hostName !== undefined ? { name: o.hostName } : {}), ...(o.hostLabel.length > 0 ? { labels } : {}) }, defaultName: stored.name, allowChange: false });
+        placement = { name: id.name, labels: id.labels };
+      } else if (o.hostName === undefined && o.hostLabel.length > 0) throw new VsError('USAGE', '--host-label needs --host-name');
       const maxFileBytes = parseByteLimit(o.maxFileBytes);
       // loaded on use so that other commands and --help stay fast
       const { loadDesiredState } = await import('../desired/load.js');
@@ -102,7 +111,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
       const loaded = await loadDesiredState(source, maxFileBytes !== undefined ? { maxFileBytes } : {});
       // the drift ignore list travels with the manifests: the agent refuses a revision whose list is invalid
       const state = { ...loaded, problems: [...loaded.problems, ...readIgnoreList(loaded.ignoreFile).problems] };
-      const report = validationReport(state, o.hostName !== undefined ? { name: o.hostName, labels } : undefined);
+      const report = validationReport(state, placement);
       const label = source.kind === 'dir' ? source.dir : `${source.repo}${source.path ? `:${source.path}` : ''}`;
       process.stdout.write(o.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderValidationText(report, label));
       setExit(report.ok ? EXIT.OK : EXIT.ERROR);

@@ -23,6 +23,9 @@ export interface PassSettings {
   host: string;
   hostName: string;
   hostLabels: Record<string, string>;
+  /** see HostTarget.identityChange / persistIdentity */
+  hostIdentityChange?: boolean;
+  persistHostIdentity?: boolean;
   stateDir: string;
   deletionGuard: { maxDeletes: number; maxDeleteShare: number };
 }
@@ -41,11 +44,19 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
   const now = deps.now ?? (() => new Date());
   const runner = deps.runner ?? execaRunner();
   let appliedRevision: string | null = deps.initialAppliedRevision ?? null;
+  // the identity is stored by the first pass that applies; later passes find it in the host file
+  let identityStored = !settings.persistHostIdentity;
 
   return async (req) => {
     const started = now();
     const t0 = performance.now();
-    const host: HostTarget = { paths: parseHostSpec(settings.host, settings.stateDir), name: settings.hostName, labels: settings.hostLabels };
+    const host: HostTarget = {
+      paths: parseHostSpec(settings.host, settings.stateDir),
+      name: settings.hostName,
+      labels: settings.hostLabels,
+      ...(settings.hostIdentityChange && !identityStored ? { identityChange: true } : {}),
+      ...(!identityStored && !req.dryRun ? { persistIdentity: true } : {}),
+    };
     const base = { id: randomUUID(), trigger: req.trigger, startedAt: started.toISOString() };
     const finish = (r: Omit<PassResult, 'id' | 'trigger' | 'startedAt' | 'finishedAt' | 'durationMs' | 'appliedRevision'>): PassResult => ({
       ...base,
@@ -109,8 +120,10 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
         await recordUnchanged(host, computed, plan).catch((err: unknown) => deps.log.warn(`cannot record the inventory: ${asVsError(err).message}`));
         result = 'unchanged';
         appliedRevision = revision;
+        if (host.persistIdentity) identityStored = true;
       } else {
         changeSet = await executePlan({ source: settings.source, host, runner, log: deps.log, signal: req.signal }, computed, plan);
+        if (host.persistIdentity) identityStored = true;
         result = changeSet.ok ? 'applied' : 'failed';
         if (changeSet.ok) appliedRevision = revision;
       }

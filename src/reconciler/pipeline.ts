@@ -15,12 +15,21 @@ import { applyPlan } from './apply.js';
 import { readInventory, updateInventory, writeInventory } from './inventory.js';
 import type { Inventory } from './inventory-types.js';
 import { planHost, DEFAULT_PLAN_OPTIONS } from './plan.js';
+import { writeHostFile } from '../host/identity.js';
 import type { ChangeSet, ChangeSetEntry, Plan, PlannedAction } from './types.js';
 
 export interface HostTarget {
   paths: HostPaths;
   name: string;
   labels: Record<string, string>;
+  /**
+   * --host-identity-change: the identity differs from the host file. Guests
+   * that leave this host by placement alone are then deleted by their own
+   * policy (otherwise only retained), and an apply stores the new identity.
+   */
+  identityChange?: boolean;
+  /** an apply writes name and labels to the host file (none yet, or a change) */
+  persistIdentity?: boolean;
 }
 
 export interface PipelineOptions {
@@ -43,6 +52,8 @@ export async function computePlan(opts: PipelineOptions): Promise<Computed> {
   const desiredState = await loadDesiredState(opts.source);
   const valid = desiredState.problems.length === 0;
   const desired = valid ? selectForHost(desiredState.guests, { name: opts.host.name, labels: opts.host.labels }) : [];
+  const here = new Set(desired.map((d) => d.spec.name));
+  const placedElsewhere = valid ? desiredState.guests.map((g) => g.spec.name).filter((n) => !here.has(n)) : [];
   const [observed, inventory] = await Promise.all([
     observeHost(opts.host.paths, { runner: opts.runner, hostName: opts.host.name }),
     readInventory(opts.host.paths.stateDir),
@@ -52,9 +63,10 @@ export async function computePlan(opts: PipelineOptions): Promise<Computed> {
     hostName: opts.host.name,
     desired,
     desiredValid: valid,
+    placedElsewhere,
     observed,
     inventory,
-    options: { ...DEFAULT_PLAN_OPTIONS, ...stripUndefined(opts.deleteGuard ?? {}) },
+    options: { ...DEFAULT_PLAN_OPTIONS, ...stripUndefined(opts.deleteGuard ?? {}), allowPlacementDelete: opts.host.identityChange === true },
   });
   return { desiredState, desired, observed, inventory, plan };
 }
@@ -66,6 +78,7 @@ export interface ExecuteOptions extends PipelineOptions {
 
 /** Applies `plan` (fresh or saved) and records the outcome in the inventory. */
 export async function executePlan(opts: ExecuteOptions, computed: Computed, plan: Plan): Promise<ChangeSet> {
+  await persistIdentity(opts.host);
   const executor = new VServerExecutor({ paths: opts.host.paths, runner: opts.runner, hostName: opts.host.name });
   let inventory = computed.inventory;
   const cs = await applyPlan(plan, executor, {
@@ -89,6 +102,7 @@ export async function executePlan(opts: ExecuteOptions, computed: Computed, plan
  * change alone plans no action. Writes only when the inventory changes.
  */
 export async function recordUnchanged(host: HostTarget, computed: Computed, plan: Plan): Promise<void> {
+  await persistIdentity(host);
   const entries: ChangeSetEntry[] = plan.unchanged.map((guest) => ({ guest, action: 'noop', outcome: 'unchanged', commands: [], durationMs: 0 }));
   const next = updateInventory(computed.inventory, plan, { ...emptyChangeSet(plan), entries }, computed.desired, observedNames(computed));
   if (JSON.stringify(next) !== JSON.stringify(computed.inventory)) await writeInventory(host.paths.stateDir, next);
@@ -105,6 +119,11 @@ export function checkSavedPlan(saved: Plan, current: Computed): void {
   if (saved.observedDigest !== current.observed.digest) {
     throw new VsError('PLAN_STALE', 'the host changed since the plan was made; run plan again', { planned: saved.observedDigest, current: current.observed.digest });
   }
+}
+
+/** The first apply (or one with --host-identity-change) stores the host's identity. */
+async function persistIdentity(host: HostTarget): Promise<void> {
+  if (host.persistIdentity) await writeHostFile(host.paths.stateDir, { name: host.name, labels: host.labels });
 }
 
 function observedNames(computed: Computed): Set<string> {

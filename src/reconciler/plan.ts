@@ -19,6 +19,12 @@ export interface PlanOptions {
   maxDeleteShare: number;
   /** override the deletion breaker (never overrides the empty-desired-set rule) */
   allowMassDelete: boolean;
+  /**
+   * A guest still in git that leaves this host because placement changed is
+   * deleted by its own `deletion` policy only with this (--host-identity-change);
+   * otherwise it is retained (stopped, configuration moved aside, files kept).
+   */
+  allowPlacementDelete?: boolean;
 }
 
 export const DEFAULT_PLAN_OPTIONS: PlanOptions = { maxDeletes: 5, maxDeleteShare: 0.25, allowMassDelete: false };
@@ -30,6 +36,8 @@ export interface PlanInput {
   desired: DesiredGuest[];
   /** false: the revision failed to load or validate → an empty, errored plan */
   desiredValid: boolean;
+  /** guests of the revision that are not placed on this host (their manifests select other hosts) */
+  placedElsewhere?: string[];
   observed: ObservedHost;
   inventory: Inventory;
   options: PlanOptions;
@@ -76,6 +84,7 @@ export function planHost(input: PlanInput): Plan {
   const observedByName = new Map(input.observed.guests.map((o) => [o.spec.name, o]));
   const inventory = input.inventory.guests;
   const names = [...new Set([...desiredByName.keys(), ...observedByName.keys(), ...Object.keys(inventory)])].sort(compareText);
+  const elsewhere = new Set(input.placedElsewhere ?? []);
 
   const candidates: Candidate[] = [];
   const blocked: BlockedGuest[] = [];
@@ -103,7 +112,7 @@ export function planHost(input: PlanInput): Plan {
       warnings.push(...r.warnings);
     } else if (o) {
       if (o.managed && inv) {
-        const c = planDelete(o, inv);
+        const c = planDelete(o, inv, elsewhere.has(name) ? { allowPolicyDelete: input.options.allowPlacementDelete === true, hostName: input.hostName } : undefined);
         deletes.push(c);
         candidates.push(c);
       } else {
@@ -190,21 +199,33 @@ function planCreate(d: DesiredGuest, inv: InventoryEntry | undefined): Candidate
   };
 }
 
-function planDelete(o: ObservedGuest, inv: InventoryEntry): Candidate {
+/**
+ * Removes a managed guest that git no longer places here. `placement`: the
+ * guest is still in git but its hosts selector no longer matches this host
+ * (a manifest moved it, or this host's name or labels changed): its files are
+ * kept (retain) unless the policy says delete AND the identity change was
+ * confirmed (--host-identity-change).
+ */
+function planDelete(o: ObservedGuest, inv: InventoryEntry, placement?: { allowPolicyDelete: boolean; hostName: string }): Candidate {
+  const deletion = placement && !placement.allowPolicyDelete ? 'retain' : inv.deletion;
   const how =
-    inv.deletion === 'delete'
+    deletion === 'delete'
       ? 'deletion policy delete: remove it with vserver NAME delete'
-      : 'deletion policy retain: stop it and move its configuration aside, keeping its files';
+      : inv.deletion === 'delete'
+        ? 'deletion policy delete is not used for a guest that only left by placement (give --host-identity-change to allow it): stop it and move its configuration aside, keeping its files'
+        : 'deletion policy retain: stop it and move its configuration aside, keeping its files';
+  const why = placement ? `no longer placed on this host (${placement.hostName}): its manifest selects other hosts` : 'no longer in git';
   return {
     action: {
       kind: 'delete',
       guest: o.spec.name,
-      reason: `no longer in git; ${how}`,
+      reason: `${why}; ${how}`,
       changes: [],
       restart: false,
       destructive: true,
       before: canonical(o.spec),
-      deletion: inv.deletion,
+      deletion,
+      removal: placement ? 'placement' : 'not-in-git',
       driftMode: inv.driftMode,
       ...(o.running && o.runtime ? { runningXid: o.runtime.xid } : {}),
     },

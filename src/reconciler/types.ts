@@ -56,6 +56,8 @@ export interface PlannedAction {
   build?: BuildSpec;
   /** delete: what to do with the guest's files */
   deletion?: DeletionPolicy;
+  /** delete: why the guest leaves this host (gone from git, or placed on other hosts only) */
+  removal?: 'not-in-git' | 'placement';
   /** the guest's drift mode (from the manifest; enforce when unknown) */
   driftMode: DriftMode;
   /** observed context id when running (so apply need not re-observe) */

@@ -720,3 +720,31 @@ for (const c of XID_CASES) {
     t.is(p.destructive, c.actions.some(([, , d]) => d));
   });
 }
+
+// ---------------------------------------------------------------- placement (issue 9, defect 5)
+
+const placementCases: { title: string; policy: 'retain' | 'delete'; allow: boolean; deletion: 'retain' | 'delete' }[] = [
+  { title: 'retain policy stays retain', policy: 'retain', allow: false, deletion: 'retain' },
+  { title: 'delete policy is only retained without --host-identity-change', policy: 'delete', allow: false, deletion: 'retain' },
+  { title: 'delete policy applies with --host-identity-change', policy: 'delete', allow: true, deletion: 'delete' },
+];
+for (const c of placementCases) {
+  test(`placement: a guest still in git but placed on other hosts is "no longer placed on this host": ${c.title}`, (t) => {
+    const input = host().guest('keep', () => undefined).guest('keep2', () => undefined).guest('moved', (g) => g.notInGit().deletion(c.policy), 1200).options({ allowPlacementDelete: c.allow }).build();
+    const a = only(t, planHost({ ...input, placedElsewhere: ['moved'] }));
+    t.is(a.kind, 'delete');
+    t.true(a.destructive);
+    t.is(a.removal, 'placement');
+    t.is(a.deletion, c.deletion);
+    t.regex(a.reason, /^no longer placed on this host \(/);
+    if (c.policy === 'delete' && !c.allow) t.regex(a.reason, /--host-identity-change/);
+  });
+}
+
+test('placement: a guest gone from git is "no longer in git" and keeps its delete policy', (t) => {
+  const input = host().guest('keep', () => undefined).guest('keep2', () => undefined).guest('old', (g) => g.notInGit().deletion('delete'), 1200).build();
+  const a = only(t, planHost({ ...input, placedElsewhere: ['other'] }));
+  t.is(a.removal, 'not-in-git');
+  t.is(a.deletion, 'delete');
+  t.regex(a.reason, /^no longer in git/);
+});

@@ -9,6 +9,7 @@ import { VsError } from '../errors.js';
 import { emptyKernelState, type KernelState } from './kernel-state.js';
 import { writeProc } from './proc-tree.js';
 import { withLockSync } from './lock.js';
+import { sweepInitMarkers } from './guest-process.js';
 
 export interface SimHost {
   dir: string;
@@ -73,4 +74,6 @@ export interface Touched {
 export function commitKernel(h: SimHost, s: KernelState, touched?: Touched): void {
   writeProc(h.paths.proc, s, touched);
   saveKernel(h, s);
+  // a context that died any way at all takes its init process with it
+  sweepInitMarkers(h.simDir, new Set(Object.keys(s.contexts)));
 }

@@ -101,7 +101,7 @@ export function stop(ctx: ToolCtx, g: GuestRef): number {
     delete s.contexts[xid];
     if (nidText && /^\d+$/.test(nidText)) delete s.nets[nidText];
     commitKernel(ctx.host, s, { xids: [], nids: [] });
-    endGuestInit(initPid);
+    endGuestInit(ctx.host.simDir, xid, initPid);
     checkpoint(ctx); // die-halfway: context gone, addresses, cgroup dir and run file left behind
     ctx.io.err(disableInterfaces(s, g));
     for (const k of Object.keys(s.dlimits)) if (k.startsWith(`${xid}:`)) delete s.dlimits[k];

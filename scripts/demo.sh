@@ -24,16 +24,20 @@ $VS validate --repo "$DEMO/repo" --path desired-state
 
 for HOST in vs-fra1 vs-ams1; do
   case $HOST in
-    vs-fra1) LABELS=(--host-label site=fra1 --host-label tier=frontend) ;;
-    vs-ams1) LABELS=(--host-label site=ams1 --host-label tier=backend) ;;
+    vs-fra1) LABELS=(--label site=fra1 --label tier=frontend) ;;
+    vs-ams1) LABELS=(--label site=ams1 --label tier=backend) ;;
   esac
-  step "Creating a simulated VServer host named $HOST"
+  step "Creating a simulated VServer host named $HOST, and storing its identity (name and labels)"
   $VS sim init "$DEMO/$HOST" --name "$HOST"
-  SRC=(--repo "$DEMO/repo" --path desired-state --host "sim:$DEMO/$HOST" "${LABELS[@]}")
+  $VS host init --host "sim:$DEMO/$HOST" "${LABELS[@]}"
+  SRC=(--repo "$DEMO/repo" --path desired-state --host "sim:$DEMO/$HOST")
   # The examples build from a template tarball and a golden guest that a real host would have;
   # stage them on the simulated host (its file system is rooted at its directory).
   mkdir -p "$DEMO/$HOST/srv/templates" "$DEMO/$HOST/vservers/golden-bookworm"
-  touch "$DEMO/$HOST/srv/templates/debian-12-postgresql.tar.xz"
+  # a small but real template tarball: the template build extracts it into the guest root
+  mkdir -p "$DEMO/template-root/etc"
+  echo "debian-12 template (demo)" > "$DEMO/template-root/etc/motd"
+  tar -cJf "$DEMO/$HOST/srv/templates/debian-12-postgresql.tar.xz" -C "$DEMO/template-root" .
 
   step "[$HOST] Plan (exit code 2 = changes pending)"
   set +e
@@ -56,4 +60,4 @@ for HOST in vs-fra1 vs-ams1; do
   echo "(plan exited $?)"
 done
 
-step "Done. Try: node dist/src/cli/main.js drift --repo $DEMO/repo --path desired-state --host sim:$DEMO/vs-fra1 --host-label site=fra1 --host-label tier=frontend"
+step "Done. Try: node dist/src/cli/main.js drift --repo $DEMO/repo --path desired-state --host sim:$DEMO/vs-fra1"

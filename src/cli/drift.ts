@@ -5,6 +5,7 @@ import { createLogger } from '../log.js';
 import type { DriftMode } from '../model/guest.js';
 import { classifyDrift, expiredIgnoreWarnings, parseIgnoreFile, readStatus, type IgnoreEntry } from '../observability/index.js';
 import { execaRunner } from '../providers/command-runner.js';
+import { stringifyExact } from '../text/json.js';
 import { computePlan } from '../reconciler/pipeline.js';
 import { driftExitCode, renderDrift } from './drift-render.js';
 import { addHostOptions, addSourceOptions, hostFromOptions, sourceFromOptions, type HostOptions, type SourceOptions } from './options.js';
@@ -35,7 +36,7 @@ export const registerDrift: RegisterCommand = (program, setExit) => {
       const status = await readStatus(host.paths.stateDir).catch(() => undefined);
       const pendingRevision = status ? status.lastAppliedRevision !== ds.revision : computed.plan.actions.some((a) => a.changes.some((c) => c.cause === 'pending'));
       const items = classifyDrift({ plan: computed.plan, pendingRevision, ignore, now, modes });
-      process.stdout.write(o.output === 'json' ? JSON.stringify({ revision: ds.revision, hostName: host.name, drift: items }, null, 2) + '\n' : renderDrift(items));
+      process.stdout.write(o.output === 'json' ? stringifyExact({ revision: ds.revision, hostName: host.name, drift: items }) + '\n' : renderDrift(items));
       setExit(driftExitCode(items));
     });
 };

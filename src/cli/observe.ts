@@ -6,6 +6,7 @@ import { VsError, formatProblem } from '../errors.js';
 import type { ObservedHost } from '../model/guest.js';
 import { execaRunner } from '../providers/command-runner.js';
 import { readHostFile } from '../host/identity.js';
+import { stringifyExact } from '../text/json.js';
 import { parseHostSpec, type HostPaths } from '../providers/vserver/host-paths.js';
 import { observeHost } from '../providers/vserver/observe.js';
 import type { RegisterCommand } from './registry.js';
@@ -73,6 +74,6 @@ export const registerObserve: RegisterCommand = (program: Command) => {
       // the host file (STATE_DIR/host.yaml) names this host once it exists
       const hostName = opts.hostName ?? readHostFile(paths.stateDir)?.name ?? (await defaultHostName(paths));
       const host = await observeHost(paths, { hostName, runner: execaRunner({ timeoutMs: 10_000 }) });
-      process.stdout.write(opts.output === 'json' ? JSON.stringify(host, null, 2) + '\n' : renderObserveTable(host));
+      process.stdout.write(opts.output === 'json' ? stringifyExact(host) + '\n' : renderObserveTable(host));
     });
 };

@@ -8,6 +8,7 @@ import { checkSavedPlan, computePlan, executePlan, recordUnchanged, type Pipelin
 import { planExitCode, renderChangeSetText, renderPlanJson, renderPlanText } from '../reconciler/render.js';
 import { PLAN_FORMAT_VERSION, type Plan } from '../reconciler/types.js';
 import { EXIT } from './exit.js';
+import { stringifyExact } from '../text/json.js';
 import { acquireLock, APPLY_LOCK_FILE, processLockEnv } from '../agent/lock.js';
 import { addHostOptions, addSourceOptions, hostFromOptions, sourceFromOptions, type HostOptions, type SourceOptions } from './options.js';
 import type { RegisterCommand } from './registry.js';
@@ -41,6 +42,8 @@ function pipelineOptions(dir: string | undefined, o: PlanOpts, use: { apply?: bo
     runner: execaRunner(),
     log: createLogger(),
     deleteGuard: { maxDeletes: o.maxDeletes, maxDeleteShare: o.maxDeleteShare, allowMassDelete: o.allowMassDelete },
+    // an apply (under the apply lock) first finishes what an interrupted apply left
+    recover: use.apply === true,
   };
 }
 
@@ -96,12 +99,12 @@ async function applyLocked(popts: PipelineOptions, o: ApplyOpts, setExit: (code:
   if (text) process.stdout.write(renderPlanText(plan));
   if (plan.actions.length === 0) {
     await recordUnchanged(popts.host, computed, plan);
-    if (!text) process.stdout.write(JSON.stringify({ plan, changeSet: null }, null, 2) + '\n');
+    if (!text) process.stdout.write(stringifyExact({ plan, changeSet: null }) + '\n');
     return;
   }
   if (plan.destructive && !o.yes) await confirm(plan);
   const cs = await executePlan(popts, computed, plan);
-  process.stdout.write(text ? '\n' + renderChangeSetText(cs) : JSON.stringify({ plan, changeSet: cs }, null, 2) + '\n');
+  process.stdout.write(text ? '\n' + renderChangeSetText(cs) : stringifyExact({ plan, changeSet: cs }) + '\n');
   setExit(cs.ok ? EXIT.OK : EXIT.ERROR);
 }
 

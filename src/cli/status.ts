@@ -1,3 +1,4 @@
+import { stringifyExact } from '../text/json.js';
 import { Option, type Command } from 'commander';
 import { VsError } from '../errors.js';
 import { renderStatus } from '../observability/status/render.js';
@@ -27,7 +28,7 @@ export function registerStatusCommand(program: Command, setExit: (code: number) 
       const stateDir = parseHostSpec(opts.host, opts.stateDir).stateDir;
       const status = await readStatus(stateDir);
       if (!status) throw new VsError('HOST', `no status in ${stateDir}: the agent has not finished a pass yet`, { stateDir });
-      write(opts.output === 'json' ? JSON.stringify(status, null, 2) + '\n' : renderStatus(status, now()));
+      write(opts.output === 'json' ? stringifyExact(status) + '\n' : renderStatus(status, now()));
       setExit(0);
     });
 }

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { VsError, formatProblem } from '../errors.js';
 import { selectForHost } from '../desired/host-select.js';
+import { manifestWarnings } from '../desired/warnings.js';
 import type { DesiredState } from '../desired/load.js';
 import type { SourceSpec } from '../source/types.js';
 import { EXIT } from './exit.js';
@@ -51,12 +52,13 @@ export interface HostPlacement {
 
 /** The validate report as data (the JSON output). */
 export function validationReport(state: DesiredState, host?: { name: string; labels: Record<string, string> }) {
-  const report: { ok: boolean; revision: string | null; files: number; guests: string[]; problems: DesiredState['problems']; host?: HostPlacement } = {
+  const report: { ok: boolean; revision: string | null; files: number; guests: string[]; problems: DesiredState['problems']; warnings: DesiredState['problems']; host?: HostPlacement } = {
     ok: state.problems.length === 0,
     revision: state.revision,
     files: state.files,
     guests: state.guests.map((g) => g.spec.name),
     problems: state.problems,
+    warnings: manifestWarnings(state.guests),
   };
   if (host) report.host = { ...host, guests: selectForHost(state.guests, host).map((g) => g.spec.name) };
   return report;
@@ -64,7 +66,7 @@ export function validationReport(state: DesiredState, host?: { name: string; lab
 
 /** Text rendering: one line per problem, then a summary. */
 export function renderValidationText(report: ReturnType<typeof validationReport>, sourceLabel: string): string {
-  const lines = report.problems.map(formatProblem);
+  const lines = [...report.problems.map(formatProblem), ...report.warnings.map((w) => `warning: ${formatProblem(w)}`)];
   const rev = report.revision ? ` at ${report.revision.slice(0, 12)}` : '';
   const files = `${report.files} file${report.files === 1 ? '' : 's'}`;
   if (report.ok) {

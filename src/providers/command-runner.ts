@@ -70,6 +70,7 @@ export function execaRunner(defaults: RunnerDefaults = {}): CommandRunner {
       const errFd = fs.openSync(errFile, 'w', 0o600);
       let timedOut = false;
       const timers: NodeJS.Timeout[] = [];
+      let onAbort: (() => void) | undefined;
       try {
         const options: Options = {
           ...(opts.input === undefined ? { stdin: 'ignore' as const } : { input: opts.input }),
@@ -94,14 +95,21 @@ export function execaRunner(defaults: RunnerDefaults = {}): CommandRunner {
           }
         };
         const deadline = new Promise<'deadline'>((resolve) => {
+          // SIGTERM, SIGKILL after a grace period, then stop waiting whatever the process does
+          const stop = () => {
+            kill('SIGTERM');
+            timers.push(setTimeout(() => kill('SIGKILL'), KILL_GRACE_MS));
+            timers.push(setTimeout(() => resolve('deadline'), KILL_GRACE_MS + GIVE_UP_MS));
+          };
           timers.push(
             setTimeout(() => {
               timedOut = true;
-              kill('SIGTERM');
-              timers.push(setTimeout(() => kill('SIGKILL'), KILL_GRACE_MS));
-              timers.push(setTimeout(() => resolve('deadline'), KILL_GRACE_MS + GIVE_UP_MS));
+              stop();
             }, timeoutMs),
           );
+          // an abort (pass timeout, shutdown) is bounded the same way
+          onAbort = stop;
+          opts.signal?.addEventListener('abort', onAbort, { once: true });
         });
         // A guest init that keeps our stdin pipe must not keep the wait alive either.
         child.stdin?.on('error', () => undefined);
@@ -109,7 +117,10 @@ export function execaRunner(defaults: RunnerDefaults = {}): CommandRunner {
         const stdout = readTail(outFile, maxBytes);
         let stderr = readTail(errFile, maxBytes);
         let exitCode: number;
-        if (r === 'deadline' || timedOut) {
+        if (r === 'deadline' && !timedOut) {
+          exitCode = 130;
+          stderr += `${stderr && !stderr.endsWith('\n') ? '\n' : ''}canceled; the process did not end\n`;
+        } else if (r === 'deadline' || timedOut) {
           exitCode = 124;
           stderr += `${stderr && !stderr.endsWith('\n') ? '\n' : ''}timed out after ${timeoutMs} ms\n`;
         } else {
@@ -121,6 +132,7 @@ export function execaRunner(defaults: RunnerDefaults = {}): CommandRunner {
         }
         return { exitCode, stdout, stderr, durationMs: Date.now() - started, timedOut: timedOut || undefined };
       } finally {
+        if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
         for (const t of timers) clearTimeout(t);
         fs.rmSync(dir, { recursive: true, force: true });
       }

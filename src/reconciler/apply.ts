@@ -24,6 +24,8 @@ export interface ApplyOptions {
   signal?: AbortSignal;
   /** monotonic milliseconds; injected for tests */
   now?: () => number;
+  /** called before each action runs (the journal records the intent) */
+  onStart?: (action: PlannedAction) => void | Promise<void>;
   /** called after each action (progress output, inventory updates) */
   onEntry?: (entry: ChangeSetEntry, action: PlannedAction) => void | Promise<void>;
 }
@@ -39,6 +41,7 @@ export async function applyPlan(plan: Plan, executor: ActionExecutor, opts: Appl
       entry = { guest: action.guest, action: action.kind, outcome: 'skipped', commands, durationMs: 0, error: { code: 'ABORTED', message: 'apply was interrupted before this action' } };
     } else {
       try {
+        await opts.onStart?.(action);
         const outcome = await executor.execute(action, { signal: opts.signal, log: opts.log, commands });
         entry = { guest: action.guest, action: action.kind, outcome, commands, durationMs: Math.round(now() - started) };
         opts.log.info(`${action.guest}: ${outcome}`, { guest: action.guest, action: action.kind, outcome, commands: commands.length });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { VsError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import type { DesiredGuest } from '../model/guest.js';
-import { emptyInventory, type Inventory } from './inventory-types.js';
+import { emptyInventory, type Inventory, type InventoryEntry } from './inventory-types.js';
 export { emptyInventory };
 import type { ChangeSet, Plan } from './types.js';
 
@@ -40,6 +40,18 @@ export async function writeInventory(stateDir: string, inv: Inventory): Promise<
   await writeFileAtomic(path.join(stateDir, INVENTORY_FILE), JSON.stringify(inv, null, 2) + '\n');
 }
 
+/** What the inventory records for a guest applied from `d` at `revision`. */
+export function inventoryEntryFor(d: DesiredGuest, revision: string | null): InventoryEntry {
+  return {
+    context: d.spec.context,
+    appliedSpec: d.spec,
+    appliedRevision: revision,
+    appliedBuild: d.build,
+    driftMode: d.policy.drift,
+    deletion: d.policy.deletion,
+  };
+}
+
 /** The inventory after an apply: pure. */
 /**
  * `observedNames`, when given, are the guests configured on the host: an entry
@@ -60,14 +72,7 @@ export function updateInventory(inv: Inventory, plan: Plan, cs: ChangeSet, desir
     // An unchanged guest carries the vsgitops marker (the planner blocks desired
     // guests without one), so it is owned even when missing here: an apply that
     // died between writing the marker and the inventory left it out.
-    guests[e.guest] = {
-      context: d.spec.context,
-      appliedSpec: d.spec,
-      appliedRevision: plan.revision,
-      appliedBuild: d.build,
-      driftMode: d.policy.drift,
-      deletion: d.policy.deletion,
-    };
+    guests[e.guest] = inventoryEntryFor(d, plan.revision);
   }
   // Policies are git's word, whatever happened on the host: an owned guest
   // always carries the deletion policy and drift mode of its manifest, even

@@ -44,6 +44,8 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
   const now = deps.now ?? (() => new Date());
   const runner = deps.runner ?? execaRunner();
   let appliedRevision: string | null = deps.initialAppliedRevision ?? null;
+  // a plain directory has no revision: what was applied is known by the manifests' digest
+  let appliedDesiredDigest: string | null = null;
   // the identity is stored by the first pass that applies; later passes find it in the host file
   let identityStored = !settings.persistHostIdentity;
 
@@ -86,7 +88,7 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
     async function body(): Promise<PassResult> {
       let computed: Computed;
       try {
-        computed = await computePlan({ source: settings.source, host, runner, log: deps.log, deleteGuard: settings.deletionGuard });
+        computed = await computePlan({ source: settings.source, host, runner, log: deps.log, deleteGuard: settings.deletionGuard, recover: !req.dryRun });
       } catch (err) {
         const e = asVsError(err);
         return finish({ revision: null, result: 'failed', error: { code: e.code, message: e.message }, drift: [], guests: [] });
@@ -111,7 +113,7 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
       for (const w of plan.warnings) deps.log.warn(w);
 
       // judged before applying: a revision this pass brings in is still the cause of its own actions
-      const pendingRevision = revision !== appliedRevision;
+      const pendingRevision = revision === null ? plan.desiredDigest !== appliedDesiredDigest : revision !== appliedRevision;
       let changeSet: ChangeSet | undefined;
       let result: PassResult['result'];
       if (req.dryRun) {
@@ -120,12 +122,16 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
         await recordUnchanged(host, computed, plan).catch((err: unknown) => deps.log.warn(`cannot record the inventory: ${asVsError(err).message}`));
         result = 'unchanged';
         appliedRevision = revision;
+        appliedDesiredDigest = plan.desiredDigest;
         if (host.persistIdentity) identityStored = true;
       } else {
         changeSet = await executePlan({ source: settings.source, host, runner, log: deps.log, signal: req.signal }, computed, plan);
         if (host.persistIdentity) identityStored = true;
         result = changeSet.ok ? 'applied' : 'failed';
-        if (changeSet.ok) appliedRevision = revision;
+        if (changeSet.ok) {
+          appliedRevision = revision;
+          appliedDesiredDigest = plan.desiredDigest;
+        }
       }
       const drift = classifyDrift({ plan, changeSet, pendingRevision, ignore, now: now().toISOString(), modes });
       return finish({

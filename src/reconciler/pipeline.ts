@@ -12,10 +12,15 @@ import type { HostPaths } from '../providers/vserver/host-paths.js';
 import { observeHost } from '../providers/vserver/observe.js';
 import { VServerExecutor } from '../providers/vserver/executor.js';
 import { applyPlan } from './apply.js';
-import { readInventory, updateInventory, writeInventory } from './inventory.js';
+import { inventoryEntryFor, readInventory, updateInventory, writeInventory } from './inventory.js';
 import type { Inventory } from './inventory-types.js';
 import { planHost, DEFAULT_PLAN_OPTIONS } from './plan.js';
 import { writeHostFile } from '../host/identity.js';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic } from '../fs/atomic.js';
+import { MARKER_FILE, markerContent } from '../providers/vserver/marker.js';
+import { JournalWriter, journalPath, readJournal, recoverJournal, removeJournal } from './journal.js';
 import type { ChangeSet, ChangeSetEntry, Plan, PlannedAction } from './types.js';
 
 export interface HostTarget {
@@ -38,6 +43,11 @@ export interface PipelineOptions {
   runner: CommandRunner;
   log: Logger;
   deleteGuard?: { maxDeletes?: number; maxDeleteShare?: number; allowMassDelete?: boolean };
+  /**
+   * Finish what an interrupted apply left (its journal) before observing.
+   * Only for callers that hold the apply lock and may change the host.
+   */
+  recover?: boolean;
 }
 
 export interface Computed {
@@ -49,6 +59,7 @@ export interface Computed {
 }
 
 export async function computePlan(opts: PipelineOptions): Promise<Computed> {
+  const journalWarning = opts.recover ? await recover(opts) : await pendingJournalWarning(opts.host.paths.stateDir);
   const desiredState = await loadDesiredState(opts.source);
   const valid = desiredState.problems.length === 0;
   const desired = valid ? selectForHost(desiredState.guests, { name: opts.host.name, labels: opts.host.labels }) : [];
@@ -68,7 +79,29 @@ export async function computePlan(opts: PipelineOptions): Promise<Computed> {
     inventory,
     options: { ...DEFAULT_PLAN_OPTIONS, ...stripUndefined(opts.deleteGuard ?? {}), allowPlacementDelete: opts.host.identityChange === true },
   });
+  if (journalWarning) plan.warnings.unshift(journalWarning);
   return { desiredState, desired, observed, inventory, plan };
+}
+
+async function recover(opts: PipelineOptions): Promise<string | undefined> {
+  const { paths, name } = opts.host;
+  const r = await recoverJournal({
+    stateDir: paths.stateDir,
+    configDir: (g) => path.join(paths.etcVservers, g),
+    hasMarker: (g) => fsp.access(path.join(paths.etcVservers, g, MARKER_FILE)).then(() => true, () => false),
+    writeMarker: (g) => writeFileAtomic(path.join(paths.etcVservers, g, MARKER_FILE), markerContent(name)),
+    readInventory: () => readInventory(paths.stateDir),
+    writeInventory: (inv) => writeInventory(paths.stateDir, inv),
+    log: opts.log,
+  });
+  if (!r || r.interrupted.length === 0) return undefined;
+  return `an earlier apply was interrupted (${r.interrupted.map((i) => `${i.action} ${i.guest}`).join(', ')}); ownership was restored from its journal${r.adopted.length > 0 ? ` and ${r.adopted.join(', ')} (built by it) marked as managed` : ''}`;
+}
+
+async function pendingJournalWarning(stateDir: string): Promise<string | undefined> {
+  const records = await readJournal(stateDir).catch(() => undefined);
+  if (!records) return undefined;
+  return `an earlier apply was interrupted (${journalPath(stateDir)}); the next apply or agent pass finishes it before planning`;
 }
 
 export interface ExecuteOptions extends PipelineOptions {
@@ -81,18 +114,42 @@ export async function executePlan(opts: ExecuteOptions, computed: Computed, plan
   await persistIdentity(opts.host);
   const executor = new VServerExecutor({ paths: opts.host.paths, runner: opts.runner, hostName: opts.host.name });
   let inventory = computed.inventory;
-  const cs = await applyPlan(plan, executor, {
-    log: opts.log,
-    signal: opts.signal,
-    onEntry: async (entry, action) => {
-      // Record each outcome at once so a crash mid-apply keeps ownership exact.
-      inventory = updateInventory(inventory, plan, { ...emptyChangeSet(plan), entries: [entry] }, computed.desired);
-      await writeInventory(opts.host.paths.stateDir, inventory);
-      await opts.onEntry?.(entry, action);
-    },
-  });
+  const byName = new Map(computed.desired.map((d) => [d.spec.name, d]));
+  // Each action's intent and outcome go to the journal (appended, fsynced): a crash at any
+  // point keeps ownership exact, and the inventory is written once, at the end.
+  const journal = await JournalWriter.open(opts.host.paths.stateDir);
+  const seqs = new Map<PlannedAction, number>();
+  let cs: ChangeSet;
+  try {
+    cs = await applyPlan(plan, executor, {
+      log: opts.log,
+      signal: opts.signal,
+      onStart: async (action) => {
+        const seq = journal.nextSeq();
+        seqs.set(action, seq);
+        const d = byName.get(action.guest);
+        const intent = action.kind === 'create' && d ? inventoryEntryFor(d, plan.revision) : undefined;
+        await journal.append({ t: 'begin', seq, guest: action.guest, action: action.kind, revision: plan.revision, ...(intent ? { intent } : {}) });
+      },
+      onEntry: async (entry, action) => {
+        const next = updateInventory(inventory, plan, { ...emptyChangeSet(plan), entries: [entry] }, computed.desired);
+        const seq = seqs.get(action);
+        if (seq !== undefined) {
+          const now = Object.hasOwn(next.guests, entry.guest) ? next.guests[entry.guest]! : null;
+          const was = Object.hasOwn(inventory.guests, entry.guest) ? inventory.guests[entry.guest]! : null;
+          const changed = JSON.stringify(now) !== JSON.stringify(was);
+          await journal.append({ t: 'end', seq, guest: entry.guest, outcome: entry.outcome, ...(changed ? { inventory: now } : {}) });
+        }
+        inventory = next;
+        await opts.onEntry?.(entry, action);
+      },
+    });
+  } finally {
+    await journal.close();
+  }
   inventory = updateInventory(inventory, plan, cs, computed.desired, observedNames(computed));
   await writeInventory(opts.host.paths.stateDir, inventory);
+  await removeJournal(opts.host.paths.stateDir);
   return cs;
 }
 

@@ -2,6 +2,7 @@
  * Plans and change sets for people (text, like `terraform plan`) and for
  * programs (versioned JSON). Pure.
  */
+import { stringifyExact } from '../text/json.js';
 import type { ActionKind, ChangeSet, FieldChange, Outcome, Plan, PlannedAction } from './types.js';
 
 export const SYMBOLS: Record<ActionKind, string> = {
@@ -135,7 +136,7 @@ export function renderPlanText(plan: Plan): string {
 
 /** The plan as JSON (the plan already carries `formatVersion`). */
 export function renderPlanJson(plan: Plan): string {
-  return JSON.stringify(plan, null, 2) + '\n';
+  return stringifyExact(plan) + '\n';
 }
 
 /** CI exit code: 0 no changes, 2 changes, 3 changes that include destruction, 1 errored plan. */
@@ -185,7 +186,7 @@ export function renderChangeSetText(cs: ChangeSet): string {
 }
 
 export function renderChangeSetJson(cs: ChangeSet): string {
-  return JSON.stringify(cs, null, 2) + '\n';
+  return stringifyExact(cs) + '\n';
 }
 
 export type RenderFormat = 'text' | 'json';

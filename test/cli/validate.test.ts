@@ -25,6 +25,7 @@ test('valid directory as JSON, with host placement', async (t) => {
     files: 1,
     guests: ['web1', 'db1'],
     problems: [],
+    warnings: [],
     host: { name: 'host-b', labels: { site: 'ams1' }, guests: ['db1'] },
   });
 });
@@ -57,7 +58,7 @@ test('invalid directory as JSON', async (t) => {
 test('a directory without manifests is valid and says so', async (t) => {
   const r = await run(['validate', `${fixtures}/empty`, '--output', 'json']);
   t.is(r.exitCode, 0);
-  t.deepEqual(JSON.parse(r.stdout), { ok: true, revision: null, files: 0, guests: [], problems: [] });
+  t.deepEqual(JSON.parse(r.stdout), { ok: true, revision: null, files: 0, guests: [], problems: [], warnings: [] });
   const text = await run(['validate', `${fixtures}/empty`]);
   t.is(text.stdout, `no manifests found in ${fixtures}/empty`);
 });
@@ -153,4 +154,25 @@ test('the drift ignore list is checked with the manifests: an entry without reas
   t.is(report.problems[0]!.file, ignore);
   t.is(report.problems[0]!.line, 2);
   t.regex(report.problems[0]!.message, /reason/);
+});
+
+test('startOnBoot with state stopped is a warning (util-vserver starts it at boot, the agent stops it again): exit 0', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsgitops-validate-warn-'));
+  fs.writeFileSync(path.join(dir, 'db.yaml'), `apiVersion: vsgitops.io/v1
+kind: VServer
+metadata: {name: db}
+spec:
+  context: 1002
+  hosts: {names: [host-a]}
+  build: {method: skeleton}
+  state: stopped
+  startOnBoot: true
+`);
+  const r = await run(['validate', dir]);
+  t.is(r.exitCode, 0, r.stderr);
+  t.regex(r.stdout, /^warning: .*db\.yaml:1:1: spec\.startOnBoot: guest db is desired stopped but marked to start on boot/m);
+  const j = await run(['validate', dir, '--output', 'json']);
+  t.is(JSON.parse(j.stdout).warnings.length, 1);
+  fs.writeFileSync(path.join(dir, 'db.yaml'), fs.readFileSync(path.join(dir, 'db.yaml'), 'utf8').replace('startOnBoot: true', 'startOnBoot: false'));
+  t.notRegex((await run(['validate', dir])).stdout, /warning/);
 });

@@ -30,3 +30,25 @@ test('a pass that applies a new revision reports its actions as pending, not as 
   t.is(second.result, 'unchanged');
   t.deepEqual(second.drift, []);
 });
+
+test('a plain directory source (no revision): a guest removed from the directory is pending, not config drift (issue 9)', async (t) => {
+  const dir = await tempDir('pass-dir');
+  t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
+  const m = path.join(dir, 'm');
+  await fsp.mkdir(m);
+  const sim = path.join(dir, 'host');
+  simInit(sim, { name: 'host-a' });
+  await fsp.writeFile(path.join(m, 'web.yaml'), manifest({ name: 'web', context: 1001, state: 'stopped' }));
+  await fsp.writeFile(path.join(m, 'db.yaml'), manifest({ name: 'db', context: 1002, state: 'stopped' }));
+  const pass = createReconcilePass(
+    { source: { kind: 'dir', dir: m }, host: `sim:${sim}`, hostName: 'host-a', hostLabels: {}, stateDir: path.join(sim, 'var/lib/vsgitops'), deletionGuard: { maxDeletes: 5, maxDeleteShare: 1 } },
+    { log: silentLogger() },
+  );
+  const first = await pass(req());
+  t.is(first.result, 'applied', JSON.stringify(first.error));
+  t.deepEqual(first.drift.map((d) => `${d.kind} ${d.guest}`).sort(), ['pending db', 'pending web']);
+  t.is((await pass(req())).result, 'unchanged');
+  await fsp.rm(path.join(m, 'web.yaml'));
+  const third = await pass(req());
+  t.deepEqual(third.drift.map((d) => `${d.kind} ${d.guest}`), ['pending web']);
+});

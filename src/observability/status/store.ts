@@ -1,10 +1,11 @@
+import { stringifyExact } from '../../text/json.js';
 import path from 'node:path';
 import { VsError } from '../../errors.js';
 import { readJsonFile, writeFileAtomic } from '../../fs/atomic.js';
 import { STATUS_FILE, STATUS_FORMAT_VERSION, type Status } from './types.js';
 
 export async function writeStatus(stateDir: string, status: Status): Promise<void> {
-  await writeFileAtomic(path.join(stateDir, STATUS_FILE), JSON.stringify(status, null, 2) + '\n');
+  await writeFileAtomic(path.join(stateDir, STATUS_FILE), stringifyExact(status) + '\n');
 }
 
 /** The status, or undefined when no pass has written one yet. */

@@ -39,11 +39,11 @@ export const TOOL_NAMES = Object.keys(TOOLS);
 /** Programs the simulation treats as long-running: they stay in the context as a process. */
 const LONG_RUNNING = new Set(['sleep', 'init']);
 
-export function runTool(host: SimHost, io: ToolIo, tool: string, argv: string[], opts: { selfXid?: number; fault?: Fault; argv0?: string } = {}): number {
-  const ctx: ToolCtx = { host, io, selfXid: opts.selfXid ?? 0, fault: opts.fault, argv0: opts.argv0 ?? tool };
+export function runTool(host: SimHost, io: ToolIo, tool: string, argv: string[], opts: { selfXid?: number; fault?: Fault; argv0?: string; startInit?: (xid: number) => number | undefined } = {}): number {
+  const ctx: ToolCtx = { host, io, selfXid: opts.selfXid ?? 0, fault: opts.fault, argv0: opts.argv0 ?? tool, startInit: opts.startInit };
   const runInContext = (xid: number, program: string[]): number => {
     const base = path.basename(program[0] ?? '');
-    if (TOOLS[base]) return runTool(host, io, base, program.slice(1), { selfXid: xid, argv0: program[0] });
+    if (TOOLS[base]) return runTool(host, io, base, program.slice(1), { selfXid: xid, argv0: program[0], startInit: opts.startInit });
     if (base === 'false') return 1;
     if (LONG_RUNNING.has(base)) {
       mutateKernel(host, (s, t) => {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { VsError } from '../errors.js';
 import { DEFAULT_FSTAB } from './vserver/build.js';
 import { initKernel, openSimHost, type SimHost } from './store.js';
+import { pkgCfgBaseDefault } from './vserver/pkgmgmt.js';
 import { TOOL_NAMES } from './dispatch.js';
 
 export interface SimInitResult {
@@ -28,7 +29,7 @@ export function shimScript(tool: string, dir: string, modulePath: string): strin
 }
 
 export function writeShims(host: SimHost): void {
-  const bin = host.paths.binDir!;
+  const bin = host.paths.binDir;
   fs.mkdirSync(bin, { recursive: true });
   const mod = shimModulePath();
   for (const tool of TOOL_NAMES) {
@@ -40,7 +41,11 @@ export function writeShims(host: SimHost): void {
 
 const MARKER = '.sim/host.json';
 
-export function simInit(dir: string, opts: { name?: string; now?: () => number } = {}): SimInitResult {
+/**
+ * `pkgDir: false` leaves out DIR/vservers/.pkg, the package configuration base
+ * `make install-distribution` creates (without it `vserver … delete` fails).
+ */
+export function simInit(dir: string, opts: { name?: string; now?: () => number; pkgDir?: boolean } = {}): SimInitResult {
   const host = openSimHost(dir, opts.now);
   const marker = path.join(host.dir, MARKER);
   const name = opts.name ?? 'sim-' + path.basename(host.dir);
@@ -67,6 +72,7 @@ export function simInit(dir: string, opts: { name?: string; now?: () => number }
   fs.symlinkSync(path.join(host.dir, 'run/vservers.rev'), path.join(defaults, 'run.rev'));
   fs.writeFileSync(path.join(defaults, 'fstab'), DEFAULT_FSTAB);
   fs.writeFileSync(path.join(defaults, 'context.next'), '40000\n');
+  if (opts.pkgDir !== false) fs.mkdirSync(pkgCfgBaseDefault(host), { recursive: true });
   fs.writeFileSync(path.join(host.dir, 'etc/hostname'), name + '\n');
   initKernel(host);
   writeShims(host);

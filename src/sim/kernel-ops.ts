@@ -3,7 +3,7 @@
  * set limits / attributes / UTS, manage network contexts. Operates on
  * KernelState in memory; callers commit.
  */
-import { applyItems, DEFAULT_CONTEXT_BCAPS, DEFAULT_CONTEXT_FLAGS, type ListItem } from '../providers/vserver/names.js';
+import { SIM_NEW_CONTEXT_BCAPS, SIM_NEW_CONTEXT_FLAGS, type SimListValue } from './names.js';
 import {
   big,
   freshLimits,
@@ -35,8 +35,8 @@ export function createContext(state: KernelState, xid: number, now: number): Sim
   const c: SimContext = {
     xid,
     pointer: nextPointer(state),
-    flags: hex(DEFAULT_CONTEXT_FLAGS),
-    bcaps: hex(DEFAULT_CONTEXT_BCAPS),
+    flags: hex(SIM_NEW_CONTEXT_FLAGS),
+    bcaps: hex(SIM_NEW_CONTEXT_BCAPS),
     ccaps: '0',
     umask: '0',
     wmask: '0',
@@ -102,19 +102,26 @@ export function getRlimitHard(c: SimContext, res: string): number {
   return c.limits[rowForId(id)!].hard;
 }
 
-/**
- * vc_set_cflags: (old & ~mask) | (value & mask), one-time bits can only be
- * cleared; the persistent flag adds/removes the extra claim.
- */
-export function setFlags(c: SimContext, items: ListItem[]): void {
-  const old = big(c.flags);
-  let v = applyItems(old, items);
-  v &= ~(ONE_TIME & ~old);
-  c.flags = hex(v);
+/** The kernel's masked update (K-4.9 context.c do_set_caps / vc_set_cflags): (old & ~mask) | (value & mask). */
+export function masked(old: bigint, v: SimListValue): bigint {
+  return ((old & ~v.mask) | (v.flag & v.mask)) & ((1n << 64n) - 1n);
 }
 
-export function setCaps(c: SimContext, which: 'bcaps' | 'ccaps', items: ListItem[]): void {
-  c[which] = hex(applyItems(big(c[which]), items));
+/** vc_set_cflags: masked update; one-time bits (STATE_SETUP/INIT/ADMIN) can only be cleared. */
+export function setFlags(c: SimContext, v: SimListValue): void {
+  const old = big(c.flags);
+  let next = masked(old, v);
+  next &= ~(ONE_TIME & ~old);
+  c.flags = hex(next);
+}
+
+export function setCaps(c: SimContext, which: 'bcaps' | 'ccaps', v: SimListValue): void {
+  c[which] = hex(masked(big(c[which]), v));
+}
+
+/** vc_set_umask: masked update of the unshare mask. */
+export function setUmask(c: SimContext, v: SimListValue): void {
+  c.umask = hex(masked(big(c.umask), v));
 }
 
 export function hasPersistentClaim(c: SimContext): boolean {

@@ -79,6 +79,12 @@ export interface SimContext {
   cpuTicks: [number, number][];
   /** creation time (ms since epoch, injected clock) */
   createdAt: number;
+  /**
+   * pid of the real host process standing in for the guest's init (started by
+   * a shim's `vserver NAME start`, src/sim/guest-process.ts); absent for
+   * in-process starts and seeded guests
+   */
+  hostInitPid?: number;
 }
 
 export interface NetAddress {

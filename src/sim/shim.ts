@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { openSimHost, locked } from './store.js';
 import { takeFault } from './faults.js';
 import { HalfwayDeath, runTool } from './dispatch.js';
+import { spawnGuestInit } from './guest-process.js';
 
 function readLine(): string {
   const buf = Buffer.alloc(1);
@@ -43,7 +44,7 @@ export function shimMain(tool: string, dir: string, argv: string[], argv0: strin
       setInterval(() => undefined, 1 << 30); // until killed
       return;
     }
-    process.exitCode = runTool(host, io, tool, argv, { fault, argv0 });
+    process.exitCode = runTool(host, io, tool, argv, { fault, argv0, startInit: (xid) => spawnGuestInit(host.simDir, xid) });
   } catch (err) {
     if (err instanceof HalfwayDeath) {
       process.exitCode = err.code;

@@ -4,22 +4,23 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { simHostPaths, type HostPaths } from '../providers/vserver/host-paths.js';
+import { simLayout, type SimLayout } from './layout.js';
 import { VsError } from '../errors.js';
 import { emptyKernelState, type KernelState } from './kernel-state.js';
 import { writeProc } from './proc-tree.js';
 import { withLockSync } from './lock.js';
+import { sweepInitMarkers } from './guest-process.js';
 
 export interface SimHost {
   dir: string;
-  paths: HostPaths;
+  paths: SimLayout;
   simDir: string;
   /** injected clock (ms since epoch) */
   now: () => number;
 }
 
 export function openSimHost(dir: string, now: () => number = Date.now): SimHost {
-  const paths = simHostPaths(dir);
+  const paths = simLayout(dir);
   return { dir: paths.root, paths, simDir: path.join(paths.root, '.sim'), now };
 }
 
@@ -73,4 +74,6 @@ export interface Touched {
 export function commitKernel(h: SimHost, s: KernelState, touched?: Touched): void {
   writeProc(h.paths.proc, s, touched);
   saveKernel(h, s);
+  // a context that died any way at all takes its init process with it
+  sweepInitMarkers(h.simDir, new Set(Object.keys(s.contexts)));
 }

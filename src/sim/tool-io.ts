@@ -17,6 +17,11 @@ export interface ToolCtx {
   fault?: Fault;
   /** path the tool was invoked as ($0) */
   argv0: string;
+  /**
+   * Starts the real process standing in for a started guest's init (the shims
+   * pass spawnGuestInit; in-process runs have none unless a test gives one).
+   */
+  startInit?: (xid: number) => number | undefined;
 }
 
 /** Thrown to end a tool with an exit code (the shim turns it into the process exit code). */

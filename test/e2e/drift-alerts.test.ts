@@ -11,6 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+import { runShim } from '../helpers/run-shim.js';
 import { CLI, cli, manifest, readText, tempDir, TestRepo } from '../helpers/e2e.js';
 import { parsePrometheusText, valueOf } from '../observability/helpers/prom-parse.js';
 import { deadPort, startReceiver } from '../observability/helpers/receiver.js';
@@ -77,7 +78,7 @@ async function setup(t: ExecutionContext, name: string) {
   const init = await cli(['sim', 'init', sim, '--name', 'host-a']);
   if (init.exitCode !== 0) throw new Error(`sim init failed: ${init.stderr}`);
   const tool = async (t: string, args: string[]) => {
-    const r = await execa(path.join(sim, 'bin', t), args, { reject: false });
+    const r = await runShim(path.join(sim, 'bin', t), args); // result at exit: a started guest's init keeps the pipes
     if (r.exitCode !== 0) throw new Error(`${t} ${args.join(' ')}: exit ${r.exitCode}: ${r.stderr}`);
     return r;
   };

@@ -5,7 +5,7 @@
 import test from 'ava';
 import path from 'node:path';
 import fsp from 'node:fs/promises';
-import { execa } from 'execa';
+import { runShim } from '../helpers/run-shim.js';
 import { cli, exists, manifest, readText, tempDir, TestRepo } from '../helpers/e2e.js';
 
 interface Env {
@@ -23,7 +23,7 @@ async function setup(name: string): Promise<Env> {
   return { repo, sim, src: ['--repo', repo.dir, '--path', 'manifests', '--host', `sim:${sim}`] };
 }
 
-const tool = (env: Env, name: string, args: string[]) => execa(path.join(env.sim, 'bin', name), args, { reject: false });
+const tool = (env: Env, name: string, args: string[]) => runShim(path.join(env.sim, 'bin', name), args); // result at exit: a started guest's init keeps the pipes
 const limitFile = (env: Env, xid: number) => readText(path.join(env.sim, 'proc/virtual', String(xid), 'limit'));
 const procRow = (text: string, row: string) => text.split('\n').find((l) => l.startsWith(row + ':')) ?? '';
 

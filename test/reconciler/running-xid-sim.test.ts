@@ -6,7 +6,7 @@
 import test from 'ava';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
+import { runShim } from '../helpers/run-shim.js';
 import { computePlan, executePlan } from '../../src/reconciler/pipeline.js';
 import { inProcessHost } from '../helpers/e2e.js';
 
@@ -43,7 +43,7 @@ test('a guest running at another context id is restarted at its configured id', 
 
   // started at 1005 by hand, then the context file put back: config and git agree, the context does not
   await fsp.writeFile(contextFile, '1005\n');
-  t.is((await execa(path.join(sim, 'bin/vserver'), ['web', 'restart'], { reject: false })).exitCode, 0);
+  t.is((await runShim(path.join(sim, 'bin/vserver'), ['web', 'restart'])).exitCode, 0);
   await fsp.writeFile(contextFile, '1001\n');
   t.is(await runningXid(), 1005);
   const drifted = (await apply()).plan;

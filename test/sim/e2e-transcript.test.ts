@@ -7,7 +7,7 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
+import { runShim } from '../helpers/run-shim.js';
 import { simInit } from '../../src/sim/init.js';
 import { GUEST1_EXTRA, LIVE, listFiles, tmpDir, writeFiles } from './helpers.js';
 import { cursor, parseTranscript } from './transcript.js';
@@ -47,8 +47,10 @@ test('transcript replay through the shims', async (t) => {
   const bin = path.join(dir, 'bin');
   const next = cursor(parseTranscript());
   const sh = async (argv: string[], input = '') => {
-    const r = await execa(path.join(bin, argv[0]), argv.slice(1), { reject: false, input });
-    return { code: r.exitCode ?? -1, text: (r.stderr ? r.stderr + '\n' : '') + (r.stdout ? r.stdout + '\n' : '') };
+    // taken at exit: a started guest's init keeps the shim's stdout/stderr open (like execa, drop one final newline)
+    const r = await runShim(path.join(bin, argv[0]), argv.slice(1), { input });
+    const strip = (x: string) => x.replace(/\n$/, '');
+    return { code: r.exitCode ?? -1, text: (r.stderr ? strip(r.stderr) + '\n' : '') + (r.stdout ? strip(r.stdout) + '\n' : '') };
   };
   const local = (s: string) => s.split(path.join(dir, 'etc/vservers')).join('/etc/vservers');
   /** Runs the transcript's command `line` (argv = its words unless given) and compares output and exit code. */

@@ -1,64 +1,51 @@
 /** vattribute (UV src/vattribute.c): --get prints §5.6, --set applies ccaps, bcaps, flags, umask. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseList, printBitfield, SECURE_BCAPS, SECURE_CCAPS, type ListItem, type ListKind } from '../../providers/vserver/names.js';
-import { big, hex, type KernelState, type SimContext } from '../kernel-state.js';
-import { setCaps, setFlags } from '../kernel-ops.js';
+import {
+  SIM_SECURE_BCAPS,
+  SIM_SECURE_CCAPS,
+  SIM_SECURE_FLAGS,
+  SIM_UNKNOWN,
+  simParseList,
+  simPrintBitfield,
+  type SimListKind,
+  type SimListValue,
+} from '../names.js';
+import { big, type KernelState, type SimContext } from '../kernel-state.js';
+import { setCaps, setFlags, setUmask } from '../kernel-ops.js';
 import { mutateKernel } from '../store.js';
 import { fail, type ToolCtx } from '../tool-io.js';
 import { resolveXid, splitProgram } from './xid.js';
 
 const ALL = (1n << 64n) - 1n;
 
-/** Unshare-mask names (UV lib/umask-v23.c): the CLONE_* bits. */
-export const UMASK_TABLE: [string, bigint][] = [
-  ['fs', 0x200n], ['newns', 0x20000n], ['newuts', 0x4000000n], ['newipc', 0x8000000n],
-  ['newuser', 0x10000000n], ['newpid', 0x20000000n], ['newnet', 0x40000000n],
-];
-
-function parseUmask(text: string): ListItem[] | string {
-  const items: ListItem[] = [];
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const negate = /^[~!]/.test(part);
-    const n = part.replace(/^[~!]+/, '').toLowerCase();
-    const e = UMASK_TABLE.find(([k]) => k === n);
-    if (!e) return part;
-    items.push({ negate, name: n, value: e[1], raw: part });
-  }
-  return items;
-}
-
-function printUmask(v: bigint): string {
-  return UMASK_TABLE.filter(([, b]) => (v & b) !== 0n).map(([n]) => n).join(',');
-}
-
+/** What one `vattribute --set` call hands the kernel: value + mask per attribute (src/vattribute.c struct Arguments). */
 export interface AttrRequest {
-  bcaps: ListItem[];
-  ccaps: ListItem[];
-  flags: ListItem[];
-  umask: ListItem[];
+  bcaps: SimListValue;
+  ccaps: SimListValue;
+  flags: SimListValue;
+  umask: SimListValue;
 }
 
-export const emptyAttrRequest = (): AttrRequest => ({ bcaps: [], ccaps: [], flags: [], umask: [] });
+const none = (): SimListValue => ({ flag: 0n, mask: 0n });
+export const emptyAttrRequest = (): AttrRequest => ({ bcaps: none(), ccaps: none(), flags: none(), umask: none() });
+
+const FIELD: Record<SimListKind, keyof AttrRequest> = { bcap: 'bcaps', ccap: 'ccaps', flag: 'flags', umask: 'umask' };
+const KIND: Record<string, SimListKind> = { '--bcap': 'bcap', '--ccap': 'ccap', '--flag': 'flag', '--umask': 'umask' };
 
 /** Adds one `--bcap/--ccap/--flag/--umask/--secure` argument; returns an error text for unknown names. */
 export function addAttrArg(req: AttrRequest, opt: string, value: string | undefined): string | undefined {
   if (opt === '--secure') {
-    req.bcaps.push({ negate: true, value: ALL, raw: 'secure' }, { negate: false, value: SECURE_BCAPS, raw: 'secure' });
-    req.ccaps.push({ negate: false, value: SECURE_CCAPS, raw: 'secure' });
-    req.flags.push({ negate: false, value: 0x2000000n, raw: 'secure' });
+    // parseSecure (src/vattribute.c:167-178) assigns, it does not add
+    req.bcaps = { flag: SIM_SECURE_BCAPS, mask: ALL };
+    req.ccaps = { flag: SIM_SECURE_CCAPS, mask: ALL };
+    req.flags = { flag: SIM_SECURE_FLAGS, mask: SIM_SECURE_FLAGS };
     return undefined;
   }
-  if (opt === '--umask') {
-    const r = parseUmask(value ?? '');
-    if (typeof r === 'string') return `vattribute: Unknown namespace '${r}'\n`;
-    req.umask.push(...r);
-    return undefined;
-  }
-  const kind: ListKind = opt === '--bcap' ? 'bcap' : opt === '--ccap' ? 'ccap' : 'flag';
-  const r = parseList(kind, value ?? '');
-  if (!r.ok) return `vattribute: Unknown ${kind} '${r.bad}'\n`;
-  (kind === 'bcap' ? req.bcaps : kind === 'ccap' ? req.ccaps : req.flags).push(...r.items);
+  const kind = KIND[opt];
+  const r = simParseList(kind, value ?? '', req[FIELD[kind]]);
+  if ('bad' in r) return `vattribute: ${SIM_UNKNOWN[kind]} '${r.bad}'\n`;
+  req[FIELD[kind]] = r;
   return undefined;
 }
 
@@ -66,15 +53,13 @@ export function applyAttrs(c: SimContext, req: AttrRequest): void {
   setCaps(c, 'ccaps', req.ccaps);
   setCaps(c, 'bcaps', req.bcaps);
   setFlags(c, req.flags);
-  let u = big(c.umask);
-  for (const it of req.umask) u = it.negate ? u & ~it.value : u | it.value;
-  c.umask = hex(u);
+  setUmask(c, req.umask);
 }
 
 export function renderAttrs(c: SimContext): string {
   return (
-    `bcapabilities:\n${printBitfield('bcap', big(c.bcaps))}\nccapabilities:\n${printBitfield('ccap', big(c.ccaps))}\n` +
-    `flags:\n${printBitfield('flag', big(c.flags))}\numask:\n${printUmask(big(c.umask))}\n`
+    `bcapabilities:\n${simPrintBitfield('bcap', big(c.bcaps))}\nccapabilities:\n${simPrintBitfield('ccap', big(c.ccaps))}\n` +
+    `flags:\n${simPrintBitfield('flag', big(c.flags))}\numask:\n${simPrintBitfield('umask', big(c.umask))}\n`
   );
 }
 

@@ -5,6 +5,7 @@ import { readScalar, writeText } from '../config-files.js';
 import { loadKernel, locked } from '../store.js';
 import { checkpoint, fail, type ToolCtx } from '../tool-io.js';
 import type { GuestRef } from './guest.js';
+import { extractTemplate, parseTemplateArgs } from './template.js';
 
 export const BUILD_METHODS = ['legacy', 'apt-rpm', 'yum', 'urpmi', 'rpm', 'skeleton', 'debootstrap', 'template', 'fai', 'rsync', 'clone'];
 /** util-vserver's packaged fstab (TAB separated, ✔LIVE bytes). */
@@ -94,9 +95,9 @@ function methodCheck(o: BuildOptions, root: string): string | undefined {
     case 'debootstrap':
       return val('-d') ? undefined : 'vserver-build.debootstrap: No distribution specified\n';
     case 'template': {
-      const t = val('-t');
-      if (!t) return 'vserver-build.template: No template specified\n';
-      return fs.existsSync(onHost(root, t)) ? undefined : `vserver-build.template: Template '${t}' does not exist\n`;
+      const t = parseTemplateArgs(args);
+      if (typeof t === 'string') return t;
+      return t.templates.length > 0 ? undefined : 'vserver-build.template: No template specified\n';
     }
     case 'clone':
     case 'rsync': {
@@ -112,7 +113,14 @@ function methodCheck(o: BuildOptions, root: string): string | undefined {
 
 /** The minimal guest root the skeleton method creates (device nodes as empty files: no mknod without root). */
 export function writeGuestRoot(vdir: string, hostname?: string): void {
-  for (const d of ['bin', 'dev/pts', 'dev/shm', 'etc', 'proc', 'sbin', 'tmp', 'var/run']) fs.mkdirSync(path.join(vdir, d), { recursive: true });
+  for (const d of ['bin', 'etc', 'proc', 'sbin', 'tmp', 'var/run']) fs.mkdirSync(path.join(vdir, d), { recursive: true });
+  populateDev(vdir);
+  fs.writeFileSync(path.join(vdir, 'etc', 'hosts'), `127.0.0.1\tlocalhost${hostname ? `\n127.0.0.1\t${hostname}` : ''}\n`);
+}
+
+/** populateDev (UV vserver-build.functions): dev/pts, dev/shm and the device entries (empty files: no mknod without root). */
+export function populateDev(vdir: string): void {
+  for (const d of ['dev/pts', 'dev/shm']) fs.mkdirSync(path.join(vdir, d), { recursive: true });
   for (const n of ['full', 'null', 'ptmx', 'random', 'tty', 'urandom', 'zero']) fs.writeFileSync(path.join(vdir, 'dev', n), '');
   const links: [string, string][] = [['fd', '/proc/self/fd'], ['stdin', 'fd/0'], ['stdout', 'fd/1'], ['stderr', 'fd/2']];
   for (const [n, t] of links) {
@@ -122,7 +130,6 @@ export function writeGuestRoot(vdir: string, hostname?: string): void {
       /* exists */
     }
   }
-  fs.writeFileSync(path.join(vdir, 'etc', 'hosts'), `127.0.0.1\tlocalhost${hostname ? `\n127.0.0.1\t${hostname}` : ''}\n`);
 }
 
 export function build(ctx: ToolCtx, g: GuestRef, argv: string[]): number {
@@ -201,7 +208,25 @@ export function build(ctx: ToolCtx, g: GuestRef, argv: string[]): number {
     link('run', o.lockfile ?? path.join(p.runDir, g.name));
     link('vdir', o.rootdir ? vdir : path.join(defaults, 'vdirbase', g.name));
     link('cache', path.join(defaults, 'cachebase', g.name));
-    writeGuestRoot(vdir, o.hostname);
+    if (o.method !== 'template') {
+      writeGuestRoot(vdir, o.hostname);
+      return 0;
+    }
+    // vserver-build.template:70-87: extract each tarball inside vdir, then `rm -rf dev/*; populateDev`
+    fs.mkdirSync(vdir, { recursive: true });
+    const t = parseTemplateArgs(o.methodArgs) as { templates: string[] };
+    for (const tpl of t.templates) {
+      const shown = path.isAbsolute(tpl) ? tpl : path.join(process.cwd(), tpl);
+      const bad = extractTemplate(onHost(p.root, shown), shown, vdir);
+      if (bad) {
+        // base.__cleanup (EXIT trap): the generated guest root and configuration go
+        fs.rmSync(vdir, { recursive: true, force: true });
+        fs.rmSync(g.cfgdir, { recursive: true, force: true });
+        fail(ctx, bad.code, bad.stderr);
+      }
+    }
+    fs.rmSync(path.join(vdir, 'dev'), { recursive: true, force: true });
+    populateDev(vdir);
     return 0;
   });
 }

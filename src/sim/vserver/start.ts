@@ -78,6 +78,43 @@ function readLimits(dir: string): Map<string, { min?: number; soft?: number; har
   return wanted;
 }
 
+type ReadScalar = (file: string) => string | undefined;
+
+/**
+ * _generateInterfaceOptions / _processSingleInterface (UV
+ * scripts/vserver.functions:609-713): the addresses of interfaces/<n>/ (not
+ * `disabled`), with directory-level fallbacks; those with a device (not
+ * `nodev`/`only_ip`) are also added to / removed from the host device. Throws
+ * StartError for an interface util-vserver refuses.
+ */
+export function readInterfaces(g: GuestRef, readScalar: ReadScalar = readScalarFile, exists: (f: string) => boolean = existsFile): { hostAddrs: HostAddress[]; netAddrs: NetAddress[] } {
+  const ifdir = path.join(g.cfgdir, 'interfaces');
+  const hostAddrs: HostAddress[] = [];
+  const netAddrs: NetAddress[] = [];
+  const top = (f: string) => readScalar(path.join(ifdir, f));
+  if (!isDir(ifdir)) return { hostAddrs, netAddrs };
+  for (const iface of fs.readdirSync(ifdir).sort()) {
+    const d = path.join(ifdir, iface);
+    if (!isDir(d) || exists(path.join(d, 'disabled'))) continue;
+    const ip = readScalar(path.join(d, 'ip'));
+    if (!ip) throw new StartError(`Can not read ip for '${iface}'\n`, false);
+    const nodev = exists(path.join(d, 'nodev')) || exists(path.join(d, 'only_ip'));
+    const dev = readScalar(path.join(d, 'dev')) ?? top('dev');
+    if (!dev && !nodev) throw new StartError(`No device specified for '${iface}'\n`, false);
+    const maskText = readScalar(path.join(d, 'mask')) ?? top('mask');
+    const prefixText = readScalar(path.join(d, 'prefix')) ?? top('prefix');
+    const prefix = prefixText ? Number(prefixText) : maskText ? maskToPrefix(maskText) : undefined;
+    const addr = parseAddress(prefix === undefined ? ip : `${ip}/${prefix}`);
+    if (!addr) throw new StartError(`Invalid IP number '${ip}'\n`, true);
+    netAddrs.push(addr);
+    if (!nodev && dev) {
+      const label = readScalar(path.join(d, 'name'));
+      hostAddrs.push({ dev, ip, prefix: addr.prefix, bcast: readScalar(path.join(d, 'bcast')) ?? top('bcast') ?? '+', label: label ? `${dev}:${label}` : undefined, owner: g.name });
+    }
+  }
+  return { hostAddrs, netAddrs };
+}
+
 /** Reads everything start needs from the config dir; throws StartError like the scripts fail. */
 export function readStartConfig(host: SimHost, g: GuestRef): StartConfig {
   const c = (rel: string) => path.join(g.cfgdir, rel);
@@ -100,30 +137,8 @@ export function readStartConfig(host: SimHost, g: GuestRef): StartConfig {
   const fakeinit = cflagLines.some((l) => l.split(',').some((x) => ['fakeinit', 'info_init'].includes(x.trim().toLowerCase())));
   // interfaces (_generateInterfaceOptions)
   const ifdir = c('interfaces');
-  const hostAddrs: HostAddress[] = [];
-  const netAddrs: NetAddress[] = [];
   const top = (f: string) => readScalar(path.join(ifdir, f));
-  if (entries.has('interfaces') && isDir(ifdir)) {
-    for (const iface of fs.readdirSync(ifdir).sort()) {
-      const d = path.join(ifdir, iface);
-      if (!isDir(d) || exists(path.join(d, 'disabled'))) continue;
-      const ip = readScalar(path.join(d, 'ip'));
-      if (!ip) throw new StartError(`Can not read ip for '${iface}'\n`, false);
-      const nodev = exists(path.join(d, 'nodev')) || exists(path.join(d, 'only_ip'));
-      const dev = readScalar(path.join(d, 'dev')) ?? top('dev');
-      if (!dev && !nodev) throw new StartError(`No device specified for '${iface}'\n`, false);
-      const maskText = readScalar(path.join(d, 'mask')) ?? top('mask');
-      const prefixText = readScalar(path.join(d, 'prefix')) ?? top('prefix');
-      const prefix = prefixText ? Number(prefixText) : maskText ? maskToPrefix(maskText) : undefined;
-      const addr = parseAddress(prefix === undefined ? ip : `${ip}/${prefix}`);
-      if (!addr) throw new StartError(`Invalid IP number '${ip}'\n`, true);
-      netAddrs.push(addr);
-      if (!nodev && dev) {
-        const label = readScalar(path.join(d, 'name'));
-        hostAddrs.push({ dev, ip, prefix: addr.prefix, bcast: readScalar(path.join(d, 'bcast')) ?? top('bcast') ?? '+', label: label ? `${dev}:${label}` : undefined, owner: g.name });
-      }
-    }
-  }
+  const { hostAddrs, netAddrs } = entries.has('interfaces') ? readInterfaces(g, readScalar, exists) : { hostAddrs: [], netAddrs: [] };
   const noNet = exists(c('noncontext'));
   const nidText = readScalar(c('ncontext'));
   const attrs = emptyAttrRequest();
@@ -225,7 +240,8 @@ export function startKernel(s: KernelState, g: GuestRef, cfg: StartConfig, now: 
     s.dlimits[`${cfg.xid}:${d.directory}`] = { space_used: 0, space_total: d.space_total, inodes_used: 0, inodes_total: d.inodes_total, reserved: d.reserved };
   }
   for (const a of cfg.hostAddrs) {
-    if (!s.hostAddresses.some((x) => x.owner === a.owner && x.dev === a.dev && x.ip === a.ip)) s.hostAddresses.push(a);
+    // one address per device (ip addr add of one already there: "RTNETLINK answers: File exists")
+    if (!s.hostAddresses.some((x) => x.dev === a.dev && x.ip === a.ip && x.prefix === a.prefix)) s.hostAddresses.push(a);
   }
   return { warnings, pids };
 }

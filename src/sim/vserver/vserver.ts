@@ -2,14 +2,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { ctxTasks, type KernelState } from '../kernel-state.js';
-import { commitKernel, loadKernel, locked } from '../store.js';
+import { ctxTasks, type HostAddress, type KernelState } from '../kernel-state.js';
+import { commitKernel, loadKernel, locked, saveKernel } from '../store.js';
+import { endGuestInit } from '../guest-process.js';
 import { checkpoint, fail, ToolExit, type ToolCtx } from '../tool-io.js';
 import { build } from './build.js';
 import { removeSimCgroup, simCgroupAt } from '../cgroup.js';
 import { fmtUptime, missingConfigMessage, resolveGuest, runFile, runningXid, type GuestRef } from './guest.js';
-import { readStartConfig, startFailureText, startFiles, startKernel, StartError } from './start.js';
+import { readInterfaces, readStartConfig, startFailureText, startFiles, startKernel, StartError } from './start.js';
 import { renderVinfo, renderNinfo } from './proc-self.js';
+import { resolveDeleteDirs } from './pkgmgmt.js';
 
 const USAGE_CMDS = '{start|stop|suexec|restart|condrestart|exec|enter|chkconfig|running|status|delete}';
 
@@ -41,6 +43,12 @@ export function start(ctx: ToolCtx, g: GuestRef): number {
       commitKernel(ctx.host, s, { xids: [cfg.xid], nids: cfg.nid === null ? [] : [cfg.nid] });
       checkpoint(ctx); // die-halfway: context up, no cgroup / run file
       startFiles(ctx.host, g, cfg, pids, runFile(ctx.host, g));
+      // the guest's init keeps running, holding the caller's fds 0-2 (vcontext --disconnect)
+      const initPid = ctx.startInit?.(cfg.xid);
+      if (initPid !== undefined) {
+        s.contexts[cfg.xid].hostInitPid = initPid;
+        saveKernel(ctx.host, s);
+      }
       return 0;
     } catch (err) {
       if (!(err instanceof StartError)) throw err;
@@ -49,23 +57,55 @@ export function start(ctx: ToolCtx, g: GuestRef): number {
   });
 }
 
-/** Removes the context, nid, host addresses, cgroup dir, disk limits and run file. */
+/**
+ * disableInterfaces (UV scripts/vserver.functions:758-790): `ip addr del` for
+ * every address the configuration names *now*, last interface first. One that
+ * is not on the host device prints iproute's EADDRNOTAVAIL text (reference §10
+ * LIVE) and the stop goes on; addresses the configuration no longer names stay.
+ * Returns the warnings.
+ */
+export function disableInterfaces(s: KernelState, g: GuestRef): string {
+  let named: HostAddress[];
+  try {
+    named = readInterfaces(g).hostAddrs;
+  } catch {
+    named = [];
+  }
+  let err = '';
+  for (const a of named.reverse()) {
+    const i = s.hostAddresses.findIndex((x) => x.dev === a.dev && x.ip === a.ip && x.prefix === a.prefix);
+    if (i < 0) err += 'ip: RTNETLINK answers: Cannot assign requested address\n';
+    else s.hostAddresses.splice(i, 1);
+  }
+  return err;
+}
+
+/**
+ * UV scripts/vserver.stop: the guest's processes end (the init process too),
+ * then the context, nid, host addresses named at stop time, disk limits,
+ * cgroup dir and run file go.
+ */
 export function stop(ctx: ToolCtx, g: GuestRef): number {
   return locked(ctx.host, () => {
     const s = readState(ctx);
     const xid = runningXid(ctx.host, s, g);
     const nidText = readFirst(path.join(g.cfgdir, 'ncontext')) ?? readFirst(path.join(g.cfgdir, 'context'));
-    s.hostAddresses = s.hostAddresses.filter((a) => a.owner !== g.name);
     if (xid === undefined) {
-      commitKernel(ctx.host, s, { xids: [], nids: [] });
+      // vserver.stop:21-27: warning, then umount + disableInterfaces with output to /dev/null
       ctx.io.err(`vserver '${g.name}' is not running\n`);
+      disableInterfaces(s, g);
+      commitKernel(ctx.host, s, { xids: [], nids: [] });
       return 0;
     }
+    const initPid = s.contexts[xid].hostInitPid;
     delete s.contexts[xid];
     if (nidText && /^\d+$/.test(nidText)) delete s.nets[nidText];
+    commitKernel(ctx.host, s, { xids: [], nids: [] });
+    endGuestInit(ctx.host.simDir, xid, initPid);
+    checkpoint(ctx); // die-halfway: context gone, addresses, cgroup dir and run file left behind
+    ctx.io.err(disableInterfaces(s, g));
     for (const k of Object.keys(s.dlimits)) if (k.startsWith(`${xid}:`)) delete s.dlimits[k];
     commitKernel(ctx.host, s, { xids: [], nids: [] });
-    checkpoint(ctx); // die-halfway: context gone, cgroup dir and run file left behind
     removeSimCgroup(simCgroupAt(ctx.host, g.cfgdir, g.name));
     fs.rmSync(runFile(ctx.host, g), { force: true });
     fs.rmSync(path.join(ctx.host.paths.etcVservers, '.defaults', 'run.rev', String(xid)), { force: true });
@@ -131,6 +171,14 @@ function exec(ctx: ToolCtx, g: GuestRef, cmd: string[]): number {
   return r.status ?? 1;
 }
 
+/**
+ * UV scripts/vserver.delete: y/N prompt unless --silent; a running guest is
+ * stopped first (:29-30); then base.init + pkgmgmt.initVariables (:32-33) fail
+ * with exit 1 when the root, cache or package configuration base directory is
+ * missing (nothing removed; reference §10 LIVE: `pkgcfgbase-dir '/vservers/.pkg'
+ * does not exist or is invalid`); else rm -rf of VDIR, the config dir,
+ * PKGCFGDIR and the cache and run targets (:34-36).
+ */
 function del(ctx: ToolCtx, g: GuestRef, silent: boolean): number {
   if (!silent) {
     ctx.io.out(`Are you sure you want to delete the vserver ${g.name} (y/N) `);
@@ -140,6 +188,8 @@ function del(ctx: ToolCtx, g: GuestRef, silent: boolean): number {
   return locked(ctx.host, () => {
     const s = readState(ctx);
     if (runningXid(ctx.host, s, g, false) !== undefined) stop(ctx, g);
+    const dirs = resolveDeleteDirs(ctx.host);
+    if (!dirs.ok) fail(ctx, 1, dirs.message);
     const targets: string[] = [];
     for (const l of ['vdir', 'cache', 'run']) {
       try {
@@ -151,6 +201,7 @@ function del(ctx: ToolCtx, g: GuestRef, silent: boolean): number {
     if (targets[0]) fs.rmSync(targets[0], { recursive: true, force: true });
     checkpoint(ctx); // die-halfway: root gone, config dir left
     fs.rmSync(g.cfgdir, { recursive: true, force: true });
+    fs.rmSync(path.join(dirs.pkgCfgBase, g.name), { recursive: true, force: true });
     for (const t of targets.slice(1)) fs.rmSync(t, { recursive: true, force: true });
     return 0;
   });

@@ -18,13 +18,13 @@ test('invalid manifests: JSON on stdout with --output=json too, file:line:field 
   }
 });
 
-test('a usage error of plan, apply or drift exits 1, never the "changes" code 2', async (t) => {
-  for (const cmd of ['plan', 'apply', 'drift']) {
-    const r = await cli([cmd, '--no-such-option', '--output', 'json']);
-    t.is(r.exitCode, 1, `${cmd}: ${r.stderr}`);
+test('a usage error exits 64 on every command, never the "changes" code 2 or the "drift" code 4', async (t) => {
+  for (const cmd of ['plan', 'apply', 'drift', 'validate', 'observe', 'status', 'suspend', 'resume', 'run']) {
+    const r = await cli([cmd, ...(cmd === 'suspend' ? ['--reason', 'x'] : []), '--no-such-option', '--output', 'json']);
+    t.is(r.exitCode, 64, `${cmd}: ${r.stderr}`);
     t.like(JSON.parse(r.stdout), { ok: false, error: { code: 'USAGE' } });
     t.regex(r.stderr, /no-such-option/);
   }
-  // validate keeps its documented usage code
-  t.is((await cli(['validate', '--no-such-option'])).exitCode, 2);
+  t.is((await cli(['sim', 'init'])).exitCode, 64, 'a missing argument');
+  t.is((await cli(['observe', '--output', 'yaml'])).exitCode, 64, 'a bad value');
 });

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { EXIT } from '../cli/exit.js';
+import { OUTPUT_FORMAT_VERSION } from '../cli/json-output.js';
 import { addHelpFooter, configOption, outputOption, type OutputFormat } from '../cli/help.js';
 import { parseHostSpec } from '../providers/vserver/host-paths.js';
 import { VsError } from '../errors.js';
@@ -180,7 +181,7 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
       const rec = await writeSuspension(stateDir, { reason: flags.reason, forMs, now: (deps.clock ?? realClock).now() });
       out(
         flags.output === 'json'
-          ? JSON.stringify({ formatVersion: 1, suspended: true, stateDir, suspension: rec }, null, 2) + '\n'
+          ? JSON.stringify({ formatVersion: OUTPUT_FORMAT_VERSION, suspended: true, stateDir, suspension: rec }, null, 2) + '\n'
           : `suspended${rec.until ? ` until ${rec.until} (${formatDuration(forMs!)})` : ' until "vsgitops resume"'}: ${rec.reason}\n`,
       );
     });
@@ -195,7 +196,7 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
       const wasActive = suspensionAt(prev, (deps.clock ?? realClock).now()).active;
       out(
         flags.output === 'json'
-          ? JSON.stringify({ formatVersion: 1, suspended: false, stateDir, wasSuspended: Boolean(prev && wasActive), previous: prev && wasActive ? prev : null }, null, 2) + '\n'
+          ? JSON.stringify({ formatVersion: OUTPUT_FORMAT_VERSION, suspended: false, stateDir, wasSuspended: Boolean(prev && wasActive), previous: prev && wasActive ? prev : null }, null, 2) + '\n'
           : prev && wasActive ? `resumed (was suspended by ${prev.by}: ${prev.reason})\n` : 'not suspended\n',
       );
     });

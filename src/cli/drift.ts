@@ -11,6 +11,7 @@ import { addHostOptions, addSourceOptions, hostFromOptions, sourceFromOptions, t
 import type { RegisterCommand } from './registry.js';
 import { applyConfigFile, logLevelOf, type ConfigurableOptions } from './config-defaults.js';
 import { EXIT } from './exit.js';
+import { OUTPUT_FORMAT_VERSION } from './json-output.js';
 import { addHelpFooter, configOption, outputOption } from './help.js';
 
 interface DriftOpts extends SourceOptions, HostOptions, ConfigurableOptions {
@@ -49,7 +50,7 @@ export const registerDrift: RegisterCommand = (program, setExit) => {
       const status = await readStatus(host.paths.stateDir).catch(() => undefined);
       const pendingRevision = status ? status.lastAppliedRevision !== ds.revision : computed.plan.actions.some((a) => a.changes.some((c) => c.cause === 'pending'));
       const items = classifyDrift({ plan: computed.plan, pendingRevision, ignore, now, modes });
-      process.stdout.write(o.output === 'json' ? JSON.stringify({ revision: ds.revision, hostName: host.name, drift: items }, null, 2) + '\n' : renderDrift(items));
+      process.stdout.write(o.output === 'json' ? JSON.stringify({ formatVersion: OUTPUT_FORMAT_VERSION, revision: ds.revision, hostName: host.name, drift: items }, null, 2) + '\n' : renderDrift(items));
       setExit(driftExitCode(items));
     });
 };

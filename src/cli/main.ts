@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, commandOf, describeError, exitCodeFor, wantsJson } from './exit.js';
 import { VsError } from '../errors.js';
 import { commands } from './registry.js';
+import { errorDocument } from './json-output.js';
 
 /** Entry point: builds the command tree, runs it, and maps the outcome to an exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -33,10 +34,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(describeError(err) + '\n');
     }
     // --output json: stdout always holds one JSON document, errors included
-    if (wantsJson(argv)) {
-      const error = err instanceof VsError ? err.toJSON() : { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
-      process.stdout.write(JSON.stringify({ ok: false, error }, null, 2) + '\n');
-    }
+    if (wantsJson(argv)) process.stdout.write(JSON.stringify(errorDocument(err), null, 2) + '\n');
     return exitCodeFor(err, commandOf(argv));
   }
 }

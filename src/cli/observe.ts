@@ -10,6 +10,7 @@ import { observeHost } from '../providers/vserver/observe.js';
 import type { RegisterCommand } from './registry.js';
 import { applyConfigFile } from './config-defaults.js';
 import { EXIT } from './exit.js';
+import { OUTPUT_FORMAT_VERSION } from './json-output.js';
 import { addHelpFooter, configOption, outputOption, type OutputFormat } from './help.js';
 
 /** --host-name default: a simulated host's DIR/etc/hostname (first line), else this machine's name. */
@@ -79,6 +80,6 @@ export const registerObserve: RegisterCommand = (program: Command) => {
       const paths = parseHostSpec(opts.host, opts.stateDir);
       const hostName = opts.hostName ?? (await defaultHostName(paths));
       const host = await observeHost(paths, { hostName, runner: execaRunner({ timeoutMs: 10_000 }) });
-      process.stdout.write(opts.output === 'json' ? JSON.stringify(host, null, 2) + '\n' : renderObserveTable(host));
+      process.stdout.write(opts.output === 'json' ? JSON.stringify({ formatVersion: OUTPUT_FORMAT_VERSION, ...host }, null, 2) + '\n' : renderObserveTable(host));
     });
 };

@@ -8,6 +8,7 @@ import { checkSavedPlan, computePlan, executePlan, recordUnchanged, type Pipelin
 import { planExitCode, renderChangeSetText, renderPlanJson, renderPlanText } from '../reconciler/render.js';
 import { PLAN_FORMAT_VERSION, type Plan } from '../reconciler/types.js';
 import { EXIT } from './exit.js';
+import { OUTPUT_FORMAT_VERSION } from './json-output.js';
 import { applyConfigFile, logLevelOf, type ConfigurableOptions } from './config-defaults.js';
 import { addHelpFooter, configOption, outputOption } from './help.js';
 import { acquireLock, APPLY_LOCK_FILE, processLockEnv } from '../agent/lock.js';
@@ -127,12 +128,12 @@ async function applyLocked(popts: PipelineOptions, o: ApplyOpts, setExit: (code:
   if (text) process.stdout.write(renderPlanText(plan));
   if (plan.actions.length === 0) {
     await recordUnchanged(popts.host, computed, plan);
-    if (!text) process.stdout.write(JSON.stringify({ plan, changeSet: null }, null, 2) + '\n');
+    if (!text) process.stdout.write(JSON.stringify({ formatVersion: OUTPUT_FORMAT_VERSION, ok: true, plan, changeSet: null }, null, 2) + '\n');
     return;
   }
   if (plan.destructive && !o.yes) await confirm(plan);
   const cs = await executePlan(popts, computed, plan);
-  process.stdout.write(text ? '\n' + renderChangeSetText(cs) : JSON.stringify({ plan, changeSet: cs }, null, 2) + '\n');
+  process.stdout.write(text ? '\n' + renderChangeSetText(cs) : JSON.stringify({ formatVersion: OUTPUT_FORMAT_VERSION, ok: cs.ok, plan, changeSet: cs }, null, 2) + '\n');
   setExit(cs.ok ? EXIT.OK : EXIT.ERROR);
 }
 

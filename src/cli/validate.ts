@@ -5,6 +5,7 @@ import { selectForHost } from '../desired/host-select.js';
 import type { DesiredState } from '../desired/load.js';
 import type { SourceSpec } from '../source/types.js';
 import { EXIT } from './exit.js';
+import { OUTPUT_FORMAT_VERSION } from './json-output.js';
 import type { RegisterCommand } from './registry.js';
 
 export interface ValidateCliOptions {
@@ -51,7 +52,8 @@ export interface HostPlacement {
 
 /** The validate report as data (the JSON output). */
 export function validationReport(state: DesiredState, host?: { name: string; labels: Record<string, string> }) {
-  const report: { ok: boolean; revision: string | null; files: number; guests: string[]; problems: DesiredState['problems']; host?: HostPlacement } = {
+  const report: { formatVersion: number; ok: boolean; revision: string | null; files: number; guests: string[]; problems: DesiredState['problems']; host?: HostPlacement } = {
+    formatVersion: OUTPUT_FORMAT_VERSION,
     ok: state.problems.length === 0,
     revision: state.revision,
     files: state.files,

@@ -20,6 +20,7 @@ test('valid directory as JSON, with host placement', async (t) => {
   const r = await run(['validate', `${fixtures}/valid`, '--output', 'json', '--host-name', 'host-b', '--host-label', 'site=ams1']);
   t.is(r.exitCode, 0, r.stderr);
   t.deepEqual(JSON.parse(r.stdout), {
+    formatVersion: 1,
     ok: true,
     revision: null,
     files: 1,
@@ -57,7 +58,7 @@ test('invalid directory as JSON', async (t) => {
 test('a directory without manifests is valid and says so', async (t) => {
   const r = await run(['validate', `${fixtures}/empty`, '--output', 'json']);
   t.is(r.exitCode, 0);
-  t.deepEqual(JSON.parse(r.stdout), { ok: true, revision: null, files: 0, guests: [], problems: [] });
+  t.deepEqual(JSON.parse(r.stdout), { formatVersion: 1, ok: true, revision: null, files: 0, guests: [], problems: [] });
   const text = await run(['validate', `${fixtures}/empty`]);
   t.is(text.stdout, `no manifests found in ${fixtures}/empty`);
 });

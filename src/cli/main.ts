@@ -4,6 +4,7 @@ import { EXIT, commandOf, describeError, exitCodeFor, wantsJson } from './exit.j
 import { VsError } from '../errors.js';
 import { commands } from './registry.js';
 import { errorDocument } from './json-output.js';
+import { versionLine } from '../build-info.js';
 
 /** Entry point: builds the command tree, runs it, and maps the outcome to an exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -11,7 +12,7 @@ export async function main(argv: string[]): Promise<number> {
   program
     .name('vsgitops')
     .description('Declarative GitOps reconciler for Linux-VServer hosts')
-    .version('0.1.0')
+    .version(versionLine(), '-V, --version', 'print the version and the git commit it was built from')
     .exitOverride()
     .showHelpAfterError(false)
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
+import { userAgent } from '../../build-info.js';
 import { VsError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { jittered } from '../backoff.js';
@@ -105,10 +106,10 @@ class RemoteSource implements AgentSource {
       if (!cloned) {
         await fs.promises.rm(this.dir, { recursive: true, force: true });
         await fs.promises.mkdir(this.dir, { recursive: true });
-        await git.clone({ fs, http, dir: this.dir, url: this.opts.url, ...(ref === 'HEAD' ? {} : { ref }), singleBranch: true, noCheckout: true, noTags: true, ...this.auth() });
+        await git.clone({ fs, http, dir: this.dir, url: this.opts.url, ...(ref === 'HEAD' ? {} : { ref }), singleBranch: true, noCheckout: true, noTags: true, headers: { 'user-agent': userAgent() }, ...this.auth() });
         if (ref === 'HEAD') this.defaultBranch = (await git.currentBranch({ fs, dir: this.dir })) ?? null;
       } else {
-        await git.fetch({ fs, http, dir: this.dir, url: this.opts.url, ...(ref === 'HEAD' ? {} : { ref }), singleBranch: true, tags: false, prune: false, ...this.auth() });
+        await git.fetch({ fs, http, dir: this.dir, url: this.opts.url, ...(ref === 'HEAD' ? {} : { ref }), singleBranch: true, tags: false, prune: false, headers: { 'user-agent': userAgent() }, ...this.auth() });
       }
     } catch (err) {
       const message = redactText((err as Error).message, [this.opts.password]);

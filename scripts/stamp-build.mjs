@@ -20,4 +20,4 @@ if (!process.env.VSGITOPS_COMMIT) {
 }
 mkdirSync(path.join(root, 'dist/src'), { recursive: true });
 writeFileSync(path.join(root, 'dist/src/build-info.json'), JSON.stringify({ version, commit }) + '\n');
-console.log(`stamped vsgitops ${version} (commit ${commit})`);
+console.error(`stamped vsgitops ${version} (commit ${commit})`);

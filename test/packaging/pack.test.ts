@@ -23,7 +23,7 @@ test('npm pack from a clean clone installs a working vsgitops with only what run
   // the clone's dependencies: the checkout's installed ones (the build needs typescript)
   await fsp.symlink(await fsp.realpath(path.join(repoRoot, 'node_modules')), path.join(clone, 'node_modules'));
   const packed = await execa('npm', ['pack', '--json', '--pack-destination', dir], { cwd: clone, env: { npm_config_loglevel: 'error' } });
-  const [info] = JSON.parse(packed.stdout) as [{ filename: string; files: { path: string }[] }];
+  const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as [{ filename: string; files: { path: string }[] }];
   const files = info.files.map((f) => f.path);
   t.true(files.includes('dist/src/cli/main.js'));
   t.true(files.includes('dist/src/build-info.json'));

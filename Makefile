@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 NODE_MODULES_STAMP := node_modules/.package-lock.json
 
-.PHONY: install build test demo bench clean validate-examples reliability
+.PHONY: install build test demo bench clean validate-examples reliability deb
 
 $(NODE_MODULES_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -11,9 +11,9 @@ $(NODE_MODULES_STAMP): package.json package-lock.json
 
 install: $(NODE_MODULES_STAMP)
 
+# tsc, then the version and git commit stamped into dist/src/build-info.json (vsgitops --version)
 build: install
-	npx tsc -p tsconfig.json
-	chmod +x dist/src/cli/main.js
+	npm run build --silent
 
 test: build
 	npx ava
@@ -32,6 +32,10 @@ bench: build
 # by one more apply that must converge with nothing lost. Prints `kill campaign: runs N, converged N, lost N`.
 reliability: build
 	node dist/test/reliability/kill-campaign.js --runs 50
+
+# a Debian package (dpkg-deb, fakeroot): /usr/bin/vsgitops, the systemd unit, /etc/vsgitops/agent.yaml, man page
+deb: build
+	bash scripts/build-deb.sh
 
 validate-examples: build
 	node dist/src/cli/main.js validate examples/desired-state

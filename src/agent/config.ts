@@ -63,7 +63,8 @@ export interface ConfigOverrides {
 }
 
 export const DEFAULTS = {
-  ref: 'main',
+  /** the repository's HEAD: its default branch (a repository on master works as well as one on main) */
+  ref: 'HEAD',
   path: '.',
   host: 'local',
   stateDir: '/var/lib/vsgitops',
@@ -106,20 +107,33 @@ export async function loadAgentConfig(file: string | null, overrides: ConfigOver
   let raw: Record<string, unknown> = {};
   let baseDir = cwd;
   if (file !== null) {
-    const abs = path.resolve(cwd, file);
-    baseDir = path.dirname(abs);
-    let text: string;
-    try {
-      text = await fs.readFile(abs, 'utf8');
-    } catch (err) {
-      throw new VsError('CONFIG', `cannot read configuration ${abs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file: abs });
-    }
-    raw = await parseAndValidate(abs, text, overrides.source !== undefined);
-    file = abs;
+    const read = await readAgentConfigFile(file, { cwd, sourceOptional: overrides.source !== undefined });
+    raw = read.raw;
+    baseDir = read.baseDir;
+    file = read.file;
   } else if (overrides.source === undefined) {
-    throw new VsError('CONFIG', 'no configuration: give --config FILE or at least --source', { field: 'source' });
+    throw new VsError('CONFIG', 'no configuration: give --config FILE or at least --repo', { field: 'source' });
   }
   return normalizeConfig(raw, overrides, { file, baseDir, cwd, env: opts.env ?? process.env, hostname: opts.hostname ?? os.hostname() });
+}
+
+/**
+ * Reads and validates an agent configuration file, without filling defaults or resolving secrets:
+ * what the one-shot commands (plan, apply, drift, observe, status, suspend, resume) take from `-c`.
+ * Relative paths in it are relative to `baseDir`, the file's directory.
+ */
+export async function readAgentConfigFile(
+  file: string,
+  opts: { cwd?: string; sourceOptional?: boolean } = {},
+): Promise<{ file: string; baseDir: string; raw: Record<string, unknown> }> {
+  const abs = path.resolve(opts.cwd ?? process.cwd(), file);
+  let text: string;
+  try {
+    text = await fs.readFile(abs, 'utf8');
+  } catch (err) {
+    throw new VsError('CONFIG', `cannot read configuration ${abs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file: abs });
+  }
+  return { file: abs, baseDir: path.dirname(abs), raw: await parseAndValidate(abs, text, opts.sourceOptional ?? false) };
 }
 
 async function parseAndValidate(file: string, text: string, sourceFromFlag: boolean): Promise<Record<string, unknown>> {
@@ -243,7 +257,7 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
   const creds = obj(src.credentials);
 
   const sourceUrl = o.source ?? (src.url as string);
-  const source = classifySource(sourceUrl, o.source !== undefined ? ctx.cwd : ctx.baseDir, o.source !== undefined ? '--source' : `${f}: source.url`);
+  const source = classifySource(sourceUrl, o.source !== undefined ? ctx.cwd : ctx.baseDir, o.source !== undefined ? '--repo' : `${f}: source.url`);
 
   let givenLabels = raw.hostLabels as Record<string, string> | undefined;
   if (o.labels && o.labels.length > 0) givenLabels = parseLabels(o.labels);
@@ -286,8 +300,14 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
     throw new VsError(o.path !== undefined ? 'USAGE' : 'CONFIG', `${where}: must be a relative path inside the repository, got "${manifestPath}"`, { field: 'source.path' });
   }
 
-  const logLevel = (o.logLevel ?? obj(raw.log).level ?? DEFAULTS.logLevel) as AgentConfig['log']['level'];
-  if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) throw flagError('--log-level', `must be error, warn, info or debug`);
+  // the flag, then the environment (VSGITOPS_LOG_LEVEL, as for every command), then the file
+  const envLevel = ctx.env.VSGITOPS_LOG_LEVEL || undefined;
+  const logLevel = (o.logLevel ?? envLevel ?? obj(raw.log).level ?? DEFAULTS.logLevel) as AgentConfig['log']['level'];
+  if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) {
+    throw o.logLevel === undefined && envLevel !== undefined
+      ? new VsError('CONFIG', `VSGITOPS_LOG_LEVEL must be error, warn, info or debug, got "${envLevel}"`, { field: 'VSGITOPS_LOG_LEVEL' })
+      : flagError('--log-level', `must be error, warn, info or debug`);
+  }
 
   const cfg: AgentConfig = {
     file: f,
@@ -369,7 +389,7 @@ export function parseLabels(items: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const item of items) {
     const i = item.indexOf('=');
-    if (i <= 0) throw flagError('--label', `expected KEY=VALUE, got "${item}"`);
+    if (i <= 0) throw flagError('--host-label', `expected KEY=VALUE, got "${item}"`);
     out[item.slice(0, i)] = item.slice(i + 1);
   }
   return out;

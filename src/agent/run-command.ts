@@ -1,9 +1,15 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { EXIT } from '../cli/exit.js';
+import { OUTPUT_FORMAT_VERSION } from '../cli/json-output.js';
+import { addHelpFooter, configOption, outputOption, type OutputFormat } from '../cli/help.js';
+import { parseHostSpec } from '../providers/vserver/host-paths.js';
+import { VsError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import type { PassResult } from '../reconciler/pass-types.js';
 import { Agent, type AgentService, type PassContext } from './agent.js';
 import { realClock } from './clock.js';
-import { DEFAULTS, loadAgentConfig, type AgentConfig, type ConfigOverrides } from './config.js';
+import path from 'node:path';
+import { DEFAULTS, loadAgentConfig, readAgentConfigFile, type AgentConfig, type ConfigOverrides } from './config.js';
 import { parseDuration, formatDuration } from './duration.js';
 import { processLockEnv, type LockEnv, acquireLock } from './lock.js';
 import { openSource } from './sources/index.js';
@@ -34,9 +40,11 @@ export interface AgentDeps {
   stdout?: (s: string) => void;
 }
 
-interface RunFlags extends Omit<ConfigOverrides, 'labels'> {
+interface RunFlags extends Omit<ConfigOverrides, 'labels' | 'source'> {
   config?: string;
-  label: string[];
+  repo?: string;
+  /** the old name of --repo, kept as a hidden alias */
+  source?: string;
   hostLabel: string[];
   once?: boolean;
 }
@@ -45,13 +53,13 @@ const collect = (v: string, acc: string[]) => [...acc, v];
 
 function overridesOf(f: RunFlags): ConfigOverrides {
   return {
-    source: f.source,
+    source: f.repo ?? f.source,
     ref: f.ref,
     path: f.path,
     host: f.host,
     hostName: f.hostName,
     hostIdentityChange: f.hostIdentityChange,
-    labels: [...f.hostLabel, ...f.label].length > 0 ? [...f.hostLabel, ...f.label] : undefined,
+    labels: f.hostLabel.length > 0 ? f.hostLabel : undefined,
     stateDir: f.stateDir,
     pollInterval: f.pollInterval,
     resyncInterval: f.resyncInterval,
@@ -71,18 +79,18 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
   const out = deps.stdout ?? ((s: string) => void process.stdout.write(s));
   const logFor = (config: AgentConfig) => deps.createLogger?.(config) ?? createLogger({ level: config.log.level });
 
-  program
+  const run = program
     .command('run')
     .description('run the GitOps agent: keep this host converged with a git branch')
-    .option('-c, --config <file>', 'agent configuration (YAML)')
-    .option('--source <path|url>', 'repository path or http(s) URL (overrides source.url)')
-    .option('--ref <branch>', 'branch to follow')
-    .option('--path <dir>', 'manifest directory inside the repository')
-    .option('--host <local|sim:DIR>', 'host to reconcile')
+    .addOption(new Option('-c, --config <file>', 'agent configuration (YAML, e.g. /etc/vsgitops/agent.yaml); flags override its values'))
+    .option('--repo <path-or-url>', 'git repository (local path or http(s) URL; overrides source.url)')
+    .addOption(new Option('--source <path-or-url>', 'old name of --repo').hideHelp())
+    .option('--ref <branch>', "branch to follow (default: the repository's HEAD, i.e. its default branch)")
+    .option('--path <subdir>', 'folder inside the repository that holds the manifests')
+    .option('--host <host>', 'host to reconcile: "local" or "sim:DIR" (a simulated host); default local')
     .option('--host-name <name>', 'this host\'s name in the manifests')
     .option('--host-label <key=value>', 'host label, as for plan and apply (repeatable; replaces hostLabels)', collect, [])
-    .option('--label <key=value>', 'same as --host-label', collect, [])
-    .option('--state-dir <dir>', 'state directory (lock, cache, status, host.yaml)')
+    .option('--state-dir <dir>', 'state directory (lock, cache, status, host.yaml); default /var/lib/vsgitops, or DIR/var/lib/vsgitops for sim:DIR')
     .option('--host-identity-change', 'accept a host name/labels that differ from the host file; the first pass that applies stores them')
     .option('--poll-interval <duration>', 'remote polling interval, e.g. 60s')
     .option('--resync-interval <duration>', 'periodic re-observation, e.g. 5m')
@@ -91,8 +99,21 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
     .option('--webhook-bind <address>', 'webhook listen address')
     .option('--webhook-port <port>', 'webhook listen port')
     .option('--log-level <level>', 'error | warn | info | debug')
-    .option('--once', 'run one pass and exit (0: converged or suspended, 1: failed or invalid)')
-    .action(async (flags: RunFlags) => {
+    .option('--once', 'run one pass and exit (0: converged or suspended, 1: failed or invalid)');
+  addHelpFooter(
+    run,
+    [
+      'vsgitops run -c /etc/vsgitops/agent.yaml',
+      'vsgitops run --once --repo /srv/gitops --path hosts --host local',
+      'vsgitops run --repo https://git.example.com/ops/vservers.git --ref production --poll-interval 30s',
+    ],
+    [
+      [EXIT.OK, 'stopped by SIGTERM/SIGINT; --once: converged, or suspended'],
+      [EXIT.ERROR, 'bad configuration, another agent holds the lock; --once: the pass failed or the revision is invalid'],
+    ],
+  );
+  run.action(async (flags: RunFlags) => {
+      if (flags.repo !== undefined && flags.source !== undefined) throw new VsError('USAGE', 'give --repo once (--source is its old name)');
       const overrides = overridesOf(flags);
       const load = () => loadAgentConfig(flags.config ?? null, overrides);
       const config = await load();
@@ -139,39 +160,67 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
       if (agent.failure) throw agent.failure;
     });
 
-  program
-    .command('suspend')
-    .description('suspend the agent: it keeps observing and reporting but changes nothing')
-    .requiredOption('--reason <text>', 'why (recorded and reported)')
-    .option('--for <duration>', 'end the suspension by itself after this long, e.g. 2h')
-    .option('-c, --config <file>', 'agent configuration (for the state directory)')
-    .option('--state-dir <dir>', 'state directory')
-    .action(async (flags: { reason: string; for?: string; config?: string; stateDir?: string }) => {
+  const stateOptions = (cmd: Command) =>
+    cmd
+      .option('--host <host>', 'host whose agent to suspend or resume: "local" or "sim:DIR" (a simulated host); default local')
+      .option('--state-dir <dir>', 'state directory (default /var/lib/vsgitops, or DIR/var/lib/vsgitops for sim:DIR)')
+      .addOption(configOption())
+      .addOption(outputOption());
+
+  const suspend = stateOptions(
+    program
+      .command('suspend')
+      .description('suspend the agent: it keeps observing and reporting but changes nothing')
+      .requiredOption('--reason <text>', 'why (recorded and reported)')
+      .option('--for <duration>', 'end the suspension by itself after this long, e.g. 2h'),
+  );
+  addHelpFooter(suspend, ['vsgitops suspend --reason "disk swap on web1" --for 2h', 'vsgitops suspend -c /etc/vsgitops/agent.yaml --reason maintenance'], [
+    [EXIT.OK, 'suspended'],
+    [EXIT.ERROR, 'the state directory is not writable, or the configuration is invalid'],
+  ]).action(async (flags: StateFlags & { reason: string; for?: string }) => {
       const stateDir = await stateDirOf(flags);
       const forMs = flags.for === undefined ? null : parseDuration(flags.for, '--for');
       const rec = await writeSuspension(stateDir, { reason: flags.reason, forMs, now: (deps.clock ?? realClock).now() });
-      out(`suspended${rec.until ? ` until ${rec.until} (${formatDuration(forMs!)})` : ' until "vsgitops resume"'}: ${rec.reason}\n`);
+      out(
+        flags.output === 'json'
+          ? JSON.stringify({ formatVersion: OUTPUT_FORMAT_VERSION, suspended: true, stateDir, suspension: rec }, null, 2) + '\n'
+          : `suspended${rec.until ? ` until ${rec.until} (${formatDuration(forMs!)})` : ' until "vsgitops resume"'}: ${rec.reason}\n`,
+      );
     });
 
-  program
-    .command('resume')
-    .description('end a suspension')
-    .option('-c, --config <file>', 'agent configuration (for the state directory)')
-    .option('--state-dir <dir>', 'state directory')
-    .action(async (flags: { config?: string; stateDir?: string }) => {
+  const resume = stateOptions(program.command('resume').description('end a suspension'));
+  addHelpFooter(resume, ['vsgitops resume', 'vsgitops resume --host sim:/tmp/host1'], [
+    [EXIT.OK, 'resumed, or was not suspended'],
+    [EXIT.ERROR, 'the state directory is not writable, or the configuration is invalid'],
+  ]).action(async (flags: StateFlags) => {
       const stateDir = await stateDirOf(flags);
       const prev = await clearSuspension(stateDir);
       const wasActive = suspensionAt(prev, (deps.clock ?? realClock).now()).active;
-      out(prev && wasActive ? `resumed (was suspended by ${prev.by}: ${prev.reason})\n` : 'not suspended\n');
+      out(
+        flags.output === 'json'
+          ? JSON.stringify({ formatVersion: OUTPUT_FORMAT_VERSION, suspended: false, stateDir, wasSuspended: Boolean(prev && wasActive), previous: prev && wasActive ? prev : null }, null, 2) + '\n'
+          : prev && wasActive ? `resumed (was suspended by ${prev.by}: ${prev.reason})\n` : 'not suspended\n',
+      );
     });
 }
 
-async function stateDirOf(flags: { config?: string; stateDir?: string }): Promise<string> {
+interface StateFlags {
+  config?: string;
+  host?: string;
+  stateDir?: string;
+  output: OutputFormat;
+}
+
+/** --state-dir, else --host's state directory, else the configuration's, else the default. */
+async function stateDirOf(flags: StateFlags): Promise<string> {
+  if (flags.stateDir !== undefined || flags.host !== undefined) return parseHostSpec(flags.host ?? 'local', flags.stateDir).stateDir;
   if (flags.config) {
-    const c = await loadAgentConfig(flags.config, { stateDir: flags.stateDir });
-    return c.stateDir;
+    // the file alone: no secret needs to be readable to suspend an agent
+    const { raw, baseDir } = await readAgentConfigFile(flags.config, { sourceOptional: true });
+    if (typeof raw.stateDir === 'string') return path.resolve(baseDir, raw.stateDir);
+    if (typeof raw.host === 'string' && raw.host.startsWith('sim:')) return parseHostSpec(`sim:${path.resolve(baseDir, raw.host.slice(4))}`).stateDir;
   }
-  return flags.stateDir ?? DEFAULTS.stateDir;
+  return DEFAULTS.stateDir;
 }
 
 /** One pass under the lock, after a fetch: `vsgitops run --once`. */

@@ -1,5 +1,5 @@
 /** `vsgitops drift`: one-shot, read-only classification of how the host differs from git. */
-import { Option } from 'commander';
+import type { Command } from 'commander';
 import { VsError } from '../errors.js';
 import { createLogger } from '../log.js';
 import type { DriftMode } from '../model/guest.js';
@@ -10,16 +10,31 @@ import { computePlan } from '../reconciler/pipeline.js';
 import { driftExitCode, renderDrift } from './drift-render.js';
 import { addHostOptions, addSourceOptions, hostFromOptions, sourceFromOptions, type HostOptions, type SourceOptions } from './options.js';
 import type { RegisterCommand } from './registry.js';
+import { applyConfigFile, logLevelOf, type ConfigurableOptions } from './config-defaults.js';
+import { EXIT } from './exit.js';
+import { OUTPUT_FORMAT_VERSION } from './json-output.js';
+import { addHelpFooter, configOption, outputOption } from './help.js';
 
-interface DriftOpts extends SourceOptions, HostOptions {
+interface DriftOpts extends SourceOptions, HostOptions, ConfigurableOptions {
+  host: string;
   output: 'text' | 'json';
 }
 
 export const registerDrift: RegisterCommand = (program, setExit) => {
-  addHostOptions(addSourceOptions(program.command('drift').description('show how the host differs from git, changing nothing (exit 0 none, 4 drift, 1 error)')))
-    .addOption(new Option('--output <format>', 'text or json').choices(['text', 'json']).default('text'))
-    .action(async (dir: string | undefined, o: DriftOpts) => {
-      const log = createLogger();
+  const cmd = addHostOptions(addSourceOptions(program.command('drift').description('show how the host differs from git, changing nothing (exit 0 none, 4 drift, 1 error)')))
+    .addOption(configOption())
+    .addOption(outputOption());
+  addHelpFooter(
+    cmd,
+    ['vsgitops drift -c /etc/vsgitops/agent.yaml', 'vsgitops drift --repo /srv/gitops --path hosts --host local --output json'],
+    [
+      [EXIT.OK, 'no drift (or only ignored drift)'],
+      [EXIT.ERROR, 'error: invalid revision, unreadable source or host'],
+      [EXIT.DRIFT, 'drift found'],
+    ],
+  ).action(async (dir: string | undefined, o: DriftOpts, c: Command) => {
+      await applyConfigFile(c, o, dir);
+      const log = createLogger({ level: logLevelOf(o) });
       const host = hostFromOptions(o);
       const computed = await computePlan({ source: sourceFromOptions(dir, o), host, runner: execaRunner(), log });
       const ds = computed.desiredState;
@@ -36,7 +51,7 @@ export const registerDrift: RegisterCommand = (program, setExit) => {
       const status = await readStatus(host.paths.stateDir).catch(() => undefined);
       const pendingRevision = status ? status.lastAppliedRevision !== ds.revision : computed.plan.actions.some((a) => a.changes.some((c) => c.cause === 'pending'));
       const items = classifyDrift({ plan: computed.plan, pendingRevision, ignore, now, modes });
-      process.stdout.write(o.output === 'json' ? stringifyExact({ revision: ds.revision, hostName: host.name, drift: items }) + '\n' : renderDrift(items));
+      process.stdout.write(o.output === 'json' ? stringifyExact({ formatVersion: OUTPUT_FORMAT_VERSION, revision: ds.revision, hostName: host.name, drift: items }) + '\n' : renderDrift(items));
       setExit(driftExitCode(items));
     });
 };

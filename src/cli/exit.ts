@@ -4,28 +4,23 @@ import { VsError, formatProblem, type Problem } from '../errors.js';
  * Exit codes. Only the CLI maps errors to these.
  *   0  success / no changes
  *   1  error (invalid manifests, failed commands, host unreadable, ...)
- *   2  usage error (validate, observe, sim, status) — or, for plan / apply --dry-run: changes pending
+ *   2  plan / apply --dry-run: changes pending
  *   3  plan / apply --dry-run: changes include destruction (delete, replace, restart of a running guest)
  *   4  drift: the host differs from git
+ *  64  usage error, the same for every command (sysexits.h EX_USAGE): never read as "changes" or "drift"
  */
 export const EXIT = {
   OK: 0,
   ERROR: 1,
-  USAGE: 2,
+  USAGE: 64,
   CHANGES: 2,
   DESTRUCTIVE: 3,
   DRIFT: 4,
 } as const;
 
-/**
- * Commands whose exit code 2 means something else (plan and apply --dry-run:
- * changes pending) or that document no usage code (drift: 0/4/1): a usage
- * error there exits 1, so CI never reads a typo as "changes pending".
- */
-const NO_USAGE_CODE = new Set(['plan', 'apply', 'drift']);
-
-export function exitCodeFor(err: unknown, command?: string): number {
-  if (err instanceof VsError && err.code === 'USAGE') return command !== undefined && NO_USAGE_CODE.has(command) ? EXIT.ERROR : EXIT.USAGE;
+/** The exit code of an error: 64 for a usage error on every command, else 1. */
+export function exitCodeFor(err: unknown, _command?: string): number {
+  if (err instanceof VsError && err.code === 'USAGE') return EXIT.USAGE;
   return EXIT.ERROR;
 }
 

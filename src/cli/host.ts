@@ -5,6 +5,9 @@ import { hostFilePath, readHostFile, resolveHostIdentity, writeHostFile } from '
 import { parseHostSpec } from '../providers/vserver/host-paths.js';
 import { defaultHostName, parseLabels } from './options.js';
 import type { RegisterCommand } from './registry.js';
+import { EXIT } from './exit.js';
+import { helpFooter, outputOption } from './help.js';
+import { OUTPUT_FORMAT_VERSION } from './json-output.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -29,12 +32,10 @@ export const registerHost: RegisterCommand = (program, setExit) => {
     .option('--name <name>', "the host's name (default: the machine's host name; DIR/etc/hostname for sim:DIR)")
     .option('--label <key=value>', 'a label of this host (repeatable)', collect)
     .option('--host-identity-change', 'replace an existing host file whose name or labels differ')
-    .addHelpText('after', `
-Examples:
-  vsgitops host init --name vs-fra1 --label site=fra1 --label tier=frontend
-  vsgitops host init --host sim:.demo/vs-fra1 --label site=fra1
-
-Exit codes: 0 stored (or already so), 1 the host file differs (give --host-identity-change) or cannot be written.`)
+    .addHelpText('after', helpFooter(
+      ['vsgitops host init --name vs-fra1 --label site=fra1 --label tier=frontend', 'vsgitops host init --host sim:.demo/vs-fra1 --label site=fra1'],
+      [[EXIT.OK, 'stored (or already so)'], [EXIT.ERROR, 'the host file differs (give --host-identity-change) or cannot be written']],
+    ))
     .action(async (o: HostCmdOpts) => {
       const paths = parseHostSpec(o.host, o.stateDir);
       const labels = o.label && o.label.length > 0 ? parseLabels(o.label) : undefined;
@@ -52,12 +53,13 @@ Exit codes: 0 stored (or already so), 1 the host file differs (give --host-ident
     });
   withHost(host.command('show'))
     .description('print the stored identity')
-    .addOption(new Option('--output <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .addOption(outputOption())
+    .addHelpText('after', helpFooter(['vsgitops host show', 'vsgitops host show --host sim:.demo/vs-fra1 --output json'], [[EXIT.OK, 'printed'], [EXIT.ERROR, 'no host file, or it is invalid']]))
     .action((o: HostCmdOpts) => {
       const paths = parseHostSpec(o.host, o.stateDir);
       const id = readHostFile(paths.stateDir);
       if (!id) throw new VsError('CONFIG', `${hostFilePath(paths.stateDir)} does not exist: run "vsgitops host init" (or the first apply stores the identity it was given)`);
-      process.stdout.write(o.output === 'json' ? JSON.stringify({ file: hostFilePath(paths.stateDir), ...id }, null, 2) + '\n' : `${id.name} ${formatLabels(id.labels)}\n`);
+      process.stdout.write(o.output === 'json' ? JSON.stringify({ formatVersion: OUTPUT_FORMAT_VERSION, file: hostFilePath(paths.stateDir), ...id }, null, 2) + '\n' : `${id.name} ${formatLabels(id.labels)}\n`);
     });
 };
 

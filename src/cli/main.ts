@@ -3,6 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, commandOf, describeError, exitCodeFor, wantsJson } from './exit.js';
 import { VsError } from '../errors.js';
 import { commands } from './registry.js';
+import { errorDocument } from './json-output.js';
+import { versionLine } from '../build-info.js';
 
 /** Entry point: builds the command tree, runs it, and maps the outcome to an exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -10,7 +12,7 @@ export async function main(argv: string[]): Promise<number> {
   program
     .name('vsgitops')
     .description('Declarative GitOps reconciler for Linux-VServer hosts')
-    .version('0.1.0')
+    .version(versionLine(), '-V, --version', 'print the version and the git commit it was built from')
     .exitOverride()
     .showHelpAfterError(false)
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -33,10 +35,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(describeError(err) + '\n');
     }
     // --output json: stdout always holds one JSON document, errors included
-    if (wantsJson(argv)) {
-      const error = err instanceof VsError ? err.toJSON() : { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
-      process.stdout.write(JSON.stringify({ ok: false, error }, null, 2) + '\n');
-    }
+    if (wantsJson(argv)) process.stdout.write(JSON.stringify(errorDocument(err), null, 2) + '\n');
     return exitCodeFor(err, commandOf(argv));
   }
 }

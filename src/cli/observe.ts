@@ -2,7 +2,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { VsError, formatProblem } from '../errors.js';
+import { formatProblem } from '../errors.js';
 import type { ObservedHost } from '../model/guest.js';
 import { execaRunner } from '../providers/command-runner.js';
 import { readHostFile } from '../host/identity.js';
@@ -10,6 +10,10 @@ import { stringifyExact } from '../text/json.js';
 import { parseHostSpec, type HostPaths } from '../providers/vserver/host-paths.js';
 import { observeHost } from '../providers/vserver/observe.js';
 import type { RegisterCommand } from './registry.js';
+import { applyConfigFile } from './config-defaults.js';
+import { EXIT } from './exit.js';
+import { OUTPUT_FORMAT_VERSION } from './json-output.js';
+import { addHelpFooter, configOption, outputOption, type OutputFormat } from './help.js';
 
 /** --host-name default: a simulated host's DIR/etc/hostname (first line), else this machine's name. */
 export async function defaultHostName(paths: HostPaths, fs: Pick<typeof fsp, 'readFile'> = fsp): Promise<string> {
@@ -62,18 +66,23 @@ export function renderObserveTable(host: ObservedHost): string {
 }
 
 export const registerObserve: RegisterCommand = (program: Command) => {
-  program
+  const cmd = program
     .command('observe')
     .description("read a host's actual state: running contexts (/proc/virtual, /proc/virtnet) and configured guests (/etc/vservers)")
-    .requiredOption('--host <host>', 'local | sim:DIR')
+    .option('--host <host>', 'host to read: "local" or "sim:DIR" (a simulated host)', 'local')
     .option('--host-name <name>', 'name of this host (default: sim DIR/etc/hostname, else the machine name)')
-    .option('--output <format>', 'table | json', 'table')
-    .action(async (opts: { host: string; hostName?: string; output: string }) => {
-      if (opts.output !== 'table' && opts.output !== 'json') throw new VsError('USAGE', `--output must be "table" or "json", got "${opts.output}"`);
-      const paths = parseHostSpec(opts.host);
+    .option('--state-dir <dir>', 'state directory (default /var/lib/vsgitops, or DIR/var/lib/vsgitops for sim:DIR)')
+    .addOption(configOption())
+    .addOption(outputOption());
+  addHelpFooter(cmd, ['vsgitops observe', 'vsgitops observe --host sim:/tmp/host1 --output json'], [
+    [EXIT.OK, 'the host was read'],
+    [EXIT.ERROR, 'error: the host is unreadable'],
+  ]).action(async (opts: { host: string; hostName?: string; stateDir?: string; config?: string; output: OutputFormat }, c: Command) => {
+      await applyConfigFile(c, opts);
+      const paths = parseHostSpec(opts.host, opts.stateDir);
       // the host file (STATE_DIR/host.yaml) names this host once it exists
       const hostName = opts.hostName ?? readHostFile(paths.stateDir)?.name ?? (await defaultHostName(paths));
       const host = await observeHost(paths, { hostName, runner: execaRunner({ timeoutMs: 10_000 }) });
-      process.stdout.write(opts.output === 'json' ? stringifyExact(host) + '\n' : renderObserveTable(host));
+      process.stdout.write(opts.output === 'json' ? stringifyExact({ formatVersion: OUTPUT_FORMAT_VERSION, ...host }) + '\n' : renderObserveTable(host));
     });
 };

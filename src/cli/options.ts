@@ -29,7 +29,7 @@ export function addSourceOptions(cmd: Command): Command {
   return cmd
     .argument('[dir]', 'directory of manifests (instead of --repo)')
     .option('--repo <path-or-url>', 'git repository (local path or http(s) URL); manifests are read from the commit, not the working copy')
-    .option('--ref <ref>', 'branch, tag or commit to read (default: HEAD)')
+    .option('--ref <ref>', "branch, tag or commit to read (default: the repository's HEAD)")
     .option('--path <subdir>', 'folder inside the repository that holds the manifests');
 }
 

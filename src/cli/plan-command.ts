@@ -1,6 +1,6 @@
 import fsp from 'node:fs/promises';
 import readline from 'node:readline/promises';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { VsError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { execaRunner } from '../providers/command-runner.js';
@@ -9,11 +9,15 @@ import { planExitCode, renderChangeSetText, renderPlanJson, renderPlanText } fro
 import { PLAN_FORMAT_VERSION, type Plan } from '../reconciler/types.js';
 import { EXIT } from './exit.js';
 import { stringifyExact } from '../text/json.js';
+import { OUTPUT_FORMAT_VERSION } from './json-output.js';
+import { applyConfigFile, logLevelOf, type ConfigurableOptions } from './config-defaults.js';
+import { addHelpFooter, configOption, outputOption } from './help.js';
 import { acquireLock, APPLY_LOCK_FILE, processLockEnv } from '../agent/lock.js';
 import { addHostOptions, addSourceOptions, hostFromOptions, sourceFromOptions, type HostOptions, type SourceOptions } from './options.js';
 import type { RegisterCommand } from './registry.js';
 
-interface PlanOpts extends SourceOptions, HostOptions {
+interface PlanOpts extends SourceOptions, HostOptions, ConfigurableOptions {
+  host: string;
   output: 'text' | 'json';
   out?: string;
   maxDeletes?: number;
@@ -29,18 +33,20 @@ interface ApplyOpts extends PlanOpts {
 
 function addPlanOptions(cmd: Command): Command {
   return addHostOptions(addSourceOptions(cmd))
-    .addOption(new Option('--output <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .addOption(configOption())
+    .addOption(outputOption())
     .option('--max-deletes <n>', 'refuse a pass that would remove more managed guests than this (default 5)', (v) => positiveInt(v, '--max-deletes'))
     .option('--max-delete-share <fraction>', 'refuse a pass that would remove more than this share of managed guests (default 0.25)', parseShare)
     .option('--allow-mass-delete', 'override the deletion breaker for this run');
 }
 
-function pipelineOptions(dir: string | undefined, o: PlanOpts, use: { apply?: boolean } = {}): PipelineOptions {
+async function pipelineOptions(cmd: Command, dir: string | undefined, o: PlanOpts, use: { apply?: boolean } = {}): Promise<PipelineOptions> {
+  await applyConfigFile(cmd, o, dir);
   return {
     source: sourceFromOptions(dir, o),
     host: hostFromOptions(o, use),
     runner: execaRunner(),
-    log: createLogger(),
+    log: createLogger({ level: logLevelOf(o) }),
     deleteGuard: { maxDeletes: o.maxDeletes, maxDeleteShare: o.maxDeleteShare, allowMassDelete: o.allowMassDelete },
     // an apply (under the apply lock) first finishes what an interrupted apply left
     recover: use.apply === true,
@@ -52,10 +58,23 @@ function invalidRevision(problems: unknown[], revision: string | null): VsError 
 }
 
 export const registerPlan: RegisterCommand = (program, setExit) => {
-  addPlanOptions(program.command('plan').description('show what apply would change on the host (exit 0 none, 2 changes, 3 destructive changes, 1 error)'))
-    .option('--out <file>', 'also write the plan as JSON to this file, for `apply --plan`')
-    .action(async (dir: string | undefined, o: PlanOpts) => {
-      const popts = pipelineOptions(dir, o);
+  const cmd = addPlanOptions(program.command('plan').description('show what apply would change on the host (exit 0 none, 2 changes, 3 destructive changes, 1 error)'))
+    .option('--out <file>', 'also write the plan as JSON to this file, for `apply --plan`');
+  addHelpFooter(
+    cmd,
+    [
+      'vsgitops plan --repo /srv/gitops --path hosts --host local',
+      'vsgitops plan -c /etc/vsgitops/agent.yaml --out plan.json',
+      'vsgitops plan ./manifests --host sim:/tmp/host1 --output json',
+    ],
+    [
+      [EXIT.OK, 'no changes'],
+      [EXIT.ERROR, 'error: invalid revision, unreadable source or host'],
+      [EXIT.CHANGES, 'changes pending'],
+      [EXIT.DESTRUCTIVE, 'changes include destruction (delete, replace, restart of a running guest)'],
+    ],
+  ).action(async (dir: string | undefined, o: PlanOpts, c: Command) => {
+      const popts = await pipelineOptions(c, dir, o);
       const computed = await computePlan(popts);
       if (computed.desiredState.problems.length > 0) throw invalidRevision(computed.desiredState.problems, computed.desiredState.revision);
       if (o.out) await fsp.writeFile(o.out, renderPlanJson(computed.plan) + '\n');
@@ -65,12 +84,25 @@ export const registerPlan: RegisterCommand = (program, setExit) => {
 };
 
 export const registerApply: RegisterCommand = (program, setExit) => {
-  addPlanOptions(program.command('apply').description('converge the host to the manifests (or carry out a saved plan)'))
+  const cmd = addPlanOptions(program.command('apply').description('converge the host to the manifests (or carry out a saved plan)'))
     .option('--plan <file>', 'apply this saved plan (refused if the revision or the host changed since it was made)')
     .option('--yes', 'do not ask before destructive actions (required when not on a terminal)')
-    .option('--dry-run', 'only show the plan (exit codes as for plan)')
-    .action(async (dir: string | undefined, o: ApplyOpts) => {
-      const popts = pipelineOptions(dir, o, { apply: !o.dryRun });
+    .option('--dry-run', 'only show the plan (exit codes as for plan)');
+  addHelpFooter(
+    cmd,
+    [
+      'vsgitops apply --repo /srv/gitops --path hosts --host local',
+      'vsgitops apply -c /etc/vsgitops/agent.yaml --plan plan.json --yes',
+      'vsgitops apply ./manifests --host sim:/tmp/host1 --dry-run',
+    ],
+    [
+      [EXIT.OK, 'applied, or nothing to do'],
+      [EXIT.ERROR, 'an action failed; invalid revision; stale saved plan; destructive plan without --yes; lock held'],
+      [EXIT.CHANGES, '--dry-run: changes pending'],
+      [EXIT.DESTRUCTIVE, '--dry-run: changes include destruction'],
+    ],
+  ).action(async (dir: string | undefined, o: ApplyOpts, c: Command) => {
+      const popts = await pipelineOptions(c, dir, o, { apply: !o.dryRun });
       // One writer per host: an agent pass (or another apply) on the same state
       // directory would race this one on the guests and on the inventory.
       const lock = o.dryRun ? undefined : await acquireLock(popts.host.paths.stateDir, processLockEnv(), popts.log, APPLY_LOCK_FILE);
@@ -99,12 +131,12 @@ async function applyLocked(popts: PipelineOptions, o: ApplyOpts, setExit: (code:
   if (text) process.stdout.write(renderPlanText(plan));
   if (plan.actions.length === 0) {
     await recordUnchanged(popts.host, computed, plan);
-    if (!text) process.stdout.write(stringifyExact({ plan, changeSet: null }) + '\n');
+    if (!text) process.stdout.write(stringifyExact({ formatVersion: OUTPUT_FORMAT_VERSION, ok: true, plan, changeSet: null }) + '\n');
     return;
   }
   if (plan.destructive && !o.yes) await confirm(plan);
   const cs = await executePlan(popts, computed, plan);
-  process.stdout.write(text ? '\n' + renderChangeSetText(cs) : stringifyExact({ plan, changeSet: cs }) + '\n');
+  process.stdout.write(text ? '\n' + renderChangeSetText(cs) : stringifyExact({ formatVersion: OUTPUT_FORMAT_VERSION, ok: cs.ok, plan, changeSet: cs }) + '\n');
   setExit(cs.ok ? EXIT.OK : EXIT.ERROR);
 }
 

@@ -7,6 +7,7 @@ import { registerDrift } from './drift.js';
 import { registerRun } from './run.js';
 import { registerSim } from './sim.js';
 import { registerHost } from './host.js';
+import { registerCompletion } from './completion.js';
 
 /**
  * Each CLI command lives in its own file and exports a `register` function.
@@ -25,4 +26,5 @@ export const commands: RegisterCommand[] = [
   registerRun,
   registerSim,
   registerHost,
+  registerCompletion,
 ];

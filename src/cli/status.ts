@@ -1,9 +1,12 @@
 import { stringifyExact } from '../text/json.js';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { VsError } from '../errors.js';
 import { renderStatus } from '../observability/status/render.js';
 import { readStatus } from '../observability/status/store.js';
 import { parseHostSpec } from '../providers/vserver/host-paths.js';
+import { applyConfigFile } from './config-defaults.js';
+import { EXIT } from './exit.js';
+import { addHelpFooter, configOption, outputOption, type OutputFormat } from './help.js';
 
 export interface StatusCommandDeps {
   write?: (text: string) => void;
@@ -18,13 +21,18 @@ export interface StatusCommandDeps {
 export function registerStatusCommand(program: Command, setExit: (code: number) => void, deps: StatusCommandDeps = {}): void {
   const write = deps.write ?? ((s: string) => void process.stdout.write(s));
   const now = deps.now ?? Date.now;
-  program
+  const cmd = program
     .command('status')
     .description('show the last reconcile pass, per-guest conditions and drift from the state directory')
-    .option('--state-dir <dir>', 'vsgitops state directory (default: the host\'s, /var/lib/vsgitops for --host local)')
-    .option('--host <spec>', 'local or sim:DIR', 'local')
-    .addOption(new Option('--output <format>', 'table for people, json for scripts').choices(['table', 'json']).default('table'))
-    .action(async (opts: { stateDir?: string; host: string; output: 'table' | 'json' }) => {
+    .option('--host <host>', 'host whose agent to report on: "local" or "sim:DIR" (a simulated host)', 'local')
+    .option('--state-dir <dir>', 'state directory (default /var/lib/vsgitops, or DIR/var/lib/vsgitops for sim:DIR)')
+    .addOption(configOption())
+    .addOption(outputOption());
+  addHelpFooter(cmd, ['vsgitops status', 'vsgitops status -c /etc/vsgitops/agent.yaml --output json', 'vsgitops status --host sim:/tmp/host1'], [
+    [EXIT.OK, 'status shown'],
+    [EXIT.ERROR, 'no pass recorded yet, or the status file is unreadable'],
+  ]).action(async (opts: { stateDir?: string; host: string; config?: string; output: OutputFormat }, c: Command) => {
+      await applyConfigFile(c, opts);
       const stateDir = parseHostSpec(opts.host, opts.stateDir).stateDir;
       const status = await readStatus(stateDir);
       if (!status) throw new VsError('HOST', `no status in ${stateDir}: the agent has not finished a pass yet`, { stateDir });

@@ -1,10 +1,12 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
+import { addHelpFooter, outputOption } from './help.js';
 import { VsError, formatProblem } from '../errors.js';
 import { selectForHost } from '../desired/host-select.js';
 import { manifestWarnings } from '../desired/warnings.js';
 import type { DesiredState } from '../desired/load.js';
 import type { SourceSpec } from '../source/types.js';
 import { EXIT } from './exit.js';
+import { OUTPUT_FORMAT_VERSION } from './json-output.js';
 import type { RegisterCommand } from './registry.js';
 
 export interface ValidateCliOptions {
@@ -52,7 +54,8 @@ export interface HostPlacement {
 
 /** The validate report as data (the JSON output). */
 export function validationReport(state: DesiredState, host?: { name: string; labels: Record<string, string> }) {
-  const report: { ok: boolean; revision: string | null; files: number; guests: string[]; problems: DesiredState['problems']; warnings: DesiredState['problems']; host?: HostPlacement } = {
+  const report: { formatVersion: number; ok: boolean; revision: string | null; files: number; guests: string[]; problems: DesiredState['problems']; warnings: DesiredState['problems']; host?: HostPlacement } = {
+    formatVersion: OUTPUT_FORMAT_VERSION,
     ok: state.problems.length === 0,
     revision: state.revision,
     files: state.files,
@@ -82,20 +85,26 @@ export function renderValidationText(report: ReturnType<typeof validationReport>
 }
 
 export const register: RegisterCommand = (program: Command, setExit) => {
-  program
+  const cmd = program
     .command('validate')
     .description('check manifests (schema and semantic rules) and the drift ignore list without touching any host')
     .argument('[dir]', 'directory with *.yaml / *.yml manifests (default: current directory)')
-    .option('--repo <path-or-url>', 'read from a git repository (local path or http(s) URL) instead of a directory')
-    .option('--ref <ref>', 'branch, tag or commit to read with --repo (default: HEAD)')
-    .option('--path <subdir>', 'directory inside the repository with --repo')
-    .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--repo <path-or-url>', 'git repository (local path or http(s) URL); manifests are read from the commit, not the working copy')
+    .option('--ref <ref>', "branch, tag or commit to read (default: the repository's HEAD)")
+    .option('--path <subdir>', 'folder inside the repository that holds the manifests')
+    .addOption(outputOption())
     .option('--host-name <name>', 'also report the guests placed on this host')
     .option('--host-label <key=value>', 'a label of that host (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--state-dir <dir>', "report the guests placed on the host whose identity is stored in DIR/host.yaml (flags that differ are refused)")
-    .option('--max-file-bytes <n>', 'largest manifest file accepted (default 1048576)')
-    .addHelpText('after', '\nExit codes: 0 all manifests valid, 1 a problem was found, 2 usage error.')
-    .action(async (dir: string | undefined, o: ValidateCliOptions) => {
+    .option('--max-file-bytes <n>', 'largest manifest file accepted (default 1048576)');
+  addHelpFooter(
+    cmd,
+    ['vsgitops validate examples/desired-state', 'vsgitops validate --repo . --ref origin/main --path hosts --output json', 'vsgitops validate hosts --host-name vs-fra1 --host-label site=fra1'],
+    [
+      [EXIT.OK, 'all manifests valid (or no manifests)'],
+      [EXIT.ERROR, 'a problem was found, or the source is unreadable'],
+    ],
+  ).action(async (dir: string | undefined, o: ValidateCliOptions) => {
       const source = sourceFromArgs(dir, o);
       const labels = parseHostLabels(o.hostLabel);
       let placement = o.hostName !== undefined ? { name: o.hostName, labels } : undefined;

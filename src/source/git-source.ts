@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
+import { userAgent } from '../build-info.js';
 import { VsError } from '../errors.js';
 import { isManifestFileName, type SourceFile, type SourceReadOptions, type SourceSnapshot } from './types.js';
 
@@ -110,10 +111,10 @@ async function syncRemote(url: string, ref: string | undefined, cacheDir: string
   const hadCache = fs.existsSync(gitdir);
   try {
     if (hadCache) {
-      await git.fetch({ fs, http, gitdir, url, ...(ref && ref !== 'HEAD' ? { ref } : {}), singleBranch: false, tags: true });
+      await git.fetch({ fs, http, gitdir, url, ...(ref && ref !== 'HEAD' ? { ref } : {}), singleBranch: false, tags: true, headers: { 'user-agent': userAgent() } });
     } else {
       fs.mkdirSync(dir, { recursive: true });
-      await git.clone({ fs, http, dir, url, noCheckout: true, ...(ref && ref !== 'HEAD' ? { ref } : {}) });
+      await git.clone({ fs, http, dir, url, noCheckout: true, headers: { 'user-agent': userAgent() }, ...(ref && ref !== 'HEAD' ? { ref } : {}) });
     }
   } catch (err) {
     if (!hadCache) fs.rmSync(dir, { recursive: true, force: true }); // no half-cloned cache entries

@@ -17,7 +17,7 @@ test('a minimal file gets every default', async (t) => {
   const { dir, file } = await writeConfig('source:\n  url: ./repo\n');
   const c = await loadAgentConfig(file, {}, { env: {}, hostname: 'node7' });
   t.is(c.file, file);
-  t.deepEqual(c.source, { kind: 'local', url: path.join(dir, 'repo'), ref: 'main', path: '.', credentials: { username: null, password: null } });
+  t.deepEqual(c.source, { kind: 'local', url: path.join(dir, 'repo'), ref: 'HEAD', path: '.', credentials: { username: null, password: null } });
   t.is(c.host, 'local');
   t.is(c.hostName, 'node7');
   t.deepEqual(c.hostLabels, {});
@@ -172,7 +172,7 @@ test('bad flags are usage errors naming the flag', async (t) => {
   const { file } = await writeConfig('source: {url: r}\n');
   for (const [o, re] of [
     [{ pollInterval: 'often' }, /--poll-interval/],
-    [{ labels: ['novalue'] }, /--label/],
+    [{ labels: ['novalue'] }, /--host-label/],
     [{ webhookPort: 'http' }, /--webhook-port/],
     [{ host: 'remote' }, /--host/],
   ] as [ConfigOverrides, RegExp][]) {

@@ -173,3 +173,35 @@ test('remote source: credentials are sent through onAuth, and a wrong password i
   t.true(isVsError(err, 'SOURCE'), String(err));
   t.false(JSON.stringify({ m: err!.message, d: (err as unknown as { data: unknown }).data }).includes('wrong-password-2'));
 });
+
+test('local source: ref HEAD follows the default branch of a repository on master', async (t) => {
+  const dir = await tmp('vsgitops-master-');
+  const first = await initRepo(dir, 'master');
+  const source = await openLocalSource({ dir, ref: 'HEAD', debounceMs: 30, clock: realClock, log: silentLogger() });
+  t.teardown(() => source.close());
+  t.is(source.location.ref, 'HEAD');
+  t.is(await source.currentRevision(), first);
+  const second = await commitFile(dir, 'x.yaml', 'x\n', 'x');
+  t.deepEqual(await source.refresh(), { revision: second, changed: true });
+});
+
+test('remote source: ref HEAD clones and fetches the remote default branch (master)', async (t) => {
+  const root = await tmp('vsgitops-remote-head-');
+  const work = path.join(root, 'work');
+  const first = await initRepo(work, 'master');
+  const bare = path.join(root, 'srv', 'hosts.git');
+  await execa('git', ['clone', '-q', '--bare', work, bare]);
+  await execa('git', ['remote', 'add', 'origin', bare], { cwd: work });
+  const server = await startGitHttpServer(path.join(root, 'srv'));
+  t.teardown(() => server.close());
+  const source = openRemoteSource({
+    url: `${server.url}/hosts.git`, ref: 'HEAD', stateDir: path.join(root, 'state'), username: null, password: null,
+    pollMs: 3_600_000, pollJitter: 0, clock: realClock, random: Math.random, log: silentLogger(),
+  });
+  t.teardown(() => source.close());
+  t.deepEqual(await source.refresh(), { revision: first, changed: true });
+  t.is(source.location.ref, 'refs/remotes/origin/master');
+  const second = await commitFile(work, 'x.yaml', 'x\n', 'x');
+  await execa('git', ['push', '-q', 'origin', 'master'], { cwd: work });
+  t.deepEqual(await source.refresh(), { revision: second, changed: true });
+});

@@ -7,7 +7,9 @@ import { cli, tempDir } from '../helpers/e2e.js';
 test('invalid manifests: JSON on stdout with --output=json too, file:line:field on stderr, exit 1', async (t) => {
   const dir = await tempDir('exit');
   await fsp.writeFile(path.join(dir, 'bad.yaml'), 'apiVersion: vsgitops.io/v1\nkind: VServer\nmetadata: {name: web}\nspec:\n  context: 1\n  hosts: {names: [h]}\n  build: {method: skeleton}\n');
-  const host = ['--host', `sim:${path.join(dir, 'nohost')}`, '--host-name', 'h'];
+  // a real (simulated) VServer host: a host without /proc/virtual is an error of its own
+  t.is((await cli(['sim', 'init', path.join(dir, 'host'), '--name', 'h'])).exitCode, 0);
+  const host = ['--host', `sim:${path.join(dir, 'host')}`, '--host-name', 'h'];
   for (const output of [['--output', 'json'], ['--output=json']]) {
     const r = await cli(['plan', dir, ...host, ...output]);
     t.is(r.exitCode, 1, r.stderr);
@@ -18,13 +20,13 @@ test('invalid manifests: JSON on stdout with --output=json too, file:line:field 
   }
 });
 
-test('a usage error of plan, apply or drift exits 1, never the "changes" code 2', async (t) => {
-  for (const cmd of ['plan', 'apply', 'drift']) {
-    const r = await cli([cmd, '--no-such-option', '--output', 'json']);
-    t.is(r.exitCode, 1, `${cmd}: ${r.stderr}`);
+test('a usage error exits 64 on every command, never the "changes" code 2 or the "drift" code 4', async (t) => {
+  for (const cmd of ['plan', 'apply', 'drift', 'validate', 'observe', 'status', 'suspend', 'resume', 'run']) {
+    const r = await cli([cmd, ...(cmd === 'suspend' ? ['--reason', 'x'] : []), '--no-such-option', '--output', 'json']);
+    t.is(r.exitCode, 64, `${cmd}: ${r.stderr}`);
     t.like(JSON.parse(r.stdout), { ok: false, error: { code: 'USAGE' } });
     t.regex(r.stderr, /no-such-option/);
   }
-  // validate keeps its documented usage code
-  t.is((await cli(['validate', '--no-such-option'])).exitCode, 2);
+  t.is((await cli(['sim', 'init'])).exitCode, 64, 'a missing argument');
+  t.is((await cli(['observe', '--output', 'yaml'])).exitCode, 64, 'a bad value');
 });

@@ -20,6 +20,7 @@ test('valid directory as JSON, with host placement', async (t) => {
   const r = await run(['validate', `${fixtures}/valid`, '--output', 'json', '--host-name', 'host-b', '--host-label', 'site=ams1']);
   t.is(r.exitCode, 0, r.stderr);
   t.deepEqual(JSON.parse(r.stdout), {
+    formatVersion: 1,
     ok: true,
     revision: null,
     files: 1,
@@ -58,7 +59,7 @@ test('invalid directory as JSON', async (t) => {
 test('a directory without manifests is valid and says so', async (t) => {
   const r = await run(['validate', `${fixtures}/empty`, '--output', 'json']);
   t.is(r.exitCode, 0);
-  t.deepEqual(JSON.parse(r.stdout), { ok: true, revision: null, files: 0, guests: [], problems: [], warnings: [] });
+  t.deepEqual(JSON.parse(r.stdout), { formatVersion: 1, ok: true, revision: null, files: 0, guests: [], problems: [], warnings: [] });
   const text = await run(['validate', `${fixtures}/empty`]);
   t.is(text.stdout, `no manifests found in ${fixtures}/empty`);
 });
@@ -88,7 +89,7 @@ const usage: [string, string[], RegExp][] = [
   ['DIR and --repo together', ['validate', 'x', '--repo', 'y'], /either a DIR or --repo/],
   ['--ref without --repo', ['validate', '--ref', 'main'], /--ref and --path need --repo/],
   ['--path without --repo', ['validate', 'x', '--path', 'sub'], /--ref and --path need --repo/],
-  ['unknown output format', ['validate', 'x', '--output', 'yaml'], /Allowed choices are text, json/],
+  ['unknown output format', ['validate', 'x', '--output', 'yaml'], /--output must be text or json/],
   ['unknown option', ['validate', '--frobnicate'], /unknown option '--frobnicate'/],
   ['bad host label', ['validate', 'x', '--host-name', 'h', '--host-label', 'nolabel'], /--host-label needs key=value/],
   ['host label without host name', ['validate', 'x', '--host-label', 'a=b'], /--host-label needs --host-name/],
@@ -96,9 +97,9 @@ const usage: [string, string[], RegExp][] = [
   ['two directories', ['validate', 'a', 'b'], /too many arguments/],
 ];
 for (const [title, args, message] of usage) {
-  test(`usage error: ${title} → exit 2`, async (t) => {
+  test(`usage error: ${title} → exit 64`, async (t) => {
     const r = await run(args);
-    t.is(r.exitCode, 2, r.stdout + r.stderr);
+    t.is(r.exitCode, 64, r.stdout + r.stderr);
     t.regex(r.stderr, message);
   });
 }

@@ -48,7 +48,7 @@ test('local repository: commits are applied by the agent alone; a burst coalesce
   const app = manifest({ name: 'app', context: 1003, deletion: 'delete' });
   const c0 = await repo.commit({ 'web.yaml': web(200) }, 'initial');
 
-  const args = ['--source', repo.dir, '--path', 'manifests', '--host', `sim:${sim}`, '--host-name', 'host-a'];
+  const args = ['--repo', repo.dir, '--path', 'manifests', '--host', `sim:${sim}`, '--host-name', 'host-a'];
   const agents: AgentProcess[] = [];
   const start = () => {
     const a = AgentProcess.start(args, { cwd: dir });

@@ -19,9 +19,9 @@ export async function findGitDir(dir: string): Promise<string | null> {
   return null;
 }
 
-/** refs/heads/main for "main"; full refs unchanged. */
+/** refs/heads/main for "main"; full refs and HEAD (the repository's default branch) unchanged. */
 export function branchRef(ref: string): string {
-  return ref.startsWith('refs/') ? ref : `refs/heads/${ref}`;
+  return ref === 'HEAD' || ref.startsWith('refs/') ? ref : `refs/heads/${ref}`;
 }
 
 /** The remote-tracking ref a fetch of `ref` from origin updates. */

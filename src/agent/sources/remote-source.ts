@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
+import { userAgent } from '../../build-info.js';
 import { VsError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { jittered } from '../backoff.js';
@@ -49,8 +50,9 @@ export function openRemoteSource(opts: RemoteSourceOptions): AgentSource {
 
 class RemoteSource implements AgentSource {
   readonly kind = 'remote' as const;
-  readonly location: SourceLocation;
   private readonly dir: string;
+  /** with ref HEAD: the remote's default branch, learnt from the clone (its HEAD) */
+  private defaultBranch: string | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private last: string | null = null;
   private timer: TimerHandle | null = null;
@@ -58,7 +60,16 @@ class RemoteSource implements AgentSource {
 
   constructor(private readonly opts: RemoteSourceOptions) {
     this.dir = cacheDirFor(opts.stateDir, opts.url);
-    this.location = { dir: this.dir, gitdir: path.join(this.dir, '.git'), ref: remoteTrackingRef(branchRef(opts.ref)) };
+  }
+
+  /** The branch fetched: the configured one, or for HEAD the remote's default branch once known. */
+  private branch(): string {
+    return this.opts.ref !== 'HEAD' ? branchRef(this.opts.ref).replace(/^refs\/heads\//, '') : (this.defaultBranch ?? 'HEAD');
+  }
+
+  get location(): SourceLocation {
+    const b = this.branch();
+    return { dir: this.dir, gitdir: path.join(this.dir, '.git'), ref: remoteTrackingRef(b === 'HEAD' ? 'HEAD' : branchRef(b)) };
   }
 
   async currentRevision(): Promise<string | null> {
@@ -87,15 +98,18 @@ class RemoteSource implements AgentSource {
 
   private async fetchNow(): Promise<RefreshResult> {
     const started = this.opts.clock.now();
-    const ref = branchRef(this.opts.ref).replace(/^refs\/heads\//, '');
     try {
       const cloned = await fs.promises.stat(path.join(this.dir, '.git', 'HEAD')).then(() => true, () => false);
+      // ref HEAD: clone the remote's default branch; the clone's own HEAD then names it
+      if (cloned && this.opts.ref === 'HEAD' && this.defaultBranch === null) this.defaultBranch = (await git.currentBranch({ fs, dir: this.dir })) ?? null;
+      const ref = this.branch();
       if (!cloned) {
         await fs.promises.rm(this.dir, { recursive: true, force: true });
         await fs.promises.mkdir(this.dir, { recursive: true });
-        await git.clone({ fs, http, dir: this.dir, url: this.opts.url, ref, singleBranch: true, noCheckout: true, noTags: true, ...this.auth() });
+        await git.clone({ fs, http, dir: this.dir, url: this.opts.url, ...(ref === 'HEAD' ? {} : { ref }), singleBranch: true, noCheckout: true, noTags: true, headers: { 'user-agent': userAgent() }, ...this.auth() });
+        if (ref === 'HEAD') this.defaultBranch = (await git.currentBranch({ fs, dir: this.dir })) ?? null;
       } else {
-        await git.fetch({ fs, http, dir: this.dir, url: this.opts.url, ref, singleBranch: true, tags: false, prune: false, ...this.auth() });
+        await git.fetch({ fs, http, dir: this.dir, url: this.opts.url, ...(ref === 'HEAD' ? {} : { ref }), singleBranch: true, tags: false, prune: false, headers: { 'user-agent': userAgent() }, ...this.auth() });
       }
     } catch (err) {
       const message = redactText((err as Error).message, [this.opts.password]);

@@ -1,3 +1,4 @@
+import { buildInfo } from '../../build-info.js';
 import { Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import type { DriftKind, PassResult, PassResultKind } from '../../reconciler/pass-types.js';
 import type { SinkOutcome } from '../alerts/dispatcher.js';
@@ -18,12 +19,18 @@ export const METRIC = {
   appliedRevision: 'vsgitops_last_applied_revision_info',
   lastPass: 'vsgitops_last_pass_timestamp_seconds',
   lastSuccess: 'vsgitops_last_success_timestamp_seconds',
+  buildInfo: 'vsgitops_build_info',
 } as const;
 
 /** A registry of its own (never prom-client's global one), with every vsgitops metric registered. */
 export function createMetricsRegistry(): Registry {
   const registry = new Registry();
   metrics(registry);
+  const b = buildInfo();
+  new Gauge({ name: METRIC.buildInfo, help: 'The running build: always 1, with its version and git commit as labels', labelNames: ['version', 'commit'], registers: [registry] }).set(
+    { version: b.version, commit: b.commit },
+    1,
+  );
   return registry;
 }
 

@@ -4,9 +4,9 @@ import git from 'isomorphic-git';
 
 const author = { name: 'test', email: 'test@example.invalid', timestamp: 1_700_000_000, timezoneOffset: 0 };
 
-/** A repository in `dir` on branch main with one commit. */
-export async function initRepo(dir: string): Promise<string> {
-  await git.init({ fs, dir, defaultBranch: 'main' });
+/** A repository in `dir` on branch main (or `branch`) with one commit. */
+export async function initRepo(dir: string, branch = 'main'): Promise<string> {
+  await git.init({ fs, dir, defaultBranch: branch });
   return commitFile(dir, 'guests/a.yaml', 'name: a\n', 'initial');
 }
 

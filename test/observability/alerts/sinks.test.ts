@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { userAgent } from '../../../src/build-info.js';
 import { writeFile, mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +34,8 @@ test('webhook: POSTs the alert JSON with a verifiable HMAC signature', async (t)
   const r = rx.received[0]!;
   t.deepEqual(JSON.parse(r.body), alert);
   t.is(r.headers['content-type'], 'application/json');
+  t.is(r.headers['user-agent'], userAgent(), 'the User-Agent names the version and commit');
+  t.regex(r.headers['user-agent']!, /^vsgitops\/\d+\.\d+\.\d+ \(\+commit [^)]+\)$/);
   t.true(verify('s3cret', r.body, r.headers[SIGNATURE_HEADER.toLowerCase()]));
   t.false(verify('other', r.body, r.headers[SIGNATURE_HEADER.toLowerCase()]));
 });

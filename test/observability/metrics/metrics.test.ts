@@ -1,4 +1,5 @@
 import test from 'ava';
+import { buildInfo } from '../../../src/build-info.js';
 import { register as globalRegistry } from 'prom-client';
 import { alertMetricsHook, createMetricsRegistry, registerSinks, updateMetrics } from '../../../src/observability/metrics/metrics.js';
 import { buildStatus } from '../../../src/observability/status/build.js';
@@ -108,4 +109,11 @@ test('alert counters by sink; nothing lands in the global registry', async (t) =
   t.is(valueOf(f, 'vsgitops_alerts_failed_total', { sink: 'chat' }), 0);
   t.is(valueOf(f, 'vsgitops_alerts_dropped_total', { sink: 'chat' }), 1);
   t.is(globalRegistry.getSingleMetric('vsgitops_alerts_sent_total'), undefined);
+});
+
+test('vsgitops_build_info carries the version and the git commit of the build', async (t) => {
+  const registry = createMetricsRegistry();
+  const text = await registry.metrics();
+  const b = buildInfo();
+  t.true(text.includes(`vsgitops_build_info{version="${b.version}",commit="${b.commit}"} 1`), text.split('\n').filter((l) => l.includes('build_info')).join('\n'));
 });

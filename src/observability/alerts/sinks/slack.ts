@@ -1,3 +1,4 @@
+import { userAgent } from '../../../build-info.js';
 import type { Alert } from '../types.js';
 import { DEFAULT_POST_OPTIONS, postWithRetry, type PostOptions } from './http-post.js';
 import { alertSummary, type AlertSink } from './sink.js';
@@ -48,7 +49,7 @@ export function slackSink(opts: SlackSinkOptions): AlertSink {
   return {
     name: opts.name ?? 'slack',
     async send(alert: Alert, signal?: AbortSignal) {
-      await postWithRetry(opts.url, JSON.stringify(slackPayload(alert)), { 'content-type': 'application/json', 'user-agent': 'vsgitops' }, post, signal);
+      await postWithRetry(opts.url, JSON.stringify(slackPayload(alert)), { 'content-type': 'application/json', 'user-agent': userAgent() }, post, signal);
     },
   };
 }

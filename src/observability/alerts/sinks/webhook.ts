@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { userAgent } from '../../../build-info.js';
 import type { Alert } from '../types.js';
 import { DEFAULT_POST_OPTIONS, postWithRetry, type PostOptions } from './http-post.js';
 import type { AlertSink } from './sink.js';
@@ -25,7 +26,7 @@ export function webhookSink(opts: WebhookSinkOptions): AlertSink {
     name: opts.name ?? 'webhook',
     async send(alert: Alert, signal?: AbortSignal) {
       const body = JSON.stringify(alert);
-      const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'vsgitops', ...opts.headers };
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': userAgent(), ...opts.headers };
       if (opts.secret) headers[SIGNATURE_HEADER] = signBody(opts.secret, body);
       await postWithRetry(opts.url, body, headers, post, signal);
     },

@@ -2,6 +2,7 @@
  * End-to-end helpers: real processes (the built CLI and the simulated host's
  * shims), real git repositories in temp dirs.
  */
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,8 +35,17 @@ export async function cli(args: string[], opts: { cwd?: string; env?: Record<str
   return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+const madeDirs: string[] = [];
+process.on('exit', () => {
+  // also ends the simulated guest inits started there (they stop when their host directory goes)
+  for (const d of madeDirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** A temporary directory, removed when the test process exits. */
 export async function tempDir(prefix: string): Promise<string> {
-  return fsp.mkdtemp(path.join(os.tmpdir(), `vsgitops-${prefix}-`));
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), `vsgitops-${prefix}-`));
+  madeDirs.push(dir);
+  return dir;
 }
 
 /** A git repository whose commits replace the content of `manifests/`. */

@@ -1,3 +1,5 @@
+import type { SignaturePolicySpec } from './signature-policy.js';
+
 /** Where manifests come from. */
 export type SourceSpec =
   | { kind: 'dir'; dir: string }
@@ -11,6 +13,8 @@ export type SourceSpec =
       path?: string;
       /** where remote repositories are cloned; default ~/.cache/vsgitops/git */
       cacheDir?: string;
+      /** require signed revisions: which paths, which keys (src/source/signature-policy.ts) */
+      signatures?: SignaturePolicySpec;
     };
 
 /** One candidate manifest file. `bytes` is null when the file was too large to read. */
@@ -27,10 +31,14 @@ export interface SourceSnapshot {
   files: SourceFile[];
   /** entries that could not be used (symlinks, unreadable files) */
   skipped: { path: string; reason: string }[];
+  /** with a signature policy: who signed the revision (one entry per governing rule) */
+  signers?: string[];
 }
 
 export interface SourceReadOptions {
   maxFileBytes: number;
+  /** limit on the manifest bytes of one revision together (git sources; default 64 MiB) */
+  maxTotalBytes?: number;
 }
 
 export function isManifestFileName(name: string): boolean {

@@ -8,6 +8,7 @@ import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, typ
 import { VsError, type Problem } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { resolveSecret, type Secret } from './secret.js';
+import { loadSignaturePolicy, policyFromConfig, type SignaturePolicySpec } from '../source/signature-policy.js';
 
 /** The fully defaulted agent configuration. Durations are milliseconds. */
 export interface AgentConfig {
@@ -20,6 +21,8 @@ export interface AgentConfig {
     ref: string;
     path: string;
     credentials: { username: string | null; password: Secret | null };
+    /** signed revisions required (keys checked at load), or null */
+    signatures: SignaturePolicySpec | null;
   };
   host: string;
   hostName: string;
@@ -27,6 +30,8 @@ export interface AgentConfig {
   stateDir: string;
   intervals: { pollMs: number; pollJitter: number; resyncMs: number; debounceMs: number };
   passTimeoutMs: number;
+  /** longest a guest build (`vserver NAME build`) may run */
+  buildTimeoutMs: number;
   backoff: { minMs: number; maxMs: number; factor: number; jitter: number };
   deletionGuard: { maxDeletes: number; maxDeleteShare: number };
   webhook: { enabled: boolean; bind: string; port: number; path: string; secret: Secret | null; maxBodyBytes: number };
@@ -49,6 +54,7 @@ export interface ConfigOverrides {
   pollInterval?: string;
   resyncInterval?: string;
   passTimeout?: string;
+  buildTimeout?: string;
   webhook?: boolean;
   webhookBind?: string;
   webhookPort?: string;
@@ -65,6 +71,9 @@ export const DEFAULTS = {
   resyncMs: 300_000,
   debounceMs: 250,
   passTimeoutMs: 600_000,
+  buildTimeoutMs: 30 * 60_000,
+  /** the configuration file is small; a larger one is refused unread */
+  maxConfigBytes: 1024 * 1024,
   backoff: { minMs: 1000, maxMs: 900_000, factor: 2, jitter: 0.2 },
   deletionGuard: { maxDeletes: 5, maxDeleteShare: 0.25 },
   webhook: { bind: '127.0.0.1', port: 9292, path: '/hooks/git', maxBodyBytes: 1_048_576 },
@@ -103,8 +112,13 @@ export async function loadAgentConfig(file: string | null, overrides: ConfigOver
     baseDir = path.dirname(abs);
     let text: string;
     try {
+      const size = (await fs.stat(abs)).size;
+      if (size > DEFAULTS.maxConfigBytes) {
+        throw new VsError('CONFIG', `configuration ${abs} is ${size} bytes, larger than the limit of ${DEFAULTS.maxConfigBytes} bytes for an agent configuration; not read`, { file: abs });
+      }
       text = await fs.readFile(abs, 'utf8');
     } catch (err) {
+      if (err instanceof VsError) throw err;
       throw new VsError('CONFIG', `cannot read configuration ${abs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file: abs });
     }
     raw = await parseAndValidate(abs, text, overrides.source !== undefined);
@@ -271,6 +285,10 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
     throw new VsError(o.path !== undefined ? 'USAGE' : 'CONFIG', `${where}: must be a relative path inside the repository, got "${manifestPath}"`, { field: 'source.path' });
   }
 
+  const signatures = src.signatures === undefined ? null : policyFromConfig(src.signatures, ctx.baseDir, `${f ?? 'configuration'}: source.signatures`);
+  // every key file is read and parsed now: a bad keyring stops `run` before its first pass
+  if (signatures) await loadSignaturePolicy(signatures);
+
   const logLevel = (o.logLevel ?? obj(raw.log).level ?? DEFAULTS.logLevel) as AgentConfig['log']['level'];
   if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) throw flagError('--log-level', `must be error, warn, info or debug`);
 
@@ -281,6 +299,7 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
       ref: o.ref ?? (src.ref as string | undefined) ?? DEFAULTS.ref,
       path: manifestPath,
       credentials: { username, password },
+      signatures,
     },
     host: resolvedHost,
     hostName: o.hostName ?? (raw.hostName as string | undefined) ?? simHostName(resolvedHost) ?? ctx.hostname,
@@ -293,6 +312,7 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
       debounceMs: durationFrom(intervals.debounce, DEFAULTS.debounceMs, 'intervals.debounce', f),
     },
     passTimeoutMs: flagDuration(o.passTimeout, durationFrom(raw.passTimeout, DEFAULTS.passTimeoutMs, 'passTimeout', f), '--pass-timeout'),
+    buildTimeoutMs: flagDuration(o.buildTimeout, durationFrom(obj(raw.timeouts).build, DEFAULTS.buildTimeoutMs, 'timeouts.build', f), '--build-timeout'),
     backoff: {
       minMs: durationFrom(backoff.min, DEFAULTS.backoff.minMs, 'backoff.min', f),
       maxMs: durationFrom(backoff.max, DEFAULTS.backoff.maxMs, 'backoff.max', f),
@@ -322,6 +342,7 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
   if (cfg.backoff.minMs <= 0 || cfg.backoff.maxMs < cfg.backoff.minMs) {
     throw new VsError('CONFIG', `${f ?? 'configuration'}: backoff.max must be at least backoff.min, and backoff.min above 0`, { file: f, field: 'backoff' });
   }
+  if (cfg.buildTimeoutMs <= 0) throw new VsError('CONFIG', `${f ?? 'configuration'}: timeouts.build must be above 0`, { file: f, field: 'timeouts.build' });
   if (cfg.passTimeoutMs <= 0) throw new VsError('CONFIG', `${f ?? 'configuration'}: passTimeout must be above 0`, { file: f, field: 'passTimeout' });
   return cfg;
 }

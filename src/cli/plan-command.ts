@@ -8,6 +8,7 @@ import { checkSavedPlan, computePlan, executePlan, recordUnchanged, type Pipelin
 import { planExitCode, renderChangeSetText, renderPlanJson, renderPlanText } from '../reconciler/render.js';
 import { PLAN_FORMAT_VERSION, type Plan } from '../reconciler/types.js';
 import { EXIT } from './exit.js';
+import { parseDuration } from '../agent/duration.js';
 import { acquireLock, APPLY_LOCK_FILE, processLockEnv } from '../agent/lock.js';
 import { addHostOptions, addSourceOptions, hostFromOptions, sourceFromOptions, type HostOptions, type SourceOptions } from './options.js';
 import type { RegisterCommand } from './registry.js';
@@ -22,6 +23,7 @@ interface PlanOpts extends SourceOptions, HostOptions {
 
 interface ApplyOpts extends PlanOpts {
   plan?: string;
+  buildTimeout?: number;
   yes?: boolean;
   dryRun?: boolean;
 }
@@ -66,8 +68,9 @@ export const registerApply: RegisterCommand = (program, setExit) => {
     .option('--plan <file>', 'apply this saved plan (refused if the revision or the host changed since it was made)')
     .option('--yes', 'do not ask before destructive actions (required when not on a terminal)')
     .option('--dry-run', 'only show the plan (exit codes as for plan)')
+    .option('--build-timeout <duration>', 'longest a guest build may run, e.g. 45m or 2h (default 30m)', parseBuildTimeout)
     .action(async (dir: string | undefined, o: ApplyOpts) => {
-      const popts = pipelineOptions(dir, o);
+      const popts = { ...pipelineOptions(dir, o), ...(o.buildTimeout ? { buildTimeoutMs: o.buildTimeout } : {}) };
       // One writer per host: an agent pass (or another apply) on the same state
       // directory would race this one on the guests and on the inventory.
       const lock = o.dryRun ? undefined : await acquireLock(popts.host.paths.stateDir, processLockEnv(), popts.log, APPLY_LOCK_FILE);
@@ -135,6 +138,17 @@ function describeDestructive(plan: Plan): string {
 function positiveInt(v: string, flag: string): number {
   if (!/^\d+$/.test(v)) throw new VsError('USAGE', `${flag} takes a whole number, got "${v}"`);
   return Number(v);
+}
+
+function parseBuildTimeout(v: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(v, '--build-timeout');
+  } catch (err) {
+    throw new VsError('USAGE', (err as Error).message);
+  }
+  if (!(ms > 0)) throw new VsError('USAGE', `--build-timeout must be above 0, got "${v}"`);
+  return ms;
 }
 
 function parseShare(v: string): number {

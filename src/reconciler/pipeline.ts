@@ -29,6 +29,8 @@ export interface PipelineOptions {
   runner: CommandRunner;
   log: Logger;
   deleteGuard?: { maxDeletes?: number; maxDeleteShare?: number; allowMassDelete?: boolean };
+  /** longest a guest build may run (default: the executor's, 30 min) */
+  buildTimeoutMs?: number;
 }
 
 export interface Computed {
@@ -66,7 +68,7 @@ export interface ExecuteOptions extends PipelineOptions {
 
 /** Applies `plan` (fresh or saved) and records the outcome in the inventory. */
 export async function executePlan(opts: ExecuteOptions, computed: Computed, plan: Plan): Promise<ChangeSet> {
-  const executor = new VServerExecutor({ paths: opts.host.paths, runner: opts.runner, hostName: opts.host.name });
+  const executor = new VServerExecutor({ paths: opts.host.paths, runner: opts.runner, hostName: opts.host.name, ...(opts.buildTimeoutMs ? { timeouts: { build: opts.buildTimeoutMs } } : {}) });
   let inventory = computed.inventory;
   const cs = await applyPlan(plan, executor, {
     log: opts.log,

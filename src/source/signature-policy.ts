@@ -11,21 +11,14 @@
  * signature covers the commit, hence the whole tree; commits before it are not checked.
  */
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { VsError } from '../errors.js';
 import type { SignedObject } from './signed-object.js';
+import type { SignaturePolicySpec, SignatureRuleSpec } from './signature-spec.js';
 import { parseAllowedSigners, verifySshSignature, type AllowedSigner } from './verify-ssh.js';
 
-/** As configured: file names (absolute, or relative to where the policy was written). */
-export interface SignatureRuleSpec {
-  /** repository path the rule governs; "" for the whole repository */
-  path: string;
-  openpgpKeys: string[];
-  allowedSigners: string[];
-}
-
-export interface SignaturePolicySpec {
-  rules: SignatureRuleSpec[];
-}
+export type { SignatureFlags, SignaturePolicySpec, SignatureRuleSpec } from './signature-spec.js';
+export { policyFromFlags } from './signature-spec.js';
 
 /** Key files are small; a larger one is refused, not read. */
 export const MAX_KEY_FILE_BYTES = 4 * 1024 * 1024;
@@ -41,6 +34,58 @@ export function normalizeRulePath(p: string): string {
   const segs = p.split('/').filter((s) => s !== '' && s !== '.');
   if (segs.includes('..')) throw new VsError('CONFIG', `signature rule path "${p}" must stay inside the repository`, { field: 'signatures.paths' });
   return segs.join('/');
+}
+
+type Obj = Record<string, unknown>;
+
+function fileList(v: unknown, field: string, where: string, baseDir: string): string[] {
+  const list = v === undefined ? [] : typeof v === 'string' ? [v] : v;
+  if (!Array.isArray(list) || !list.every((f) => typeof f === 'string' && f !== '')) {
+    throw new VsError('CONFIG', `${where}: ${field} must be a file name or a list of file names`, { field });
+  }
+  return list.map((f) => path.resolve(baseDir, f as string));
+}
+
+/**
+ * The policy as written in the agent configuration (`source.signatures`) or in a
+ * `--signatures FILE`: openpgpKeys and allowedSigners (a file or a list) for the
+ * whole repository, and `paths: [{path, openpgpKeys, allowedSigners}]` for parts of it.
+ * File names are relative to `baseDir`.
+ */
+export function policyFromConfig(raw: unknown, baseDir: string, where: string): { rules: SignatureRuleSpec[] } {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new VsError('CONFIG', `${where}: signatures must be a mapping`, { field: 'signatures' });
+  const r = raw as Obj;
+  for (const k of Object.keys(r)) if (!['openpgpKeys', 'allowedSigners', 'paths'].includes(k)) throw new VsError('CONFIG', `${where}: signatures.${k}: unknown field`, { field: `signatures.${k}` });
+  const rules: SignatureRuleSpec[] = [];
+  const top = { path: '', openpgpKeys: fileList(r.openpgpKeys, 'signatures.openpgpKeys', where, baseDir), allowedSigners: fileList(r.allowedSigners, 'signatures.allowedSigners', where, baseDir) };
+  if (top.openpgpKeys.length + top.allowedSigners.length > 0) rules.push(top);
+  const paths = r.paths ?? [];
+  if (!Array.isArray(paths)) throw new VsError('CONFIG', `${where}: signatures.paths must be a list`, { field: 'signatures.paths' });
+  for (const [i, p] of paths.entries()) {
+    const f = `signatures.paths[${i}]`;
+    if (!p || typeof p !== 'object' || typeof (p as Obj).path !== 'string') throw new VsError('CONFIG', `${where}: ${f} needs a path`, { field: f });
+    for (const k of Object.keys(p as Obj)) if (!['path', 'openpgpKeys', 'allowedSigners'].includes(k)) throw new VsError('CONFIG', `${where}: ${f}.${k}: unknown field`, { field: `${f}.${k}` });
+    const rule = { path: normalizeRulePath((p as Obj).path as string), openpgpKeys: fileList((p as Obj).openpgpKeys, `${f}.openpgpKeys`, where, baseDir), allowedSigners: fileList((p as Obj).allowedSigners, `${f}.allowedSigners`, where, baseDir) };
+    if (rules.some((x) => x.path === rule.path)) throw new VsError('CONFIG', `${where}: ${f}: path "${rule.path || '.'}" is given twice`, { field: f });
+    rules.push(rule);
+  }
+  if (!rules.some((x) => x.openpgpKeys.length + x.allowedSigners.length > 0)) {
+    throw new VsError('CONFIG', `${where}: signatures names no keys: give openpgpKeys or allowedSigners`, { field: 'signatures' });
+  }
+  return { rules };
+}
+
+/** Reads a `--signatures FILE` (YAML, the same mapping as the agent's source.signatures). */
+export async function readPolicyFile(file: string): Promise<{ rules: SignatureRuleSpec[] }> {
+  const text = await readKeyFile(file);
+  const { parse } = await import('yaml');
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (err) {
+    throw new VsError('CONFIG', `${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`, { file });
+  }
+  return policyFromConfig(raw, path.dirname(path.resolve(file)), file);
 }
 
 const contains = (rulePath: string, p: string) => rulePath === '' || p === rulePath || p.startsWith(rulePath + '/');
@@ -60,7 +105,8 @@ async function readKeyFile(file: string): Promise<string> {
 export async function loadSignaturePolicy(spec: SignaturePolicySpec): Promise<LoadedRule[]> {
   const openpgp = await import('openpgp');
   const out: LoadedRule[] = [];
-  for (const r of spec.rules) {
+  const rules = 'file' in spec ? (await readPolicyFile(spec.file)).rules : spec.rules;
+  for (const r of rules) {
     const rule: LoadedRule = { path: normalizeRulePath(r.path), openpgp: [], ssh: [], files: [...r.openpgpKeys, ...r.allowedSigners] };
     for (const f of r.openpgpKeys) {
       const text = await readKeyFile(f);

@@ -1,8 +1,8 @@
-import type { SignaturePolicySpec } from './signature-policy.js';
+import type { SignaturePolicySpec } from './signature-spec.js';
 
 /** Where manifests come from. */
 export type SourceSpec =
-  | { kind: 'dir'; dir: string }
+  | { kind: 'dir'; dir: string; /** set when signatures are required: a directory is then refused */ signatures?: SignaturePolicySpec }
   | {
       kind: 'git';
       /** a local repository (work tree or bare) or an http(s) URL */

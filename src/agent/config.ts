@@ -34,7 +34,7 @@ export interface AgentConfig {
   buildTimeoutMs: number;
   backoff: { minMs: number; maxMs: number; factor: number; jitter: number };
   deletionGuard: { maxDeletes: number; maxDeleteShare: number };
-  webhook: { enabled: boolean; bind: string; port: number; path: string; secret: Secret | null; maxBodyBytes: number };
+  webhook: { enabled: boolean; bind: string; port: number; path: string; secret: Secret | null; maxBodyBytes: number; requestTimeoutMs: number; maxConnections: number; replayWindowMs: number };
   http: { enabled: boolean; bind: string; port: number };
   /** opaque: handed to the alerting module as written */
   alerts: Record<string, unknown>;
@@ -76,7 +76,7 @@ export const DEFAULTS = {
   maxConfigBytes: 1024 * 1024,
   backoff: { minMs: 1000, maxMs: 900_000, factor: 2, jitter: 0.2 },
   deletionGuard: { maxDeletes: 5, maxDeleteShare: 0.25 },
-  webhook: { bind: '127.0.0.1', port: 9292, path: '/hooks/git', maxBodyBytes: 1_048_576 },
+  webhook: { bind: '127.0.0.1', port: 9292, path: '/hooks/git', maxBodyBytes: 1_048_576, requestTimeoutMs: 10_000, maxConnections: 32, replayWindowMs: 3_600_000 },
   http: { bind: '127.0.0.1', port: 9293 },
   logLevel: 'info' as const,
 };
@@ -330,6 +330,9 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
       path: (hook.path as string | undefined) ?? DEFAULTS.webhook.path,
       secret: webhookSecret,
       maxBodyBytes: (hook.maxBodyBytes as number | undefined) ?? DEFAULTS.webhook.maxBodyBytes,
+      requestTimeoutMs: durationFrom(hook.requestTimeout, DEFAULTS.webhook.requestTimeoutMs, 'webhook.requestTimeout', f),
+      maxConnections: (hook.maxConnections as number | undefined) ?? DEFAULTS.webhook.maxConnections,
+      replayWindowMs: durationFrom(hook.replayWindow, DEFAULTS.webhook.replayWindowMs, 'webhook.replayWindow', f),
     },
     http: {
       enabled: (http.enabled as boolean | undefined) ?? false,
@@ -343,6 +346,7 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
     throw new VsError('CONFIG', `${f ?? 'configuration'}: backoff.max must be at least backoff.min, and backoff.min above 0`, { file: f, field: 'backoff' });
   }
   if (cfg.buildTimeoutMs <= 0) throw new VsError('CONFIG', `${f ?? 'configuration'}: timeouts.build must be above 0`, { file: f, field: 'timeouts.build' });
+  if (cfg.webhook.requestTimeoutMs <= 0) throw new VsError('CONFIG', `${f ?? 'configuration'}: webhook.requestTimeout must be above 0`, { file: f, field: 'webhook.requestTimeout' });
   if (cfg.passTimeoutMs <= 0) throw new VsError('CONFIG', `${f ?? 'configuration'}: passTimeout must be above 0`, { file: f, field: 'passTimeout' });
   return cfg;
 }

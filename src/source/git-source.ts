@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import git from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
+import { boundedHttp } from './bounded-http.js';
 import { VsError } from '../errors.js';
 import { ObjectSizer, type ObjectHeader } from './git-object-size.js';
 import { checkRevision, loadSignaturePolicy, type SignaturePolicySpec } from './signature-policy.js';
@@ -15,6 +15,8 @@ export interface GitSourceSpec {
   ref?: string;
   path?: string;
   cacheDir?: string;
+  /** cap on what one fetch may download (default 256 MiB) */
+  maxFetchBytes?: number;
   /** require signed revisions (see signature-policy.ts) */
   signatures?: SignaturePolicySpec;
 }
@@ -178,7 +180,8 @@ async function resolveCommit(objects: BoundedObjects, ref: string, remote: boole
 }
 
 /** Clones (or fetches) a remote repository into the cache; returns its git directory. */
-async function syncRemote(url: string, ref: string | undefined, cacheDir: string): Promise<string> {
+async function syncRemote(url: string, ref: string | undefined, cacheDir: string, maxFetchBytes?: number): Promise<string> {
+  const http = boundedHttp(maxFetchBytes);
   const dir = path.join(cacheDir, createHash('sha256').update(url).digest('hex').slice(0, 32));
   const gitdir = path.join(dir, '.git');
   const hadCache = fs.existsSync(gitdir);
@@ -205,7 +208,7 @@ async function syncRemote(url: string, ref: string | undefined, cacheDir: string
  */
 export async function readGitSource(spec: GitSourceSpec, opts: SourceReadOptions): Promise<SourceSnapshot> {
   const remote = isRemoteUrl(spec.repo);
-  const local = remote ? { gitdir: await syncRemote(spec.repo, spec.ref, spec.cacheDir ?? defaultGitCacheDir()) } : gitdirOf(spec.repo);
+  const local = remote ? { gitdir: await syncRemote(spec.repo, spec.ref, spec.cacheDir ?? defaultGitCacheDir(), spec.maxFetchBytes) } : gitdirOf(spec.repo);
   const gitdir = local.gitdir;
   const ref = spec.ref ?? 'HEAD';
   const cache: GitCache = {};

@@ -13,6 +13,8 @@ export type SourceSpec =
       path?: string;
       /** where remote repositories are cloned; default ~/.cache/vsgitops/git */
       cacheDir?: string;
+      /** cap on what one fetch may download (default 256 MiB) */
+      maxFetchBytes?: number;
       /** require signed revisions: which paths, which keys (src/source/signature-policy.ts) */
       signatures?: SignaturePolicySpec;
     };

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import git from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
+import { boundedHttp } from '../../source/bounded-http.js';
 import { VsError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { jittered } from '../backoff.js';
@@ -87,6 +87,7 @@ class RemoteSource implements AgentSource {
 
   private async fetchNow(): Promise<RefreshResult> {
     const started = this.opts.clock.now();
+    const http = boundedHttp();
     const ref = branchRef(this.opts.ref).replace(/^refs\/heads\//, '');
     try {
       const cloned = await fs.promises.stat(path.join(this.dir, '.git', 'HEAD')).then(() => true, () => false);

@@ -78,6 +78,18 @@ test('an SSH (RSA, rsa-sha2-512) signed commit is accepted', async (t) => {
   t.regex(snap.signers![0]!, /^ssh bob@example\.org /);
 });
 
+test('an SSH (ECDSA P-256) signed commit is accepted', async (t) => {
+  const k = await keys();
+  const dir = await tmp('ecdsa');
+  const ec = await makeSshKey(dir, 'dave', 'ecdsa');
+  const signers = path.join(dir, 'signers');
+  await fsp.writeFile(signers, allowedSignersLine('dave@example.org', ec));
+  const repo = await initRepo(path.join(dir, 'r'));
+  await commitFiles(repo, { 'm/web.yaml': MANIFEST }, ec.sign);
+  const snap = await readGitSource({ repo, path: 'm', signatures: { rules: [{ path: '', openpgpKeys: [k.keyring], allowedSigners: [signers] }] } }, opts);
+  t.regex(snap.signers![0]!, /^ssh dave@example\.org SHA256:/);
+});
+
 test('a commit signed by git itself (gpg.format ssh, commit -S) verifies: same payload as git', async (t) => {
   const k = await keys();
   const repo = await initRepo(path.join(await tmp('gitsign'), 'r'));

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'USAGE' // bad command line
   | 'MANIFEST_INVALID' // manifests failed to load or validate (data.problems)
   | 'SOURCE' // git repository / directory could not be read
+  | 'REVISION_UNTRUSTED' // the revision is not signed (or not by a trusted key) where signatures are required
   | 'CONFIG' // agent configuration invalid
   | 'HOST' // the host could not be observed
   | 'COMMAND_FAILED' // a util-vserver command exited non-zero (data: argv, exitCode, stderr)

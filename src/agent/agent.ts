@@ -113,6 +113,9 @@ export class Agent {
             path: config.webhook.path,
             secret: config.webhook.secret.reveal(),
             maxBodyBytes: config.webhook.maxBodyBytes,
+            requestTimeoutMs: config.webhook.requestTimeoutMs,
+            maxConnections: config.webhook.maxConnections,
+            replayWindowMs: config.webhook.replayWindowMs,
             ref: config.source.ref,
             log,
             onPush: () => {

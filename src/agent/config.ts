@@ -9,6 +9,7 @@ import { VsError, type Problem } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { resolveSecret, type Secret } from './secret.js';
 import { resolveHostIdentity } from '../host/identity.js';
+import { loadSignaturePolicy, policyFromConfig, type SignaturePolicySpec } from '../source/signature-policy.js';
 
 /** The fully defaulted agent configuration. Durations are milliseconds. */
 export interface AgentConfig {
@@ -21,6 +22,8 @@ export interface AgentConfig {
     ref: string;
     path: string;
     credentials: { username: string | null; password: Secret | null };
+    /** signed revisions required (keys checked at load), or null */
+    signatures: SignaturePolicySpec | null;
   };
   host: string;
   hostName: string;
@@ -32,9 +35,11 @@ export interface AgentConfig {
   stateDir: string;
   intervals: { pollMs: number; pollJitter: number; resyncMs: number; debounceMs: number };
   passTimeoutMs: number;
+  /** longest a guest build (`vserver NAME build`) may run */
+  buildTimeoutMs: number;
   backoff: { minMs: number; maxMs: number; factor: number; jitter: number };
   deletionGuard: { maxDeletes: number; maxDeleteShare: number };
-  webhook: { enabled: boolean; bind: string; port: number; path: string; secret: Secret | null; maxBodyBytes: number };
+  webhook: { enabled: boolean; bind: string; port: number; path: string; secret: Secret | null; maxBodyBytes: number; requestTimeoutMs: number; maxConnections: number; replayWindowMs: number };
   http: { enabled: boolean; bind: string; port: number };
   /** opaque: handed to the alerting module as written */
   alerts: Record<string, unknown>;
@@ -56,6 +61,7 @@ export interface ConfigOverrides {
   pollInterval?: string;
   resyncInterval?: string;
   passTimeout?: string;
+  buildTimeout?: string;
   webhook?: boolean;
   webhookBind?: string;
   webhookPort?: string;
@@ -73,9 +79,12 @@ export const DEFAULTS = {
   resyncMs: 300_000,
   debounceMs: 250,
   passTimeoutMs: 600_000,
+  buildTimeoutMs: 30 * 60_000,
+  /** the configuration file is small; a larger one is refused unread */
+  maxConfigBytes: 1024 * 1024,
   backoff: { minMs: 1000, maxMs: 900_000, factor: 2, jitter: 0.2 },
   deletionGuard: { maxDeletes: 5, maxDeleteShare: 0.25 },
-  webhook: { bind: '127.0.0.1', port: 9292, path: '/hooks/git', maxBodyBytes: 1_048_576 },
+  webhook: { bind: '127.0.0.1', port: 9292, path: '/hooks/git', maxBodyBytes: 1_048_576, requestTimeoutMs: 10_000, maxConnections: 32, replayWindowMs: 3_600_000 },
   http: { bind: '127.0.0.1', port: 9293 },
   logLevel: 'info' as const,
 };
@@ -129,8 +138,13 @@ export async function readAgentConfigFile(
   const abs = path.resolve(opts.cwd ?? process.cwd(), file);
   let text: string;
   try {
+    const size = (await fs.stat(abs)).size;
+    if (size > DEFAULTS.maxConfigBytes) {
+      throw new VsError('CONFIG', `configuration ${abs} is ${size} bytes, larger than the limit of ${DEFAULTS.maxConfigBytes} bytes for an agent configuration; not read`, { file: abs });
+    }
     text = await fs.readFile(abs, 'utf8');
   } catch (err) {
+    if (err instanceof VsError) throw err;
     throw new VsError('CONFIG', `cannot read configuration ${abs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file: abs });
   }
   return { file: abs, baseDir: path.dirname(abs), raw: await parseAndValidate(abs, text, opts.sourceOptional ?? false) };
@@ -300,6 +314,10 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
     throw new VsError(o.path !== undefined ? 'USAGE' : 'CONFIG', `${where}: must be a relative path inside the repository, got "${manifestPath}"`, { field: 'source.path' });
   }
 
+  const signatures = src.signatures === undefined ? null : policyFromConfig(src.signatures, ctx.baseDir, `${f ?? 'configuration'}: source.signatures`);
+  // every key file is read and parsed now: a bad keyring stops `run` before its first pass
+  if (signatures) await loadSignaturePolicy(signatures);
+
   // the flag, then the environment (VSGITOPS_LOG_LEVEL, as for every command), then the file
   const envLevel = ctx.env.VSGITOPS_LOG_LEVEL || undefined;
   const logLevel = (o.logLevel ?? envLevel ?? obj(raw.log).level ?? DEFAULTS.logLevel) as AgentConfig['log']['level'];
@@ -316,6 +334,7 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
       ref: o.ref ?? (src.ref as string | undefined) ?? DEFAULTS.ref,
       path: manifestPath,
       credentials: { username, password },
+      signatures,
     },
     host: resolvedHost,
     hostName: identity.name,
@@ -330,6 +349,7 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
       debounceMs: durationFrom(intervals.debounce, DEFAULTS.debounceMs, 'intervals.debounce', f),
     },
     passTimeoutMs: flagDuration(o.passTimeout, durationFrom(raw.passTimeout, DEFAULTS.passTimeoutMs, 'passTimeout', f), '--pass-timeout'),
+    buildTimeoutMs: flagDuration(o.buildTimeout, durationFrom(obj(raw.timeouts).build, DEFAULTS.buildTimeoutMs, 'timeouts.build', f), '--build-timeout'),
     backoff: {
       minMs: durationFrom(backoff.min, DEFAULTS.backoff.minMs, 'backoff.min', f),
       maxMs: durationFrom(backoff.max, DEFAULTS.backoff.maxMs, 'backoff.max', f),
@@ -347,6 +367,9 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
       path: (hook.path as string | undefined) ?? DEFAULTS.webhook.path,
       secret: webhookSecret,
       maxBodyBytes: (hook.maxBodyBytes as number | undefined) ?? DEFAULTS.webhook.maxBodyBytes,
+      requestTimeoutMs: durationFrom(hook.requestTimeout, DEFAULTS.webhook.requestTimeoutMs, 'webhook.requestTimeout', f),
+      maxConnections: (hook.maxConnections as number | undefined) ?? DEFAULTS.webhook.maxConnections,
+      replayWindowMs: durationFrom(hook.replayWindow, DEFAULTS.webhook.replayWindowMs, 'webhook.replayWindow', f),
     },
     http: {
       enabled: (http.enabled as boolean | undefined) ?? false,
@@ -359,6 +382,8 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
   if (cfg.backoff.minMs <= 0 || cfg.backoff.maxMs < cfg.backoff.minMs) {
     throw new VsError('CONFIG', `${f ?? 'configuration'}: backoff.max must be at least backoff.min, and backoff.min above 0`, { file: f, field: 'backoff' });
   }
+  if (cfg.buildTimeoutMs <= 0) throw new VsError('CONFIG', `${f ?? 'configuration'}: timeouts.build must be above 0`, { file: f, field: 'timeouts.build' });
+  if (cfg.webhook.requestTimeoutMs <= 0) throw new VsError('CONFIG', `${f ?? 'configuration'}: webhook.requestTimeout must be above 0`, { file: f, field: 'webhook.requestTimeout' });
   if (cfg.passTimeoutMs <= 0) throw new VsError('CONFIG', `${f ?? 'configuration'}: passTimeout must be above 0`, { file: f, field: 'passTimeout' });
   return cfg;
 }

@@ -64,6 +64,7 @@ function overridesOf(f: RunFlags): ConfigOverrides {
     pollInterval: f.pollInterval,
     resyncInterval: f.resyncInterval,
     passTimeout: f.passTimeout,
+    buildTimeout: f.buildTimeout,
     webhook: f.webhook,
     webhookBind: f.webhookBind,
     webhookPort: f.webhookPort,
@@ -95,6 +96,7 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
     .option('--poll-interval <duration>', 'remote polling interval, e.g. 60s')
     .option('--resync-interval <duration>', 'periodic re-observation, e.g. 5m')
     .option('--pass-timeout <duration>', 'abort a pass after this long')
+    .option('--build-timeout <duration>', 'longest a guest build may run, e.g. 45m (default 30m)')
     .option('--webhook', 'enable the webhook receiver (secret from the configuration)')
     .option('--webhook-bind <address>', 'webhook listen address')
     .option('--webhook-port <port>', 'webhook listen port')

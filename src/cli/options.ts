@@ -5,11 +5,12 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { VsError } from '../errors.js';
 import type { SourceSpec } from '../desired/load.js';
+import { policyFromFlags, type SignatureFlags } from '../source/signature-spec.js';
 import { parseHostSpec, type HostPaths } from '../providers/vserver/host-paths.js';
 import { resolveHostIdentity } from '../host/identity.js';
 import type { HostTarget } from '../reconciler/pipeline.js';
 
-export interface SourceOptions {
+export interface SourceOptions extends SignatureFlags {
   repo?: string;
   ref?: string;
   path?: string;
@@ -26,11 +27,20 @@ export interface HostOptions {
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function addSourceOptions(cmd: Command): Command {
-  return cmd
+  const c = cmd
     .argument('[dir]', 'directory of manifests (instead of --repo)')
     .option('--repo <path-or-url>', 'git repository (local path or http(s) URL); manifests are read from the commit, not the working copy')
     .option('--ref <ref>', "branch, tag or commit to read (default: the repository's HEAD)")
     .option('--path <subdir>', 'folder inside the repository that holds the manifests');
+  return addSignatureOptions(c);
+}
+
+/** --signatures, --openpgp-keys, --allowed-signers: require a signed revision (README: Signed revisions). */
+export function addSignatureOptions(cmd: Command): Command {
+  return cmd
+    .option('--signatures <file>', 'require a signed revision: policy file (YAML: openpgpKeys, allowedSigners, paths)')
+    .option('--openpgp-keys <file>', 'require a revision signed by one of these armored OpenPGP public keys (repeatable)', collect)
+    .option('--allowed-signers <file>', "require a revision signed by an SSH key in this allowed-signers file, git's format (repeatable)", collect);
 }
 
 export function addHostOptions(cmd: Command): Command {
@@ -44,10 +54,12 @@ export function addHostOptions(cmd: Command): Command {
 
 export function sourceFromOptions(dir: string | undefined, o: SourceOptions): SourceSpec {
   if (dir && o.repo) throw new VsError('USAGE', 'give either a directory or --repo, not both');
-  if (o.repo) return { kind: 'git', repo: o.repo, ref: o.ref, path: o.path };
+  const signatures = policyFromFlags(o);
+  const signed = signatures ? { signatures } : {};
+  if (o.repo) return { kind: 'git', repo: o.repo, ref: o.ref, path: o.path, ...signed };
   if (o.ref || o.path) throw new VsError('USAGE', '--ref and --path go with --repo');
   if (!dir) throw new VsError('USAGE', 'no manifests given: name a directory or use --repo PATH_OR_URL');
-  return { kind: 'dir', dir };
+  return { kind: 'dir', dir, ...signed };
 }
 
 export function parseLabels(items: string[] = []): Record<string, string> {

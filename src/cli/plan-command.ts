@@ -12,6 +12,7 @@ import { stringifyExact } from '../text/json.js';
 import { OUTPUT_FORMAT_VERSION } from './json-output.js';
 import { applyConfigFile, logLevelOf, type ConfigurableOptions } from './config-defaults.js';
 import { addHelpFooter, configOption, outputOption } from './help.js';
+import { parseDuration } from '../agent/duration.js';
 import { acquireLock, APPLY_LOCK_FILE, processLockEnv } from '../agent/lock.js';
 import { addHostOptions, addSourceOptions, hostFromOptions, sourceFromOptions, type HostOptions, type SourceOptions } from './options.js';
 import type { RegisterCommand } from './registry.js';
@@ -27,6 +28,7 @@ interface PlanOpts extends SourceOptions, HostOptions, ConfigurableOptions {
 
 interface ApplyOpts extends PlanOpts {
   plan?: string;
+  buildTimeout?: number;
   yes?: boolean;
   dryRun?: boolean;
 }
@@ -87,7 +89,8 @@ export const registerApply: RegisterCommand = (program, setExit) => {
   const cmd = addPlanOptions(program.command('apply').description('converge the host to the manifests (or carry out a saved plan)'))
     .option('--plan <file>', 'apply this saved plan (refused if the revision or the host changed since it was made)')
     .option('--yes', 'do not ask before destructive actions (required when not on a terminal)')
-    .option('--dry-run', 'only show the plan (exit codes as for plan)');
+    .option('--dry-run', 'only show the plan (exit codes as for plan)')
+    .option('--build-timeout <duration>', 'longest a guest build may run, e.g. 45m or 2h (default 30m)', parseBuildTimeout);
   addHelpFooter(
     cmd,
     [
@@ -102,7 +105,7 @@ export const registerApply: RegisterCommand = (program, setExit) => {
       [EXIT.DESTRUCTIVE, '--dry-run: changes include destruction'],
     ],
   ).action(async (dir: string | undefined, o: ApplyOpts, c: Command) => {
-      const popts = await pipelineOptions(c, dir, o, { apply: !o.dryRun });
+      const popts = { ...(await pipelineOptions(c, dir, o, { apply: !o.dryRun })), ...(o.buildTimeout ? { buildTimeoutMs: o.buildTimeout } : {}) };
       // One writer per host: an agent pass (or another apply) on the same state
       // directory would race this one on the guests and on the inventory.
       const lock = o.dryRun ? undefined : await acquireLock(popts.host.paths.stateDir, processLockEnv(), popts.log, APPLY_LOCK_FILE);
@@ -170,6 +173,17 @@ function describeDestructive(plan: Plan): string {
 function positiveInt(v: string, flag: string): number {
   if (!/^\d+$/.test(v)) throw new VsError('USAGE', `${flag} takes a whole number, got "${v}"`);
   return Number(v);
+}
+
+function parseBuildTimeout(v: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(v, '--build-timeout');
+  } catch (err) {
+    throw new VsError('USAGE', (err as Error).message);
+  }
+  if (!(ms > 0)) throw new VsError('USAGE', `--build-timeout must be above 0, got "${v}"`);
+  return ms;
 }
 
 function parseShare(v: string): number {

@@ -85,11 +85,12 @@ export const registerRun: RegisterCommand = (program, setExit) => {
   registerRunCommands(program, setExit, {
     createPass: (config, logger, ctx) => {
       log = logger;
+      const signatures = config.source.signatures ? { signatures: config.source.signatures } : {};
       const source = ctx.source.gitdir
-        ? { kind: 'git' as const, repo: ctx.source.dir, ref: ctx.source.ref, path: config.source.path === '.' ? undefined : config.source.path }
-        : { kind: 'dir' as const, dir: path.join(ctx.source.dir, config.source.path) };
+        ? { kind: 'git' as const, repo: ctx.source.dir, ref: ctx.source.ref, path: config.source.path === '.' ? undefined : config.source.path, ...signatures }
+        : { kind: 'dir' as const, dir: path.join(ctx.source.dir, config.source.path), ...signatures };
       return createReconcilePass(
-        { source, host: config.host, hostName: config.hostName, hostLabels: config.hostLabels, hostIdentityChange: config.hostIdentityChange, persistHostIdentity: config.persistHostIdentity, stateDir: config.stateDir, deletionGuard: config.deletionGuard },
+        { source, host: config.host, hostName: config.hostName, hostLabels: config.hostLabels, hostIdentityChange: config.hostIdentityChange, persistHostIdentity: config.persistHostIdentity, stateDir: config.stateDir, deletionGuard: config.deletionGuard, buildTimeoutMs: config.buildTimeoutMs },
         { log: logger, initialAppliedRevision: observers?.status?.lastAppliedRevision ?? null },
       );
     },

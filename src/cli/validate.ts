@@ -5,6 +5,7 @@ import { selectForHost } from '../desired/host-select.js';
 import { manifestWarnings } from '../desired/warnings.js';
 import type { DesiredState } from '../desired/load.js';
 import type { SourceSpec } from '../source/types.js';
+import { policyFromFlags, type SignatureFlags } from '../source/signature-spec.js';
 import { EXIT } from './exit.js';
 import { OUTPUT_FORMAT_VERSION } from './json-output.js';
 import type { RegisterCommand } from './registry.js';
@@ -21,13 +22,15 @@ export interface ValidateCliOptions {
 }
 
 /** Builds the source from the command line; usage mistakes throw VsError('USAGE'). */
-export function sourceFromArgs(dir: string | undefined, o: Pick<ValidateCliOptions, 'repo' | 'ref' | 'path'>): SourceSpec {
+export function sourceFromArgs(dir: string | undefined, o: Pick<ValidateCliOptions, 'repo' | 'ref' | 'path'> & SignatureFlags): SourceSpec {
+  const signatures = policyFromFlags(o);
+  const signed = signatures ? { signatures } : {};
   if (o.repo !== undefined) {
     if (dir !== undefined) throw new VsError('USAGE', 'give either a DIR or --repo, not both');
-    return { kind: 'git', repo: o.repo, ...(o.ref !== undefined ? { ref: o.ref } : {}), ...(o.path !== undefined ? { path: o.path } : {}) };
+    return { kind: 'git', repo: o.repo, ...(o.ref !== undefined ? { ref: o.ref } : {}), ...(o.path !== undefined ? { path: o.path } : {}), ...signed };
   }
   if (o.ref !== undefined || o.path !== undefined) throw new VsError('USAGE', '--ref and --path need --repo');
-  return { kind: 'dir', dir: dir ?? '.' };
+  return { kind: 'dir', dir: dir ?? '.', ...signed };
 }
 
 export function parseHostLabels(items: string[]): Record<string, string> {
@@ -96,7 +99,10 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .option('--host-name <name>', 'also report the guests placed on this host')
     .option('--host-label <key=value>', 'a label of that host (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--state-dir <dir>', "report the guests placed on the host whose identity is stored in DIR/host.yaml (flags that differ are refused)")
-    .option('--max-file-bytes <n>', 'largest manifest file accepted (default 1048576)');
+    .option('--max-file-bytes <n>', 'largest manifest file accepted (default 1048576)')
+    .option('--signatures <file>', 'require a signed revision: policy file (YAML: openpgpKeys, allowedSigners, paths)')
+    .option('--openpgp-keys <file>', 'require a revision signed by one of these armored OpenPGP public keys (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+    .option('--allowed-signers <file>', "require a revision signed by an SSH key in this allowed-signers file, git's format (repeatable)", (v: string, acc: string[] = []) => [...acc, v]);
   addHelpFooter(
     cmd,
     ['vsgitops validate examples/desired-state', 'vsgitops validate --repo . --ref origin/main --path hosts --output json', 'vsgitops validate hosts --host-name vs-fra1 --host-label site=fra1'],

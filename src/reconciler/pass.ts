@@ -14,7 +14,8 @@ import { execaRunner } from '../providers/command-runner.js';
 import { parseHostSpec } from '../providers/vserver/host-paths.js';
 import { acquireLock, APPLY_LOCK_FILE, processLockEnv, type AgentLock, type LockEnv } from '../agent/lock.js';
 import type { PassRequest } from '../agent/types.js';
-import type { PassResult } from './pass-types.js';
+import type { DriftItem, PassResult } from './pass-types.js';
+import { sha256Hex } from '../observability/drift/fingerprint.js';
 import { computePlan, executePlan, recordUnchanged, type Computed, type HostTarget } from './pipeline.js';
 import type { ChangeSet } from './types.js';
 
@@ -28,6 +29,8 @@ export interface PassSettings {
   persistHostIdentity?: boolean;
   stateDir: string;
   deletionGuard: { maxDeletes: number; maxDeleteShare: number };
+  /** longest a guest build may run (default: the executor's, 30 min) */
+  buildTimeoutMs?: number;
 }
 
 export interface PassDeps {
@@ -91,6 +94,12 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
         computed = await computePlan({ source: settings.source, host, runner, log: deps.log, deleteGuard: settings.deletionGuard, recover: !req.dryRun });
       } catch (err) {
         const e = asVsError(err);
+        if (e.code === 'REVISION_UNTRUSTED') {
+          // like an invalid revision: terminal until a new one, nothing applied or deleted, and alerted
+          const revision = typeof e.data.commit === 'string' ? e.data.commit : null;
+          deps.log.error(`${e.message}; keeping ${appliedRevision ?? 'the current state'}`, { revision, reason: e.data.reason });
+          return finish({ revision, result: 'invalid', error: { code: e.code, message: e.message }, drift: [untrustedRevisionItem(e, revision)], guests: [] });
+        }
         return finish({ revision: null, result: 'failed', error: { code: e.code, message: e.message }, drift: [], guests: [] });
       }
       const { desiredState, plan } = computed;
@@ -125,7 +134,7 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
         appliedDesiredDigest = plan.desiredDigest;
         if (host.persistIdentity) identityStored = true;
       } else {
-        changeSet = await executePlan({ source: settings.source, host, runner, log: deps.log, signal: req.signal }, computed, plan);
+        changeSet = await executePlan({ source: settings.source, host, runner, log: deps.log, signal: req.signal, buildTimeoutMs: settings.buildTimeoutMs }, computed, plan);
         if (host.persistIdentity) identityStored = true;
         result = changeSet.ok ? 'applied' : 'failed';
         if (changeSet.ok) {
@@ -144,6 +153,17 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
         guests,
       });
     }
+  };
+}
+
+/** The alert for a refused revision: a host-level failure, one per (revision, reason). */
+function untrustedRevisionItem(e: VsError, revision: string | null): DriftItem {
+  return {
+    kind: 'failed',
+    fields: ['revision'],
+    fingerprint: sha256Hex(`untrusted\0${revision ?? ''}\0${String(e.data.reason ?? '')}`),
+    message: e.message,
+    mode: 'enforce',
   };
 }
 

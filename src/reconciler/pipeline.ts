@@ -48,6 +48,8 @@ export interface PipelineOptions {
    * Only for callers that hold the apply lock and may change the host.
    */
   recover?: boolean;
+  /** longest a guest build may run (default: the executor's, 30 min) */
+  buildTimeoutMs?: number;
 }
 
 export interface Computed {
@@ -112,7 +114,7 @@ export interface ExecuteOptions extends PipelineOptions {
 /** Applies `plan` (fresh or saved) and records the outcome in the inventory. */
 export async function executePlan(opts: ExecuteOptions, computed: Computed, plan: Plan): Promise<ChangeSet> {
   await persistIdentity(opts.host);
-  const executor = new VServerExecutor({ paths: opts.host.paths, runner: opts.runner, hostName: opts.host.name });
+  const executor = new VServerExecutor({ paths: opts.host.paths, runner: opts.runner, hostName: opts.host.name, ...(opts.buildTimeoutMs ? { timeouts: { build: opts.buildTimeoutMs } } : {}) });
   let inventory = computed.inventory;
   const byName = new Map(computed.desired.map((d) => [d.spec.name, d]));
   // Each action's intent and outcome go to the journal (appended, fsynced): a crash at any

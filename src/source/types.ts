@@ -1,6 +1,8 @@
+import type { SignaturePolicySpec } from './signature-spec.js';
+
 /** Where manifests come from. */
 export type SourceSpec =
-  | { kind: 'dir'; dir: string }
+  | { kind: 'dir'; dir: string; /** set when signatures are required: a directory is then refused */ signatures?: SignaturePolicySpec }
   | {
       kind: 'git';
       /** a local repository (work tree or bare) or an http(s) URL */
@@ -11,6 +13,10 @@ export type SourceSpec =
       path?: string;
       /** where remote repositories are cloned; default ~/.cache/vsgitops/git */
       cacheDir?: string;
+      /** cap on what one fetch may download (default 256 MiB) */
+      maxFetchBytes?: number;
+      /** require signed revisions: which paths, which keys (src/source/signature-policy.ts) */
+      signatures?: SignaturePolicySpec;
     };
 
 /** One candidate manifest file. `bytes` is null when the file was too large to read. */
@@ -27,10 +33,14 @@ export interface SourceSnapshot {
   files: SourceFile[];
   /** entries that could not be used (symlinks, unreadable files) */
   skipped: { path: string; reason: string }[];
+  /** with a signature policy: who signed the revision (one entry per governing rule) */
+  signers?: string[];
 }
 
 export interface SourceReadOptions {
   maxFileBytes: number;
+  /** limit on the manifest bytes of one revision together (git sources; default 64 MiB) */
+  maxTotalBytes?: number;
 }
 
 export function isManifestFileName(name: string): boolean {

@@ -17,7 +17,7 @@ test('a minimal file gets every default', async (t) => {
   const { dir, file } = await writeConfig('source:\n  url: ./repo\n');
   const c = await loadAgentConfig(file, {}, { env: {}, hostname: 'node7' });
   t.is(c.file, file);
-  t.deepEqual(c.source, { kind: 'local', url: path.join(dir, 'repo'), ref: 'HEAD', path: '.', credentials: { username: null, password: null } });
+  t.deepEqual(c.source, { kind: 'local', url: path.join(dir, 'repo'), ref: 'HEAD', path: '.', credentials: { username: null, password: null }, signatures: null });
   t.is(c.host, 'local');
   t.is(c.hostName, 'node7');
   t.deepEqual(c.hostLabels, {});
@@ -26,7 +26,7 @@ test('a minimal file gets every default', async (t) => {
   t.is(c.passTimeoutMs, DEFAULTS.passTimeoutMs);
   t.deepEqual(c.backoff, { minMs: 1000, maxMs: 900_000, factor: 2, jitter: 0.2 });
   t.deepEqual(c.deletionGuard, { maxDeletes: 5, maxDeleteShare: 0.25 });
-  t.deepEqual(c.webhook, { enabled: false, bind: '127.0.0.1', port: 9292, path: '/hooks/git', secret: null, maxBodyBytes: 1_048_576 });
+  t.deepEqual(c.webhook, { enabled: false, bind: '127.0.0.1', port: 9292, path: '/hooks/git', secret: null, maxBodyBytes: 1_048_576, requestTimeoutMs: 10_000, maxConnections: 32, replayWindowMs: 3_600_000 });
   t.deepEqual(c.http, { enabled: false, bind: '127.0.0.1', port: 9293 });
   t.deepEqual(c.alerts, {});
   t.is(c.log.level, 'info');
@@ -186,4 +186,22 @@ test('a missing file is a CONFIG error naming it', async (t) => {
   const err = await t.throwsAsync(loadAgentConfig('/nonexistent/agent.yaml', {}, { env: {} }));
   t.true(isVsError(err, 'CONFIG'));
   t.regex(err!.message, /\/nonexistent\/agent\.yaml/);
+});
+
+test('source.signatures: key files are read at load, relative to the file; a bad one stops loading', async (t) => {
+  const { dir, file } = await writeConfig('source:\n  url: ./repo\n  signatures:\n    allowedSigners: keys/allowed\n    paths: [{path: hosts/lab}]\ntimeouts: {build: 45m}\n');
+  await fs.mkdir(path.join(dir, 'keys'));
+  await fs.writeFile(path.join(dir, 'keys/allowed'), 'alice@example.org ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKbRk4zn9UbuNeNNO8OdWyvJY5pmzZ94zBEuInFCThdR\n');
+  const c = await loadAgentConfig(file, {}, { env: {} });
+  t.deepEqual(c.source.signatures, { rules: [{ path: '', openpgpKeys: [], allowedSigners: [path.join(dir, 'keys/allowed')] }, { path: 'hosts/lab', openpgpKeys: [], allowedSigners: [] }] });
+  t.is(c.buildTimeoutMs, 45 * 60_000);
+  await fs.writeFile(path.join(dir, 'keys/allowed'), 'alice@example.org ssh-ed25519\n');
+  const err = await t.throwsAsync(loadAgentConfig(file, {}, { env: {} }));
+  t.regex(err!.message, /allowed-signers file: .*keys\/allowed:1/);
+});
+
+test('a configuration file larger than the limit is refused unread, naming the limit', async (t) => {
+  const { file } = await writeConfig('source:\n  url: ./repo\n' + '#'.repeat(DEFAULTS.maxConfigBytes) + '\n');
+  const err = await t.throwsAsync(loadAgentConfig(file, {}, { env: {} }));
+  t.regex(err!.message, /larger than the limit of 1048576 bytes for an agent configuration/);
 });

@@ -62,3 +62,25 @@ test('credentials in a URL never reach messages', (t) => {
   t.is(redactUrl('https://user:s3cret@git.example.org/fleet.git'), 'https://***@git.example.org/fleet.git');
   t.is(redactUrl('https://git.example.org/fleet.git'), 'https://git.example.org/fleet.git');
 });
+
+maybe('a fetch that would download more than its limit is cut off with an error naming the limit', async (t) => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vsg-remote-big-'));
+  const dir = path.join(root, 'fleet');
+  await git.init({ fs, dir, defaultBranch: 'main' });
+  // incompressible content: the pack is about as large as the file
+  fs.writeFileSync(path.join(dir, 'a.yaml'), `# ${(await import('node:crypto')).randomBytes(60_000).toString('base64')}\n`);
+  await git.add({ fs, dir, filepath: 'a.yaml' });
+  await git.commit({ fs, dir, message: 'big', author });
+  const server = await startGitHttpServer(root);
+  try {
+    const { readGitSource } = await import('../../src/source/git-source.js');
+    const cacheDir = path.join(root, 'cache');
+    const err = await t.throwsAsync(readGitSource({ repo: `${server.url}/fleet/.git`, cacheDir, maxFetchBytes: 20_000 }, { maxFileBytes: 1 << 20 }));
+    t.true(isVsError(err, 'SOURCE'));
+    t.regex(err!.message, /sent more than 20000 bytes \(the limit for one fetch\)/);
+    const ok = await readGitSource({ repo: `${server.url}/fleet/.git`, cacheDir }, { maxFileBytes: 1 << 20 });
+    t.is(ok.files.length, 1);
+  } finally {
+    await server.close();
+  }
+});

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import git from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
 import { userAgent } from '../../build-info.js';
+import { boundedHttp } from '../../source/bounded-http.js';
 import { VsError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { jittered } from '../backoff.js';
@@ -98,6 +98,7 @@ class RemoteSource implements AgentSource {
 
   private async fetchNow(): Promise<RefreshResult> {
     const started = this.opts.clock.now();
+    const http = boundedHttp();
     try {
       const cloned = await fs.promises.stat(path.join(this.dir, '.git', 'HEAD')).then(() => true, () => false);
       // ref HEAD: clone the remote's default branch; the clone's own HEAD then names it

@@ -8,7 +8,7 @@ export interface Alert {
   /** stable id of this transition: sha256(key, type, fingerprint, at) prefix */
   id: string;
   type: AlertType;
-  /** "<kind>/<guest>" or "<kind>/xid:<n>" */
+  /** "<kind>/<guest>", "<kind>/xid:<n>" or "<kind>/host" */
   key: string;
   kind: DriftKind;
   guest?: string;
@@ -56,5 +56,6 @@ export function emptyAlertState(): AlertState {
 }
 
 export function alertKey(item: Pick<DriftItem, 'kind' | 'guest' | 'xid'>): string {
-  return `${item.kind}/${item.guest ?? `xid:${item.xid ?? '?'}`}`;
+  // neither guest nor context: a host-level failure (e.g. a refused, unsigned revision)
+  return `${item.kind}/${item.guest ?? (item.xid !== undefined ? `xid:${item.xid}` : 'host')}`;
 }

@@ -66,7 +66,7 @@ function guestConditions(name: string, pass: PassResult, prevGuest: GuestStatus 
     const progressing = keep('Progressing', { type: 'Progressing', status: false, reason: 'Unknown', message: '' });
     const why = suspended.status
       ? { reason: 'Suspended', message: suspended.message }
-      : { reason: pass.result === 'invalid' ? 'InvalidManifests' : 'ReconcileFailed', message: pass.error?.message ?? `pass ${pass.result}` };
+      : { reason: pass.error?.code === 'REVISION_UNTRUSTED' ? 'UntrustedRevision' : pass.result === 'invalid' ? 'InvalidManifests' : 'ReconcileFailed', message: pass.error?.message ?? `pass ${pass.result}` };
     return {
       Ready: { type: 'Ready', status: false, ...why },
       Progressing: progressing,

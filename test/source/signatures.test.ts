@@ -1,0 +1,235 @@
+/**
+ * Signed revisions: real keys made here (ssh-keygen, openpgp), real signatures,
+ * commits written as git writes them, read through the git source with a policy.
+ */
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import { execa } from 'execa';
+import { isVsError, VsError } from '../../src/errors.js';
+import { readGitSource } from '../../src/source/git-source.js';
+import { governingRules, type SignaturePolicySpec } from '../../src/source/signature-policy.js';
+import { splitCommit } from '../../src/source/signed-object.js';
+import { allowedSignersLine, commitFiles, initRepo, makePgpKey, makeSshKey, tagSigned, withGpgsig, type SshKey, type PgpKey } from '../helpers/signing.js';
+
+const MANIFEST = 'apiVersion: vsgitops.io/v1\nkind: VServer\n';
+const opts = { maxFileBytes: 1024 * 1024 };
+
+async function tmp(prefix: string): Promise<string> {
+  return fsp.mkdtemp(path.join(os.tmpdir(), `vsg-sig-${prefix}-`));
+}
+
+interface Keys {
+  dir: string;
+  ed: SshKey;
+  rsa: SshKey;
+  stranger: SshKey;
+  pgp: PgpKey;
+  pgpStranger: PgpKey;
+  allowedSigners: string;
+  keyring: string;
+}
+
+let keysPromise: Promise<Keys> | undefined;
+/** Made once for the file: key generation is the slow part. */
+function keys(): Promise<Keys> {
+  keysPromise ??= (async () => {
+    const dir = await tmp('keys');
+    const [ed, rsa, stranger, pgp, pgpStranger] = await Promise.all([
+      makeSshKey(dir, 'alice', 'ed25519'),
+      makeSshKey(dir, 'bob', 'rsa'),
+      makeSshKey(dir, 'mallory', 'ed25519'),
+      makePgpKey('carol'),
+      makePgpKey('eve'),
+    ]);
+    const allowedSigners = path.join(dir, 'allowed_signers');
+    await fsp.writeFile(allowedSigners, '# who may sign\n' + allowedSignersLine('alice@example.org', ed) + allowedSignersLine('bob@example.org', rsa, 'namespaces="git"'));
+    const keyring = path.join(dir, 'trusted.asc');
+    await fsp.writeFile(keyring, pgp.publicArmored);
+    return { dir, ed, rsa, stranger, pgp, pgpStranger, allowedSigners, keyring };
+  })();
+  return keysPromise;
+}
+
+const policy = (k: Keys, extra: Partial<SignaturePolicySpec> = {}): SignaturePolicySpec => ({ rules: [{ path: '', openpgpKeys: [k.keyring], allowedSigners: [k.allowedSigners] }], ...extra });
+
+async function untrusted(t: import('ava').ExecutionContext, p: Promise<unknown>): Promise<VsError> {
+  const err = await t.throwsAsync(p);
+  t.true(isVsError(err, 'REVISION_UNTRUSTED'), String(err));
+  return err as VsError;
+}
+
+test('an SSH (ed25519) signed commit is accepted and its signer named', async (t) => {
+  const k = await keys();
+  const repo = await initRepo(path.join(await tmp('ed'), 'r'));
+  const c = await commitFiles(repo, { 'm/web.yaml': MANIFEST }, k.ed.sign);
+  const snap = await readGitSource({ repo, path: 'm', signatures: policy(k) }, opts);
+  t.is(snap.revision, c);
+  t.is(snap.files.length, 1);
+  t.regex(snap.signers![0]!, /^ssh alice@example\.org SHA256:/);
+});
+
+test('an SSH (RSA, rsa-sha2-512) signed commit is accepted', async (t) => {
+  const k = await keys();
+  const repo = await initRepo(path.join(await tmp('rsa'), 'r'));
+  await commitFiles(repo, { 'm/web.yaml': MANIFEST }, k.rsa.sign);
+  const snap = await readGitSource({ repo, path: 'm', signatures: policy(k) }, opts);
+  t.regex(snap.signers![0]!, /^ssh bob@example\.org /);
+});
+
+test('an SSH (ECDSA P-256) signed commit is accepted', async (t) => {
+  const k = await keys();
+  const dir = await tmp('ecdsa');
+  const ec = await makeSshKey(dir, 'dave', 'ecdsa');
+  const signers = path.join(dir, 'signers');
+  await fsp.writeFile(signers, allowedSignersLine('dave@example.org', ec));
+  const repo = await initRepo(path.join(dir, 'r'));
+  await commitFiles(repo, { 'm/web.yaml': MANIFEST }, ec.sign);
+  const snap = await readGitSource({ repo, path: 'm', signatures: { rules: [{ path: '', openpgpKeys: [k.keyring], allowedSigners: [signers] }] } }, opts);
+  t.regex(snap.signers![0]!, /^ssh dave@example\.org SHA256:/);
+});
+
+test('a commit signed by git itself (gpg.format ssh, commit -S) verifies: same payload as git', async (t) => {
+  const k = await keys();
+  const repo = await initRepo(path.join(await tmp('gitsign'), 'r'));
+  await fsp.mkdir(path.join(repo, 'm'));
+  await fsp.writeFile(path.join(repo, 'm/web.yaml'), MANIFEST);
+  const g = (args: string[]) => execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'gpg.format=ssh', '-c', `user.signingkey=${k.ed.privateFile}`, '-c', `gpg.ssh.allowedSignersFile=${k.allowedSigners}`, ...args], { cwd: repo });
+  await g(['add', '-A']);
+  await g(['commit', '-q', '-S', '-m', 'signed by git']);
+  // git agrees the signature is good
+  await t.notThrowsAsync(g(['verify-commit', 'HEAD']));
+  const snap = await readGitSource({ repo, path: 'm', signatures: policy(k) }, opts);
+  t.regex(snap.signers![0]!, /alice@example\.org/);
+});
+
+test('an OpenPGP signed commit is accepted (key generated by openpgp)', async (t) => {
+  const k = await keys();
+  const repo = await initRepo(path.join(await tmp('pgp'), 'r'));
+  await commitFiles(repo, { 'm/web.yaml': MANIFEST }, k.pgp.sign);
+  const snap = await readGitSource({ repo, path: 'm', signatures: policy(k) }, opts);
+  t.is(snap.signers![0], `openpgp ${k.pgp.fingerprint} (carol <carol@example.org>)`);
+});
+
+test('unsigned, unknown key and bad signature are refused with the commit and the reason', async (t) => {
+  const k = await keys();
+  const repo = await initRepo(path.join(await tmp('bad'), 'r'));
+  const unsigned = await commitFiles(repo, { 'm/web.yaml': MANIFEST }, null);
+  let e = await untrusted(t, readGitSource({ repo, path: 'm', signatures: policy(k) }, opts));
+  t.is(e.data.reason, 'unsigned');
+  t.true(e.message.includes(unsigned), e.message);
+  t.regex(e.message, /the commit is not signed/);
+  t.true(e.message.includes(k.allowedSigners));
+
+  const strangerSsh = await commitFiles(repo, { 'm/web.yaml': MANIFEST + '# 2\n' }, k.stranger.sign);
+  e = await untrusted(t, readGitSource({ repo, path: 'm', signatures: policy(k) }, opts));
+  t.is(e.data.reason, 'unknown key');
+  t.true(e.message.includes(strangerSsh));
+  t.regex(e.message, /SSH key SHA256:\S+ is not in the allowed signers/);
+
+  await commitFiles(repo, { 'm/web.yaml': MANIFEST + '# 3\n' }, k.pgpStranger.sign);
+  e = await untrusted(t, readGitSource({ repo, path: 'm', signatures: policy(k) }, opts));
+  t.is(e.data.reason, 'unknown key');
+  t.regex(e.message, /OpenPGP key [0-9A-F]{16} is not in the keyring/);
+
+  // a good signature moved onto other content: the payload no longer matches
+  const draft = await commitFiles(repo, { 'm/web.yaml': MANIFEST + '# 4\n' }, null);
+  const raw = (await execa('git', ['cat-file', 'commit', draft], { cwd: repo, encoding: 'buffer', stripFinalNewline: false })).stdout;
+  for (const signer of [k.ed.sign, k.pgp.sign]) {
+    const sig = await signer(Buffer.from('some other content'));
+    const forged = withGpgsig(Buffer.from(raw), sig);
+    const oid = (await execa('git', ['hash-object', '-t', 'commit', '-w', '--stdin'], { cwd: repo, input: forged })).stdout;
+    await execa('git', ['update-ref', 'HEAD', oid], { cwd: repo });
+    e = await untrusted(t, readGitSource({ repo, path: 'm', signatures: policy(k) }, opts));
+    t.is(e.data.reason, 'bad signature', e.message);
+    t.true(e.message.includes(oid));
+  }
+});
+
+test('an SSH signature for another namespace, or outside valid-before, is refused', async (t) => {
+  const k = await keys();
+  const dir = await tmp('ns');
+  const repo = await initRepo(path.join(dir, 'r'));
+  // signed with -n file instead of git
+  const fileNs = async (payload: Buffer) => {
+    const f = path.join(dir, 'p');
+    await fsp.writeFile(f, payload);
+    await execa('ssh-keygen', ['-Y', 'sign', '-n', 'file', '-f', k.ed.privateFile, f]);
+    return fsp.readFile(f + '.sig', 'utf8');
+  };
+  await commitFiles(repo, { 'm/a.yaml': MANIFEST }, fileNs);
+  let e = await untrusted(t, readGitSource({ repo, path: 'm', signatures: policy(k) }, opts));
+  t.regex(e.message, /namespace "file"/);
+
+  await commitFiles(repo, { 'm/a.yaml': MANIFEST + '#\n' }, k.ed.sign);
+  const expired = path.join(dir, 'expired_signers');
+  await fsp.writeFile(expired, allowedSignersLine('alice@example.org', k.ed, 'valid-before="20200101Z"'));
+  e = await untrusted(t, readGitSource({ repo, path: 'm', signatures: { rules: [{ path: '', openpgpKeys: [], allowedSigners: [expired] }] } }, opts));
+  t.regex(e.message, /expired before the commit time/);
+});
+
+test('a signed annotated tag vouches for an unsigned commit; an unsigned tag does not', async (t) => {
+  const k = await keys();
+  const repo = await initRepo(path.join(await tmp('tag'), 'r'));
+  const c = await commitFiles(repo, { 'm/web.yaml': MANIFEST }, null);
+  await tagSigned(repo, 'v1', c, k.pgp.sign);
+  await tagSigned(repo, 'v1-ssh', c, k.ed.sign);
+  await tagSigned(repo, 'v1-plain', c, null);
+  for (const ref of ['v1', 'v1-ssh']) {
+    const snap = await readGitSource({ repo, ref, path: 'm', signatures: policy(k) }, opts);
+    t.is(snap.revision, c, ref);
+  }
+  const e = await untrusted(t, readGitSource({ repo, ref: 'v1-plain', path: 'm', signatures: policy(k) }, opts));
+  t.regex(e.message, /commit [0-9a-f]{12}: the commit is not signed; tag [0-9a-f]{12}: the tag is not signed/);
+});
+
+test('per path: only the governed path needs a signature, by its own keys', async (t) => {
+  const k = await keys();
+  const dir = await tmp('paths');
+  const repo = await initRepo(path.join(dir, 'r'));
+  const prodSigners = path.join(dir, 'prod_signers');
+  await fsp.writeFile(prodSigners, allowedSignersLine('bob@example.org', k.rsa));
+  const spec: SignaturePolicySpec = { rules: [{ path: 'hosts/prod', openpgpKeys: [], allowedSigners: [prodSigners] }] };
+  await commitFiles(repo, { 'hosts/prod/web.yaml': MANIFEST, 'hosts/lab/web.yaml': MANIFEST }, k.ed.sign);
+  // lab is governed by no rule: read without a signature check
+  t.deepEqual((await readGitSource({ repo, path: 'hosts/lab', signatures: spec }, opts)).signers, []);
+  // prod needs bob; alice's signature is not enough, and reading all of hosts/ includes prod
+  for (const p of ['hosts/prod', 'hosts']) {
+    const e = await untrusted(t, readGitSource({ repo, path: p, signatures: spec }, opts));
+    t.regex(e.message, /path "hosts\/prod" requires a signature/);
+  }
+  await commitFiles(repo, { 'hosts/prod/web.yaml': MANIFEST + '#\n' }, k.rsa.sign);
+  t.regex((await readGitSource({ repo, path: 'hosts/prod', signatures: spec }, opts)).signers![0]!, /bob@example\.org/);
+  // an unsigned commit that empties prod is still refused (the directory itself is governed)
+  await fsp.rm(path.join(repo, 'hosts/prod'), { recursive: true });
+  await fsp.mkdir(path.join(repo, 'hosts/prod'));
+  await commitFiles(repo, { 'hosts/prod/README': 'empty' }, null);
+  await untrusted(t, readGitSource({ repo, path: 'hosts/prod', signatures: spec }, opts));
+});
+
+test('governing rules: the longest containing path wins; a rule without keys exempts its subtree', (t) => {
+  const rules = [{ path: '' }, { path: 'hosts' }, { path: 'hosts/lab' }];
+  t.deepEqual(governingRules(rules, ['hosts/prod/a.yaml']).map((r) => r.path), ['hosts']);
+  t.deepEqual(governingRules(rules, ['hosts/lab/a.yaml', 'other.yaml']).map((r) => r.path), ['', 'hosts/lab']);
+  t.deepEqual(governingRules(rules, ['hostsX/a.yaml']).map((r) => r.path), ['']);
+});
+
+test('the payload is the commit without its gpgsig header, byte for byte (git commit.c)', (t) => {
+  const raw = Buffer.from('tree 1111111111111111111111111111111111111111\nauthor a <a@x> 1 +0000\ncommitter c <c@x> 1700000000 +0000\ngpgsig -----BEGIN SSH SIGNATURE-----\n U1NI\n -----END SSH SIGNATURE-----\nmergetag object x\n\nmessage\ngpgsig not a header\n');
+  const s = splitCommit(raw);
+  t.is(s.signature, '-----BEGIN SSH SIGNATURE-----\nU1NI\n-----END SSH SIGNATURE-----\n');
+  t.is(s.payload.toString(), 'tree 1111111111111111111111111111111111111111\nauthor a <a@x> 1 +0000\ncommitter c <c@x> 1700000000 +0000\nmergetag object x\n\nmessage\ngpgsig not a header\n');
+  t.is(s.time, 1700000000);
+});
+
+test('a key file that is not a key is a CONFIG error naming the file', async (t) => {
+  const k = await keys();
+  const bad = path.join(k.dir, 'not-a-key.asc');
+  await fsp.writeFile(bad, 'hello');
+  const repo = await initRepo(path.join(await tmp('badkey'), 'r'));
+  await commitFiles(repo, { 'm/web.yaml': MANIFEST }, k.ed.sign);
+  const e = await t.throwsAsync(readGitSource({ repo, path: 'm', signatures: { rules: [{ path: '', openpgpKeys: [bad], allowedSigners: [] }] } }, opts));
+  t.true(isVsError(e, 'CONFIG'));
+  t.true(e!.message.includes(bad));
+});

@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'LOCKED' // another agent holds the state-directory lock
   | 'SIM' // simulated-host problem
   | 'ALERT_SINK' // an alert sink (webhook, chat, command) could not deliver
+  | 'LIVE_CHANGE_NOT_APPLIED' // a live change's tool exited 0 but the kernel does not show the value
+  | 'NOT_VSERVER_HOST' // the host has no Linux-VServer kernel interface (/proc/virtual)
   | 'INTERNAL';
 
 export interface Problem {

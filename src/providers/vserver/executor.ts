@@ -11,7 +11,9 @@ import type { ActionExecutor, ExecuteContext } from '../../reconciler/apply.js';
 import type { Outcome, PlannedAction } from '../../reconciler/types.js';
 import type { CommandRunner } from '../command-runner.js';
 import { vattributeArgs, vdlimitRemoveArgs, vdlimitSetArgs, vlimitArgs, vserverArgs, vserverBuildArgs, vserverDeleteArgs, vunameSetArgs } from './commands.js';
-import { cgroupDir, cgroupParentDir, readCgroupLayout } from './cgroup-layout.js';
+import { cgroupDir, cgroupParentDir, readCgroupLayout, readLiveCgroup } from './cgroup-layout.js';
+import { attributeExpectations, liveMismatches, type LiveExpectation } from './live-verify.js';
+import { readContextRuntime } from './observe.js';
 import { CGROUP_FILES, renderConfigFiles, writeConfigFiles } from './config-write.js';
 import { toolPath, type HostPaths } from './host-paths.js';
 import { liveAttributeTokens } from './live-attributes.js';
@@ -84,8 +86,11 @@ export class VServerExecutor implements ActionExecutor {
         await this.run('vserver', vserverArgs(action.guest, 'start'), ctx);
         return 'started';
       case 'stop':
-        if (action.after) await this.writeConfig(action.after);
+        // util-vserver's stop acts on the configuration it finds (addresses to
+        // remove, init style's stop command: scripts/vserver.functions
+        // disableInterfaces, vserver.stop): stop with the old one, then write.
         await this.run('vserver', vserverArgs(action.guest, 'stop'), ctx, this.timeouts.stop);
+        if (action.after) await this.writeConfig(action.after);
         return 'stopped';
       case 'replace':
         return this.replace(action, ctx);
@@ -128,14 +133,19 @@ export class VServerExecutor implements ActionExecutor {
   private async update(action: PlannedAction, ctx: ExecuteContext): Promise<Outcome> {
     const after = need(action.after, action);
     const before = action.before ?? after;
-    await this.writeConfig(after);
     const running = action.runningXid !== undefined;
     const outcome: Outcome = 'updated';
     if (running && after.runState === 'running' && action.restart) {
+      // Stop with the configuration the guest was started with: util-vserver's
+      // stop removes the host addresses named in the configuration at stop time
+      // (reference §10 LIVE; scripts/vserver.functions disableInterfaces), so
+      // writing first would leave the old addresses on the host forever.
       await this.run('vserver', vserverArgs(after.name, 'stop'), ctx, this.timeouts.stop);
+      await this.writeConfig(after);
       await this.run('vserver', vserverArgs(after.name, 'start'), ctx);
       return 'restarted';
     }
+    await this.writeConfig(after);
     if (running && after.runState === 'running') {
       await this.applyLive(action.runningXid!, before, after, action, ctx);
     }
@@ -148,6 +158,7 @@ export class VServerExecutor implements ActionExecutor {
     const live = action.changes.filter((c) => c.effect === 'live');
     const touched = (prefix: string) => live.some((c) => c.path === prefix || c.path.startsWith(prefix + '.') || c.path === 'runtime.' + prefix || c.path.startsWith('runtime.' + prefix + '.'));
 
+    const expected: LiveExpectation = { limits: {}, attributes: [] };
     if (touched('limits')) {
       const limits: Partial<Record<LimitName, { soft: LimitValue; hard: LimitValue }>> = {};
       for (const name of new Set([...Object.keys(before.limits), ...Object.keys(after.limits)]) as Set<LimitName>) {
@@ -155,15 +166,23 @@ export class VServerExecutor implements ActionExecutor {
         limits[name] = l ? { soft: l.soft, hard: l.hard } : { soft: 'inf', hard: 'inf' };
       }
       if (Object.keys(limits).length > 0) await this.run('vlimit', vlimitArgs(xid, limits), ctx);
+      expected.limits = limits;
     }
     if (touched('flags') || touched('bcaps') || touched('ccaps')) {
       const change = liveAttributeTokens(before, after);
       if (change.flags.length + change.bcaps.length + change.ccaps.length > 0) await this.run('vattribute', vattributeArgs(xid, change), ctx);
+      expected.attributes = attributeExpectations(change);
     }
     if (touched('nodename') || touched('domainname')) {
       await this.run('vuname', vunameSetArgs(xid, { nodename: after.nodename, domainname: after.domainname ?? '(none)' }), ctx);
+      expected.uts = { nodename: after.nodename, domainname: after.domainname ?? '(none)' };
     }
-    if (touched('cgroup')) await this.writeCgroup(before, after, cgroupKeysChanged(live), ctx);
+    if (touched('cgroup')) {
+      const keys = cgroupKeysChanged(live);
+      if (await this.writeCgroup(before, after, keys, ctx)) {
+        expected.cgroup = Object.fromEntries([...keys].filter((k) => after.cgroup[k] !== undefined).map((k) => [k, after.cgroup[k]]));
+      }
+    }
     if (touched('disk')) {
       const old = before.disk;
       // a limit that is dropped or moves to another directory is removed from the old one
@@ -175,6 +194,30 @@ export class VServerExecutor implements ActionExecutor {
       }
       if (after.disk) await this.run('vdlimit', vdlimitSetArgs(xid, after.disk.directory, after.disk), ctx);
     }
+    await this.verifyLive(xid, after, expected);
+  }
+
+  /**
+   * A live change is only known to have worked when the kernel shows it:
+   * vlimit exits 0 when the kernel refuses a value (reference §10 LIVE:
+   * `vc_set_rlimit(): No such process`, `Invalid argument`, both exit 0).
+   * Re-reads /proc/virtual/XID (and the cgroup files) and fails the action
+   * with every value that is not there.
+   */
+  private async verifyLive(xid: number, after: GuestSpec, expected: LiveExpectation): Promise<void> {
+    const checks = Object.keys(expected.limits).length + expected.attributes.length + (expected.uts ? 1 : 0) + Object.keys(expected.cgroup ?? {}).length;
+    if (checks === 0) return;
+    const rt = await readContextRuntime(this.opts.paths, xid);
+    if (!rt) {
+      throw new VsError('LIVE_CHANGE_NOT_APPLIED', `${after.name}: context ${xid} is no longer running; the live changes did not take effect`, { guest: after.name, xid });
+    }
+    if (expected.cgroup && Object.keys(expected.cgroup).length > 0) {
+      rt.cgroup = await readLiveCgroup(await readCgroupLayout(this.opts.paths, after.name));
+    }
+    const missing = liveMismatches(rt, expected);
+    if (missing.length > 0) {
+      throw new VsError('LIVE_CHANGE_NOT_APPLIED', `${after.name}: the kernel does not show ${missing.join(', ')} after the live change (the tools exited 0)`, { guest: after.name, xid, missing });
+    }
   }
 
   /**
@@ -183,11 +226,11 @@ export class VServerExecutor implements ActionExecutor {
    * host's .defaults/cgroup value, else the kernel's default (cpuset lists:
    * the parent cgroup's).
    */
-  private async writeCgroup(before: GuestSpec, after: GuestSpec, keys: Set<keyof CgroupSpec>, ctx: ExecuteContext): Promise<void> {
+  private async writeCgroup(before: GuestSpec, after: GuestSpec, keys: Set<keyof CgroupSpec>, ctx: ExecuteContext): Promise<boolean> {
     if (await exists(path.join(this.cfgDir(after.name), 'nocgroup'))) {
       // util-vserver created no cgroup for this guest (§6.12): there is nothing to change live
       ctx.log.warn(`${after.name}: nocgroup is set; the cgroup values are configured but not applied`, { guest: after.name });
-      return;
+      return false;
     }
     const firstLine = async (file: string) => (await fsp.readFile(file, 'utf8').catch(() => '')).split('\n')[0]!.trim() || undefined;
     const defaults = path.join(this.opts.paths.etcVservers, '.defaults/cgroup');
@@ -210,6 +253,7 @@ export class VServerExecutor implements ActionExecutor {
         throw new VsError('HOST', `cannot write cgroup value ${target}: ${err.code ?? err.message}`, { guest: after.name });
       });
     }
+    return true;
   }
 
   private async replace(action: PlannedAction, ctx: ExecuteContext): Promise<Outcome> {

@@ -100,6 +100,36 @@ async function listIds(fs: ReadFs, dir: string): Promise<number[] | undefined> {
   }
 }
 
+/** One context's status, info, limits and UTS names; undefined when it went away. */
+async function readContext(fs: ReadFs, virtual: string, xid: number): Promise<ContextState | undefined> {
+  const dir = path.join(virtual, String(xid));
+  const file = (n: string) => path.join(dir, n);
+  const statusText = await readOptional(fs, file('status'));
+  if (statusText === undefined) return undefined; // context went away
+  const ctx: ContextState = { xid, status: parseXidStatus(statusText, file('status')) };
+  const [infoText, limitText, nsText] = await Promise.all([readOptional(fs, file('info')), readOptional(fs, file('limit')), readOptional(fs, file('nsproxy'))]);
+  if (infoText !== undefined) ctx.info = parseXidInfo(infoText, file('info'));
+  if (limitText !== undefined) ctx.limits = parseLimit(limitText, file('limit'));
+  if (nsText !== undefined) {
+    const ns = parseNsProxy(nsText, file('nsproxy'));
+    if (ns?.uts) ctx.uts = ns.uts;
+  }
+  return ctx;
+}
+
+/**
+ * What a running context shows now (limits, flags, capabilities, UTS names),
+ * for checking a live change: util-vserver's tools exit 0 when the kernel
+ * refuses a value (reference §10 LIVE: vlimit). Only a listed context counts
+ * (a dead context's directory may still resolve, §10). Undefined: not running.
+ */
+export async function readContextRuntime(paths: HostPaths, xid: number, fs: ReadFs = fsp): Promise<RuntimeState | undefined> {
+  const virtual = path.join(paths.proc, 'virtual');
+  if (!((await listIds(fs, virtual)) ?? []).includes(xid)) return undefined;
+  const ctx = await readContext(fs, virtual, xid);
+  return ctx ? runtimeOf(ctx, undefined, undefined) : undefined;
+}
+
 /** Reads every context and network context. A context that vanishes while being read is skipped. */
 export async function readProc(paths: HostPaths, fs: ReadFs, concurrency: number, problems: Problem[]): Promise<ProcState> {
   const virtual = path.join(paths.proc, 'virtual');
@@ -107,29 +137,19 @@ export async function readProc(paths: HostPaths, fs: ReadFs, concurrency: number
   const state: ProcState = { contexts: new Map(), nets: new Map() };
   const info = await readOptional(fs, path.join(virtual, 'info'));
   if (info === undefined) {
-    problems.push(problem(virtual, 'missing: the kernel has no Linux-VServer support (no contexts observed)'));
-    return state;
+    // Planning against a host whose contexts cannot be seen would call every guest stopped
+    // and every change safe: refuse, naming what is missing.
+    throw new VsError('NOT_VSERVER_HOST', `${path.join(virtual, 'info')} does not exist: this is not a Linux-VServer host (the running kernel has no VServer patch, or /proc is not mounted); nothing was planned or changed`, { file: path.join(virtual, 'info') });
   }
   state.vciVersion = parseVciInfo(info, path.join(virtual, 'info')).vciVersion;
 
   const xids = (await listIds(fs, virtual)) ?? [];
   await mapLimit(xids, concurrency, async (xid) => {
-    const dir = path.join(virtual, String(xid));
-    const file = (n: string) => path.join(dir, n);
     try {
-      const statusText = await readOptional(fs, file('status'));
-      if (statusText === undefined) return; // context went away
-      const ctx: ContextState = { xid, status: parseXidStatus(statusText, file('status')) };
-      const [infoText, limitText, nsText] = await Promise.all([readOptional(fs, file('info')), readOptional(fs, file('limit')), readOptional(fs, file('nsproxy'))]);
-      if (infoText !== undefined) ctx.info = parseXidInfo(infoText, file('info'));
-      if (limitText !== undefined) ctx.limits = parseLimit(limitText, file('limit'));
-      if (nsText !== undefined) {
-        const ns = parseNsProxy(nsText, file('nsproxy'));
-        if (ns?.uts) ctx.uts = ns.uts;
-      }
-      state.contexts.set(xid, ctx);
+      const ctx = await readContext(fs, virtual, xid);
+      if (ctx) state.contexts.set(xid, ctx);
     } catch (err) {
-      problems.push(problem(dir, err instanceof Error ? err.message : String(err)));
+      problems.push(problem(path.join(virtual, String(xid)), err instanceof Error ? err.message : String(err)));
     }
   });
 

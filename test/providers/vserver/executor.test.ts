@@ -6,6 +6,7 @@
 import test from 'ava';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { silentLogger } from '../../../src/log.js';
 import { simHostPaths } from '../../../src/providers/vserver/host-paths.js';
@@ -14,6 +15,8 @@ import type { PlannedAction } from '../../../src/reconciler/types.js';
 import { baseSpec } from '../../helpers/state-builder.js';
 import { computePlan, executePlan } from '../../../src/reconciler/pipeline.js';
 import { inProcessHost, tempDir } from '../../helpers/e2e.js';
+import type { CommandRunner } from '../../../src/providers/command-runner.js';
+import { attributeExpectations, liveMismatches } from '../../../src/providers/vserver/live-verify.js';
 
 const base = (extra: string) => `apiVersion: vsgitops.io/v1
 kind: VServer
@@ -99,6 +102,10 @@ test('live cgroup values go to the per-subsystem hierarchy under /sys/fs/cgroup,
   await fsp.mkdir(path.join(paths.etcVservers, '.defaults/cgroup'), { recursive: true });
   await fsp.writeFile(path.join(paths.etcVservers, '.defaults/cgroup/base'), 'vs\n');
   await fsp.mkdir(path.join(paths.etcVservers, 'web'), { recursive: true });
+  // a running context 1001 (the live capture's files): the executor re-reads it to verify
+  const live = fileURLToPath(new URL('../../../../test/fixtures/live/by-phase/ctx/proc/virtual/', import.meta.url));
+  await fsp.cp(path.join(live, '42'), path.join(paths.proc, 'virtual/1001'), { recursive: true });
+  await fsp.cp(path.join(live, 'info'), path.join(paths.proc, 'virtual/info'));
   const ran: string[][] = [];
   const exec = new VServerExecutor({ paths, hostName: 'host-a', runner: { run: async (argv) => { ran.push(argv); throw new Error('no command expected'); } } });
   const before = baseSpec('web', 1001);
@@ -123,4 +130,95 @@ test('cgroupKeysChanged: only the cgroup values a plan changes are written live'
   t.deepEqual([...cgroupKeysChanged([{ path: 'runtime.cgroup.memoryLimit' }, { path: 'cgroup.cpusetCpus' }])].sort(), ['cpusetCpus', 'memoryLimit']);
   t.is(cgroupKeysChanged([{ path: 'cgroup' }]).size, 6);
   t.is(cgroupKeysChanged([{ path: 'nodename' }]).size, 0);
+});
+
+/** A runner that records, at each `vserver … stop|start`, what the guest's configuration said then. */
+function recordingRunner(inner: CommandRunner, cfgDir: string, seen: string[]): CommandRunner {
+  return {
+    async run(argv, o) {
+      const verb = argv[argv.length - 1];
+      if (path.basename(argv[0]!) === 'vserver' && (verb === 'stop' || verb === 'start')) {
+        const ip = await fsp.readFile(path.join(cfgDir, 'interfaces/0/ip'), 'utf8').catch(() => '-');
+        const style = await fsp.readFile(path.join(cfgDir, 'apps/init/style'), 'utf8').catch(() => '-');
+        seen.push(`${verb} ip=${ip.trim()} style=${style.trim()}`);
+      }
+      return inner.run(argv, o);
+    },
+  };
+}
+
+test('restart-type update: vserver stop runs with the old configuration, start with the new (util-vserver stop removes the addresses it finds: scripts/vserver.functions disableInterfaces)', async (t) => {
+  const { sim, manifests, opts } = await inProcessHost('executor-order');
+  const seen: string[] = [];
+  const run = async (iface: string, style: string) => {
+    await fsp.writeFile(path.join(manifests, 'web.yaml'), base(`  interfaces: [{device: eth0, address: ${iface}}]\n`).replace('style: plain', `style: ${style}`));
+    const o = { ...opts, runner: recordingRunner(opts.runner, path.join(sim, 'etc/vservers/web'), seen) };
+    const computed = await computePlan(o);
+    const cs = await executePlan(o, computed, computed.plan);
+    t.true(cs.ok, JSON.stringify(cs.entries));
+    return computed.plan;
+  };
+  await run('192.0.2.10/24', 'plain');
+  t.deepEqual(seen, ['start ip=192.0.2.10 style=plain']);
+  seen.length = 0;
+  const p = await run('192.0.2.11/24', 'sysv');
+  t.deepEqual(p.actions.map((a) => [a.kind, a.restart]), [['update', true]]);
+  t.deepEqual(seen, ['stop ip=192.0.2.10 style=plain', 'start ip=192.0.2.11 style=sysv']);
+});
+
+test('a stop action stops with the configuration the guest runs with, then writes the new one', async (t) => {
+  const { sim, manifests, opts } = await inProcessHost('executor-stop');
+  const seen: string[] = [];
+  const o = { ...opts, runner: recordingRunner(opts.runner, path.join(sim, 'etc/vservers/web'), seen) };
+  await fsp.writeFile(path.join(manifests, 'web.yaml'), base('  interfaces: [{device: eth0, address: 192.0.2.10/24}]\n'));
+  let c = await computePlan(o);
+  t.true((await executePlan(o, c, c.plan)).ok);
+  seen.length = 0;
+  await fsp.writeFile(path.join(manifests, 'web.yaml'), base('  state: stopped\n  interfaces: [{device: eth0, address: 192.0.2.20/24}]\n').replace('style: plain', 'style: sysv'));
+  c = await computePlan(o);
+  t.deepEqual(c.plan.actions.map((a) => a.kind), ['stop', 'update']);
+  t.true((await executePlan(o, c, c.plan)).ok);
+  t.deepEqual(seen, ['stop ip=192.0.2.10 style=plain']);
+  t.is((await fsp.readFile(path.join(sim, 'etc/vservers/web/interfaces/0/ip'), 'utf8')).trim(), '192.0.2.20');
+  t.deepEqual((await computePlan(o)).plan.actions, [], 'converged');
+});
+
+test('a live limit change the kernel refused (vlimit exits 0, reference §10 LIVE) is reported as failed, not applied', async (t) => {
+  const { sim, manifests, opts } = await inProcessHost('executor-verify');
+  await fsp.writeFile(path.join(manifests, 'web.yaml'), base('  limits: {nproc: 100}\n'));
+  let c = await computePlan(opts);
+  t.true((await executePlan(opts, c, c.plan)).ok);
+  // vlimit "succeeds" without changing anything, like the real tool when the kernel says EINVAL/ESRCH
+  const swallow: CommandRunner = {
+    async run(argv, o) {
+      if (path.basename(argv[0]!) === 'vlimit') return { exitCode: 0, stdout: '', stderr: 'vc_set_rlimit(): Invalid argument\n', durationMs: 1 };
+      return opts.runner.run(argv, o);
+    },
+  };
+  await fsp.writeFile(path.join(manifests, 'web.yaml'), base('  limits: {nproc: 200}\n'));
+  const o = { ...opts, runner: swallow };
+  c = await computePlan(o);
+  t.deepEqual(c.plan.actions.map((a) => [a.kind, a.restart]), [['update', false]]);
+  const cs = await executePlan(o, c, c.plan);
+  t.false(cs.ok);
+  const e = cs.entries.find((x) => x.guest === 'web')!;
+  t.is(e.outcome, 'failed');
+  t.is(e.error?.code, 'LIVE_CHANGE_NOT_APPLIED');
+  t.regex(e.error!.message, /limits\.nproc\.(soft|hard) 200 \(kernel: 100\)/);
+  // with the real tool the change is made, verified, and the plan converges
+  c = await computePlan(opts);
+  t.true((await executePlan(opts, c, c.plan)).ok);
+  t.deepEqual((await computePlan(opts)).plan.actions, []);
+  t.truthy(sim);
+});
+
+test('liveMismatches: flags, capabilities and UTS names are checked against the running context', (t) => {
+  const rt = { xid: 1001, tasks: 1, initPid: 1, flagsHex: '0000000000000000', bcapsHex: '0000000000000400', ccapsHex: '0000000000000000', limits: {}, nodename: 'old', domainname: '(none)', addresses: [] };
+  const exp = { limits: {}, attributes: attributeExpectations({ flags: ['virt_mem'], bcaps: ['~NET_BIND_SERVICE'], ccaps: [] }), uts: { nodename: 'new', domainname: '(none)' } };
+  const out = liveMismatches(rt, exp);
+  t.is(out.length, 3, out.join('; '));
+  t.true(out.some((m) => m.startsWith('nodename new (kernel: old)')));
+  t.true(out.some((m) => /^flags set \^\d+ \(kernel: clear\)$/.test(m)));
+  t.true(out.some((m) => m === 'bcaps clear ^10 (kernel: set)'));
+  t.deepEqual(liveMismatches({ ...rt, nodename: 'new', bcapsHex: '0', flagsHex: (exp.attributes[0]!.set).toString(16) }, exp), []);
 });

@@ -1,4 +1,5 @@
 import test from 'ava';
+import type { VsError } from '../../../src/errors.js';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -182,15 +183,12 @@ test('one unreadable config dir is reported, the others are observed', async (t)
   t.true(host.guests.find((g) => g.spec.name === 'guest1')!.running);
 });
 
-test('a host without /proc/virtual: every guest stopped, one host problem', async (t) => {
+test('a host without /proc/virtual is not a VServer host: observe fails naming the missing file (issue 9, defect 4)', async (t) => {
   const paths = await makeHost();
   await fs.rm(paths.proc, { recursive: true });
-  const host = await observeHost(paths, { hostName: 'h', runner: forbiddenRunner(t) });
-  t.is(host.vciVersion, undefined);
-  t.true(host.guests.every((g) => !g.running));
-  t.is(host.guests.find((g) => g.spec.name === 'guest1')!.staleRunFile, true);
-  t.is(host.problems!.length, 1);
-  t.regex(host.problems![0]!.message, /no Linux-VServer support/);
+  const err = await t.throwsAsync(observeHost(paths, { hostName: 'h', runner: forbiddenRunner(t) }));
+  t.is((err as VsError).code, 'NOT_VSERVER_HOST');
+  t.regex(err!.message, /proc\/virtual\/info does not exist: this is not a Linux-VServer host/);
 });
 
 test('2,000 generated guests are observed without spawning any process', async (t) => {

@@ -1,4 +1,5 @@
 import { VsError, formatProblem, type Problem } from '../errors.js';
+import { escapeControl } from '../text/escape.js';
 
 /**
  * Exit codes. Only the CLI maps errors to these.
@@ -41,6 +42,10 @@ export function wantsJson(argv: string[]): boolean {
 
 /** Human rendering of an error for stderr. */
 export function describeError(err: unknown): string {
+  return escapeControl(describeErrorRaw(err));
+}
+
+function describeErrorRaw(err: unknown): string {
   if (err instanceof VsError) {
     const problems = err.data.problems as Problem[] | undefined;
     if (problems && problems.length > 0) {

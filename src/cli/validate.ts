@@ -5,6 +5,7 @@ import type { DesiredState } from '../desired/load.js';
 import type { SourceSpec } from '../source/types.js';
 import { EXIT } from './exit.js';
 import type { RegisterCommand } from './registry.js';
+import { escapeControl } from '../text/escape.js';
 
 export interface ValidateCliOptions {
   repo?: string;
@@ -75,7 +76,7 @@ export function renderValidationText(report: ReturnType<typeof validationReport>
     const g = report.host.guests;
     lines.push(`host ${report.host.name}: ${g.length === 0 ? 'no guests' : g.join(', ')}`);
   }
-  return lines.join('\n') + '\n';
+  return escapeControl(lines.join('\n') + '\n');
 }
 
 export const register: RegisterCommand = (program: Command, setExit) => {

@@ -65,7 +65,7 @@ const cases: Case[] = [
   { title: 'distribution that looks like an option', text: manifest([], { build: '{method: debootstrap, distribution: --foreign}' }), expect: [e(8, 'spec.build.distribution', /distribution name/)] },
   { title: 'source that looks like an option', text: manifest([], { build: '{method: rsync, source: "-e sh"}' }), expect: [e(8, 'spec.build.source', /does not start with '-'/)] },
   { title: 'mirror that is not a URL', text: manifest([], { build: '{method: debootstrap, distribution: bookworm, mirror: "javascript:alert(1)"}' }), expect: [e(8, 'spec.build.mirror', /http\(s\):\/\/, ftp:\/\/ or file:\/\/ URL/)] },
-  { title: 'extraArgs with a newline', text: manifest([], { build: '{method: skeleton, extraArgs: ["a\\nb"]}' }), expect: [e(8, 'spec.build.extraArgs[0]', /must match pattern/)] },
+  { title: 'extraArgs with a newline', text: manifest([], { build: '{method: skeleton, extraArgs: ["a\\nb"]}' }), expect: [e(8, 'spec.build.extraArgs[0]', /control character \(U\+000A/)] },
   // interfaces
   { title: 'address without prefix', text: spec('  interfaces: [{device: eth0, address: 192.0.2.1}]'), expect: [e(9, 'spec.interfaces[0].address', /with a prefix length/)] },
   { title: 'IPv4 octet out of range', text: spec('  interfaces: [{device: eth0, address: 192.0.2.300/24}]'), expect: [e(9, 'spec.interfaces[0].address', /'192\.0\.2\.300' is not an IPv4 or IPv6 address/)] },
@@ -116,6 +116,16 @@ const cases: Case[] = [
   { title: 'disk without inodes', text: spec('  disk: {space: 1Gi}'), expect: [e(9, 'spec.disk.inodes', /required field 'inodes' is missing/, 9)] },
   { title: 'disk reserved above 100', text: spec('  disk: {space: 1Gi, inodes: 1, reserved: 101}'), expect: [e(9, 'spec.disk.reserved', /percentage from 0 to 100/)] },
   { title: 'disk directory relative', text: spec('  disk: {space: 1Gi, inodes: 1, directory: data}'), expect: [e(9, 'spec.disk.directory', /absolute path/)] },
+  // control characters (issue 14): rejected wherever they would land in a util-vserver file
+  { title: 'fstab device with ESC', text: spec('  fstab: [{device: "none\\e[2K", mountpoint: /tmp, type: tmpfs}]'), expect: [e(9, 'spec.fstab[0].device', /control character \(U\+001B at character 5\)/)] },
+  { title: 'fstab options with NUL', text: spec('  fstab: [{device: none, mountpoint: /tmp, type: tmpfs, options: "rw\\0"}]'), expect: [e(9, 'spec.fstab[0].options', /control character \(U\+0000/)] },
+  { title: 'fstab type with DEL', text: spec('  fstab: [{device: none, mountpoint: /tmp, type: "tmp\\x7ffs"}]'), expect: [e(9, 'spec.fstab[0].type', /control character \(U\+007F/)] },
+  { title: 'fstab mount point with C1 CSI', text: spec('  fstab: [{device: none, mountpoint: "/tmp\\x9b31m", type: tmpfs}]'), expect: [e(9, 'spec.fstab[0].mountpoint', /control character \(U\+009B/)] },
+  { title: 'disk directory with DEL', text: spec('  disk: {directory: "/vservers/x\\x7f", space: 1Gi, inodes: 10}'), expect: [e(9, 'spec.disk.directory', /control character \(U\+007F/)] },
+  { title: 'build mirror with C1 NEL', text: manifest([], { build: '{method: debootstrap, distribution: bookworm, mirror: "http://x/\\x85y"}' }), expect: [e(8, 'spec.build.mirror', /control character \(U\+0085/)] },
+  { title: 'build extra argument with a carriage return', text: manifest([], { build: '{method: skeleton, extraArgs: ["--x\\rOK"]}' }), expect: [e(8, 'spec.build.extraArgs[0]', /control character \(U\+000D/)] },
+  { title: 'flag with a TAB', text: spec('  flags: ["sched_hard\\tx"]'), expect: [e(9, 'spec.flags[0]', /control character \(U\+0009/)] },
+  { title: 'key with ESC', text: spec('  "\\e[8m": 1'), expect: [e(9, 'spec.\x1b[8m', /key contains a control character/)] },
   // fstab
   { title: 'fstab mount point relative', text: spec('  fstab: [{device: none, mountpoint: tmp, type: tmpfs}]'), expect: [e(9, 'spec.fstab[0].mountpoint', /absolute path/)] },
   { title: 'fstab field with whitespace', text: spec('  fstab: [{device: none, mountpoint: /tmp, type: "tmp fs"}]'), expect: [e(9, 'spec.fstab[0].type', /without whitespace/)] },

@@ -82,11 +82,9 @@ export const registerApply: RegisterCommand = (program, setExit) => {
 async function applyLocked(popts: PipelineOptions, o: ApplyOpts, setExit: (code: number) => void): Promise<void> {
   const computed = await computePlan(popts);
   if (computed.desiredState.problems.length > 0) throw invalidRevision(computed.desiredState.problems, computed.desiredState.revision);
-  let plan = computed.plan;
-  if (o.plan) {
-    plan = await readSavedPlan(o.plan);
-    checkSavedPlan(plan, computed);
-  }
+  // the saved plan only selects: apply carries out the recomputed plan, and only when the file's actions are the same
+  const plan = computed.plan;
+  if (o.plan) checkSavedPlan(await readSavedPlan(o.plan), computed);
   const text = o.output === 'text';
   if (o.dryRun) {
     process.stdout.write(text ? renderPlanText(plan) : renderPlanJson(plan) + '\n');

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createLogger, type Logger } from '../log.js';
 import type { PassResult } from '../reconciler/pass-types.js';
+import { EXIT } from '../cli/exit.js';
 import { Agent, type AgentService, type PassContext } from './agent.js';
 import { realClock } from './clock.js';
 import { DEFAULTS, loadAgentConfig, type AgentConfig, type ConfigOverrides } from './config.js';
@@ -64,6 +65,7 @@ function overridesOf(f: RunFlags): ConfigOverrides {
 
 /** The result kinds after which `run --once` exits 0. */
 const OK_RESULTS = new Set(['applied', 'unchanged', 'suspended']);
+/** `run --once`: a blocked pass has its own exit code (EXIT.BLOCKED), neither success nor failure. */
 
 /** Adds `run`, `suspend` and `resume`. */
 export function registerRunCommands(program: Command, setExit: (c: number) => void, deps: AgentDeps): void {
@@ -112,7 +114,7 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
         } finally {
           await deps.onStop?.();
         }
-        setExit(OK_RESULTS.has(result.result) ? 0 : 1);
+        setExit(result.result === 'blocked' ? EXIT.BLOCKED : OK_RESULTS.has(result.result) ? EXIT.OK : EXIT.ERROR);
         return;
       }
       const agent = await Agent.start(config, rt);

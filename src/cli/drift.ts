@@ -9,13 +9,14 @@ import { computePlan } from '../reconciler/pipeline.js';
 import { driftExitCode, renderDrift } from './drift-render.js';
 import { addHostOptions, addSourceOptions, hostFromOptions, sourceFromOptions, type HostOptions, type SourceOptions } from './options.js';
 import type { RegisterCommand } from './registry.js';
+import { hasNoManifests } from '../reconciler/blocked.js';
 
 interface DriftOpts extends SourceOptions, HostOptions {
   output: 'text' | 'json';
 }
 
 export const registerDrift: RegisterCommand = (program, setExit) => {
-  addHostOptions(addSourceOptions(program.command('drift').description('show how the host differs from git, changing nothing (exit 0 none, 4 drift, 1 error)')))
+  addHostOptions(addSourceOptions(program.command('drift').description('show how the host differs from git, changing nothing (exit 0 none, 4 drift, 5 blocked, 1 error)')))
     .addOption(new Option('--output <format>', 'text or json').choices(['text', 'json']).default('text'))
     .action(async (dir: string | undefined, o: DriftOpts) => {
       const log = createLogger();
@@ -34,7 +35,7 @@ export const registerDrift: RegisterCommand = (program, setExit) => {
       for (const d of computed.desired) modes[d.spec.name] = d.policy.drift;
       const status = await readStatus(host.paths.stateDir).catch(() => undefined);
       const pendingRevision = status ? status.lastAppliedRevision !== ds.revision : computed.plan.actions.some((a) => a.changes.some((c) => c.cause === 'pending'));
-      const items = classifyDrift({ plan: computed.plan, pendingRevision, ignore, now, modes });
+      const items = classifyDrift({ plan: computed.plan, pendingRevision, ignore, now, modes, noManifests: hasNoManifests(ds) });
       process.stdout.write(o.output === 'json' ? JSON.stringify({ revision: ds.revision, hostName: host.name, drift: items }, null, 2) + '\n' : renderDrift(items));
       setExit(driftExitCode(items));
     });

@@ -8,6 +8,7 @@ import { escapeControl } from '../text/escape.js';
  *   2  usage error (validate, observe, sim, status) — or, for plan / apply --dry-run: changes pending
  *   3  plan / apply --dry-run: changes include destruction (delete, replace, restart of a running guest)
  *   4  drift: the host differs from git
+ *   5  plan, apply, drift, run --once: blocked (guests blocked, deletion breaker tripped, no manifests)
  */
 export const EXIT = {
   OK: 0,
@@ -16,6 +17,8 @@ export const EXIT = {
   CHANGES: 2,
   DESTRUCTIVE: 3,
   DRIFT: 4,
+  /** plan, apply, drift, run --once: guests blocked, the deletion breaker tripped, or the revision has no manifests */
+  BLOCKED: 5,
 } as const;
 
 /**

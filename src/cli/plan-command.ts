@@ -8,6 +8,8 @@ import { checkSavedPlan, computePlan, executePlan, recordUnchanged, type Pipelin
 import { planExitCode, renderChangeSetText, renderPlanJson, renderPlanText } from '../reconciler/render.js';
 import { PLAN_FORMAT_VERSION, type Plan } from '../reconciler/types.js';
 import { EXIT } from './exit.js';
+import { blockedReasons, hasNoManifests } from '../reconciler/blocked.js';
+import type { Computed } from '../reconciler/pipeline.js';
 import { acquireLock, APPLY_LOCK_FILE, processLockEnv } from '../agent/lock.js';
 import { addHostOptions, addSourceOptions, hostFromOptions, sourceFromOptions, type HostOptions, type SourceOptions } from './options.js';
 import type { RegisterCommand } from './registry.js';
@@ -49,7 +51,7 @@ function invalidRevision(problems: unknown[], revision: string | null): VsError 
 }
 
 export const registerPlan: RegisterCommand = (program, setExit) => {
-  addPlanOptions(program.command('plan').description('show what apply would change on the host (exit 0 none, 2 changes, 3 destructive changes, 1 error)'))
+  addPlanOptions(program.command('plan').description('show what apply would change on the host (exit 0 none, 2 changes, 3 destructive changes, 5 blocked, 1 error)'))
     .option('--out <file>', 'also write the plan as JSON to this file, for `apply --plan`')
     .action(async (dir: string | undefined, o: PlanOpts) => {
       const popts = pipelineOptions(dir, o);
@@ -57,7 +59,7 @@ export const registerPlan: RegisterCommand = (program, setExit) => {
       if (computed.desiredState.problems.length > 0) throw invalidRevision(computed.desiredState.problems, computed.desiredState.revision);
       if (o.out) await fsp.writeFile(o.out, renderPlanJson(computed.plan) + '\n');
       process.stdout.write(o.output === 'json' ? renderPlanJson(computed.plan) + '\n' : renderPlanText(computed.plan));
-      setExit(planExitCode(computed.plan));
+      setExit(blockedExit(computed, popts.log) ?? planExitCode(computed.plan));
     });
 };
 
@@ -88,19 +90,32 @@ async function applyLocked(popts: PipelineOptions, o: ApplyOpts, setExit: (code:
   const text = o.output === 'text';
   if (o.dryRun) {
     process.stdout.write(text ? renderPlanText(plan) : renderPlanJson(plan) + '\n');
-    setExit(planExitCode(plan));
+    setExit(blockedExit(computed, popts.log) ?? planExitCode(plan));
     return;
   }
   if (text) process.stdout.write(renderPlanText(plan));
   if (plan.actions.length === 0) {
     await recordUnchanged(popts.host, computed, plan);
     if (!text) process.stdout.write(JSON.stringify({ plan, changeSet: null }, null, 2) + '\n');
+    setExit(blockedExit(computed, popts.log) ?? EXIT.OK);
     return;
   }
   if (plan.destructive && !o.yes) await confirm(plan);
   const cs = await executePlan(popts, computed, plan);
   process.stdout.write(text ? '\n' + renderChangeSetText(cs) : JSON.stringify({ plan, changeSet: cs }, null, 2) + '\n');
-  setExit(cs.ok ? EXIT.OK : EXIT.ERROR);
+  setExit(cs.ok ? (blockedExit(computed, popts.log) ?? EXIT.OK) : EXIT.ERROR);
+}
+
+/**
+ * EXIT.BLOCKED (with a warning naming why) when guests are blocked, the
+ * deletion breaker tripped or the revision has no manifests: a pipeline can
+ * tell this from "nothing to do". Undefined otherwise.
+ */
+function blockedExit(computed: Computed, log: { warn: (m: string) => unknown }): number | undefined {
+  const reasons = blockedReasons(computed.plan, hasNoManifests(computed.desiredState));
+  if (reasons.length === 0) return undefined;
+  log.warn(`blocked (exit ${EXIT.BLOCKED}): ${reasons.join('; ')}`);
+  return EXIT.BLOCKED;
 }
 
 async function readSavedPlan(file: string): Promise<Plan> {

@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import { VsError } from '../errors.js';
 import { createLogger } from '../log.js';
 import type { DriftMode } from '../model/guest.js';
-import { classifyDrift, expiredIgnoreWarnings, parseIgnoreFile, readStatus, type IgnoreEntry } from '../observability/index.js';
+import { classifyDrift, expiredIgnoreWarnings, readIgnoreList, readStatus, type IgnoreEntry } from '../observability/index.js';
 import { execaRunner } from '../providers/command-runner.js';
 import { computePlan } from '../reconciler/pipeline.js';
 import { driftExitCode, renderDrift } from './drift-render.js';
@@ -26,8 +26,11 @@ export const registerDrift: RegisterCommand = (program, setExit) => {
       if (ds.problems.length > 0) {
         throw new VsError('MANIFEST_INVALID', `revision ${ds.revision ?? '(directory)'} has invalid manifests; drift cannot be judged against it`, { problems: ds.problems });
       }
-      let ignore: IgnoreEntry[] = [];
-      if (ds.ignoreFile) ignore = parseIgnoreFile(ds.ignoreFile.text, ds.ignoreFile.path);
+      const ignoreList = readIgnoreList(ds.ignoreFile);
+      if (ignoreList.problems.length > 0) {
+        throw new VsError('MANIFEST_INVALID', `the drift ignore list ${ds.ignoreFile!.path} is invalid; drift cannot be judged`, { problems: ignoreList.problems });
+      }
+      const ignore: IgnoreEntry[] = ignoreList.entries;
       const now = new Date().toISOString();
       for (const w of expiredIgnoreWarnings(ignore, now)) log.warn(w);
       const modes: Record<string, DriftMode> = {};

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { VsError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { mkdirMode } from '../fs/mkdir-mode.js';
 
 export interface LockRecord {
   pid: number;
@@ -86,7 +87,7 @@ export function lockLabel(name: string): string {
  * lock a live process has taken meanwhile.
  */
 export async function acquireLock(stateDir: string, env: LockEnv, log: Logger, name: string = LOCK_FILE): Promise<AgentLock> {
-  await fs.mkdir(stateDir, { recursive: true, mode: 0o755 });
+  await mkdirMode(stateDir, 0o755);
   const file = path.join(stateDir, name);
   const label = lockLabel(name);
   const holderIs = name === LOCK_FILE ? 'locked by a running agent' : 'being changed by another apply (agent pass or vsgitops apply)';

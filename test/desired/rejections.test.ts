@@ -126,6 +126,15 @@ const cases: Case[] = [
   { title: 'build extra argument with a carriage return', text: manifest([], { build: '{method: skeleton, extraArgs: ["--x\\rOK"]}' }), expect: [e(8, 'spec.build.extraArgs[0]', /control character \(U\+000D/)] },
   { title: 'flag with a TAB', text: spec('  flags: ["sched_hard\\tx"]'), expect: [e(9, 'spec.flags[0]', /control character \(U\+0009/)] },
   { title: 'key with ESC', text: spec('  "\\e[8m": 1'), expect: [e(9, 'spec.\x1b[8m', /key contains a control character/)] },
+  // paths and addresses (issue 14)
+  { title: 'fstab mount point climbing out with ..', text: spec('  fstab: [{device: none, mountpoint: /../../etc, type: tmpfs}]'), expect: [e(9, 'spec.fstab[0].mountpoint', /'\.\.' is not allowed in "\/\.\.\/\.\.\/etc"/)] },
+  { title: 'fstab mount point with .. inside', text: spec('  fstab: [{device: none, mountpoint: /srv/../etc, type: tmpfs}]'), expect: [e(9, 'spec.fstab[0].mountpoint', /'\.\.' is not allowed/)] },
+  { title: 'disk directory with ..', text: spec('  disk: {directory: /vservers/../etc, space: 1Gi, inodes: 10}'), expect: [e(9, 'spec.disk.directory', /'\.\.' is not allowed in "\/vservers\/\.\.\/etc"/)] },
+  { title: 'interface 0.0.0.0/0', text: spec('  interfaces: [{device: eth0, address: 0.0.0.0/0}]'), expect: [e(9, 'spec.interfaces[0].address', /0\.0\.0\.0 is the unspecified address/)] },
+  { title: 'interface ::/0', text: spec('  interfaces: [{device: eth0, address: "::/0"}]'), expect: [e(9, 'spec.interfaces[0].address', /:: is the unspecified address/)] },
+  { title: 'interface 0.0.0.0/24', text: spec('  interfaces: [{device: eth0, address: 0.0.0.0/24}]'), expect: [e(9, 'spec.interfaces[0].address', /unspecified address/)] },
+  { title: 'interface with a default-route prefix', text: spec('  interfaces: [{device: eth0, address: 192.0.2.5/0}]'), expect: [e(9, 'spec.interfaces[0].address', /prefix length 0 makes 192\.0\.2\.5\/0 a default route/)] },
+  { title: 'fstab mount points equal once normalized', text: spec('  fstab: [{device: none, mountpoint: /tmp, type: tmpfs}, {device: none, mountpoint: //tmp/, type: tmpfs}]'), expect: [e(9, 'spec.fstab[1].mountpoint', /mount point \/tmp is listed twice/)] },
   // fstab
   { title: 'fstab mount point relative', text: spec('  fstab: [{device: none, mountpoint: tmp, type: tmpfs}]'), expect: [e(9, 'spec.fstab[0].mountpoint', /absolute path/)] },
   { title: 'fstab field with whitespace', text: spec('  fstab: [{device: none, mountpoint: /tmp, type: "tmp fs"}]'), expect: [e(9, 'spec.fstab[0].type', /without whitespace/)] },

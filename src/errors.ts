@@ -14,6 +14,9 @@ export type ErrorCode =
   | 'COMMAND_TIMEOUT'
   | 'PLAN_STALE' // a saved plan no longer matches the revision or the host
   | 'PLAN_INVALID' // a saved plan file is unreadable or of another version
+  | 'PLAN_MISMATCH' // a saved plan's actions are not those recomputed from its revision and host (edited file)
+  | 'ACTION_REFUSED' // an action breaks a name or ownership rule checked at apply time
+  | 'UNSAFE_PATH' // a write would follow a symbolic link out of a guest's configuration directory
   | 'GUEST_ROOT_EXISTS' // create refused: guest files (e.g. kept by a retain delete) are in the way
   | 'DELETE_GUARD' // the deletion breaker refused a pass
   | 'CONFIRMATION_REQUIRED' // destructive actions need --yes

@@ -1,4 +1,5 @@
 import winston from 'winston';
+import { escapeControl } from './text/escape.js';
 
 export type Logger = winston.Logger;
 
@@ -25,7 +26,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
             .filter(([k]) => k !== 'service')
             .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
             .join(' ');
-          return `${timestamp} ${level.padEnd(5)} ${message}${fields ? ' ' + fields : ''}`;
+          // a terminal: values from manifests and the host are shown, never interpreted
+          return escapeControl(`${timestamp} ${level.padEnd(5)} ${String(message)}${fields ? ' ' + fields : ''}`);
         }),
       );
   return winston.createLogger({

@@ -1,14 +1,18 @@
 import { promises as fs } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { VsError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { mkdirMode } from '../fs/mkdir-mode.js';
 
 export interface LockRecord {
   pid: number;
   bootId: string;
   hostname: string;
   startedAt: string;
+  /** unique per acquisition: tells this holder's lock from any other (same pid after a restart) */
+  token?: string;
 }
 
 export interface LockEnv {
@@ -55,51 +59,116 @@ export interface AgentLock {
 }
 
 /**
- * Takes the state directory's agent lock. The file is created with O_EXCL so
- * two agents cannot both win; a lock whose PID is gone or which was written
- * during another boot is stale and taken over (no manual unlock after a
- * crash); a live holder → VsError LOCKED naming it.
+ * Tokens of the locks (and break claims) this process holds now: a lock that
+ * names our PID but not one of these was left by a previous process with the
+ * same PID (PID 1 in a container), never by a live holder.
+ */
+const heldTokens = new Set<string>();
+
+/** "agent lock" / "apply lock": what the messages call a lock file. */
+export function lockLabel(name: string): string {
+  return name === APPLY_LOCK_FILE ? 'apply lock' : name === LOCK_FILE ? 'agent lock' : `lock ${name}`;
+}
+
+/**
+ * Takes a lock file in the state directory (the agent lock, or the apply lock).
+ *
+ * The holder's record (PID, boot id, a unique token) is complete and on disk
+ * before the lock is visible: it is written to a temporary file, synced, and
+ * hard-linked to the lock name, which fails when the name exists (link(2)
+ * never overwrites). So a lock file never exists empty or half-written, and
+ * an unreadable one is not taken for stale: its holder may be alive.
+ *
+ * A lock is stale only when its holder is certainly gone: written during
+ * another boot, or its PID is not running (or is ours, with a token we do
+ * not hold). Breaking it is guarded by a claim file per stale record (created
+ * the same way), so of several processes that judge the same lock stale, one
+ * removes it, and only while it still holds that record; none can remove a
+ * lock a live process has taken meanwhile.
  */
 export async function acquireLock(stateDir: string, env: LockEnv, log: Logger, name: string = LOCK_FILE): Promise<AgentLock> {
-  await fs.mkdir(stateDir, { recursive: true });
+  await mkdirMode(stateDir, 0o755);
   const file = path.join(stateDir, name);
+  const label = lockLabel(name);
   const holderIs = name === LOCK_FILE ? 'locked by a running agent' : 'being changed by another apply (agent pass or vsgitops apply)';
-  const record: LockRecord = { pid: env.pid, bootId: await env.bootId(), hostname: os.hostname(), startedAt: new Date(env.now()).toISOString() };
-  const text = JSON.stringify(record) + '\n';
-  for (let attempt = 0; attempt < 5; attempt++) {
-    try {
-      const fh = await fs.open(file, 'wx', 0o644);
-      try {
-        await fh.writeFile(text);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      return { file, record, release: () => releaseLock(file, text) };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new VsError('LOCKED', `cannot create lock file ${file}: ${(err as Error).message}`, { file });
-      }
+  const me = await newRecord(env);
+  const text = JSON.stringify(me) + '\n';
+  for (let attempt = 0; attempt < 40; attempt++) {
+    if (await publish(file, text, env.pid)) {
+      heldTokens.add(me.token!);
+      return { file, record: me, release: () => releaseLock(file, text, me.token!) };
     }
     const heldText = await fs.readFile(file, 'utf8').catch(() => null);
     if (heldText === null) continue; // released meanwhile
     const held = parseLock(heldText);
-    const stale = staleReason(held, record, env);
+    if (!held) {
+      throw new VsError(
+        'LOCKED',
+        `the ${label} ${file} is unreadable (${heldText.length === 0 ? 'empty' : 'not a lock record'}); its holder may still be running, so it is not taken over. If no vsgitops process is running, remove it by hand.`,
+        { file },
+      );
+    }
+    const stale = staleReason(held, me, env);
     if (!stale) {
-      throw new VsError('LOCKED', `state directory ${stateDir} is ${holderIs}: pid ${held!.pid} on ${held!.hostname} since ${held!.startedAt}`, { file, holder: held });
+      throw new VsError('LOCKED', `state directory ${stateDir} is ${holderIs}: pid ${held.pid} on ${held.hostname} since ${held.startedAt} (${label} ${file})`, { file, holder: held });
     }
-    if (await removeIfUnchanged(file, heldText)) {
-      log.warn('took over a stale agent lock', { file, reason: stale, previous: held ?? heldText.slice(0, 200) });
-    }
+    const outcome = await breakStale(file, heldText, env, me);
+    if (outcome === 'removed') log.warn(`took over a stale ${label}`, { file, reason: stale, previous: held });
+    if (outcome === 'busy') await sleep(20 + Math.floor(Math.random() * 30));
   }
-  throw new VsError('LOCKED', `could not take the lock ${file}: it keeps changing (another agent starting?)`, { file });
+  throw new VsError('LOCKED', `could not take the ${label} ${file}: it keeps changing (another process starting?)`, { file });
 }
 
-function parseLock(text: string): LockRecord | null {
+async function newRecord(env: LockEnv): Promise<LockRecord> {
+  return {
+    pid: env.pid,
+    bootId: await env.bootId(),
+    hostname: os.hostname(),
+    startedAt: new Date(env.now()).toISOString(),
+    token: randomBytes(12).toString('hex'),
+  };
+}
+
+/**
+ * Makes `file` appear with exactly `text`, or returns false when it exists:
+ * temp file, fsync, link(2) to the name (atomic, never overwrites), unlink
+ * the temp name, fsync the directory.
+ */
+async function publish(file: string, text: string, pid: number): Promise<boolean> {
+  const tmp = `${file}.tmp-${pid}-${randomBytes(6).toString('hex')}`;
+  const fh = await fs.open(tmp, 'wx', 0o644).catch((err: Error) => {
+    throw new VsError('LOCKED', `cannot create lock file ${file}: ${err.message}`, { file });
+  });
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await fs.link(tmp, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new VsError('LOCKED', `cannot create lock file ${file}: ${(err as Error).message}`, { file });
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
+  await syncDir(path.dirname(file));
+  return true;
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const dh = await fs.open(dir, 'r').catch(() => null);
+  if (!dh) return;
+  await dh.sync().catch(() => undefined);
+  await dh.close();
+}
+
+export function parseLock(text: string): LockRecord | null {
   try {
     const v = JSON.parse(text) as Partial<LockRecord>;
-    if (typeof v.pid === 'number' && typeof v.bootId === 'string') {
-      return { pid: v.pid, bootId: v.bootId, hostname: String(v.hostname ?? '?'), startedAt: String(v.startedAt ?? '?') };
+    if (typeof v.pid === 'number' && Number.isInteger(v.pid) && v.pid > 0 && typeof v.bootId === 'string') {
+      return { pid: v.pid, bootId: v.bootId, hostname: String(v.hostname ?? '?'), startedAt: String(v.startedAt ?? '?'), token: typeof v.token === 'string' ? v.token : undefined };
     }
   } catch {
     /* fall through */
@@ -107,44 +176,65 @@ function parseLock(text: string): LockRecord | null {
   return null;
 }
 
-/** Why the held lock is stale, or null when its holder is alive. */
-export function staleReason(held: LockRecord | null, me: LockRecord, env: Pick<LockEnv, 'isAlive'>): string | null {
-  if (!held) return 'unreadable lock file';
+/** Why the held lock is stale (its holder is certainly gone), or null when its holder may be alive. */
+export function staleReason(held: LockRecord, me: LockRecord, env: Pick<LockEnv, 'isAlive'>): string | null {
   if (held.bootId !== me.bootId) return `written during another boot (${held.bootId})`;
   // our own PID in a lock we do not hold: a previous incarnation (e.g. PID 1 in a container)
-  if (held.pid === me.pid) return `pid ${held.pid} is this process`;
+  if (held.pid === me.pid) return held.token !== undefined && heldTokens.has(held.token) ? null : `pid ${held.pid} is this process`;
   if (!env.isAlive(held.pid)) return `pid ${held.pid} is not running`;
   return null;
 }
 
 /**
- * Moves the stale lock aside and deletes it only if it still holds what we
- * judged stale; if another agent replaced it in between, it is put back.
+ * Removes the lock file if it still holds `staleText`. Claims are files
+ * `<lock>.break-<digest of the stale record>-<k>`, published like the lock:
+ * the first live claimer of a stale record re-reads the lock and unlinks it
+ * only if unchanged; a claim whose claimer died is skipped (k+1), never
+ * removed while another may act on it. A record carries a unique token, so
+ * once removed it never reappears, and stale claims are then harmless.
  */
-async function removeIfUnchanged(file: string, expected: string): Promise<boolean> {
-  const aside = `${file}.stale-${process.pid}-${Date.now()}`;
-  try {
-    await fs.rename(file, aside);
-  } catch {
-    return false;
+async function breakStale(file: string, staleText: string, env: LockEnv, me: LockRecord): Promise<'removed' | 'gone' | 'busy'> {
+  const digest = createHash('sha256').update(staleText).digest('hex').slice(0, 16);
+  const prefix = `${path.basename(file)}.break-${digest}-`;
+  for (let k = 0; k < 8; k++) {
+    const claim = path.join(path.dirname(file), `${prefix}${k}`);
+    const claimRecord = await newRecord(env);
+    if (await publish(claim, JSON.stringify(claimRecord) + '\n', env.pid)) {
+      heldTokens.add(claimRecord.token!);
+      try {
+        const now = await fs.readFile(file, 'utf8').catch(() => null);
+        if (now !== staleText) return 'gone';
+        await fs.unlink(file);
+        await syncDir(path.dirname(file));
+        return 'removed';
+      } finally {
+        heldTokens.delete(claimRecord.token!);
+        await removeClaims(path.dirname(file), prefix);
+      }
+    }
+    const otherText = await fs.readFile(claim, 'utf8').catch(() => null);
+    if (otherText === null) return 'gone'; // the claimer finished meanwhile
+    const other = parseLock(otherText);
+    if (!other || !staleReason(other, me, env)) return 'busy';
   }
-  const moved = await fs.readFile(aside, 'utf8').catch(() => null);
-  if (moved === expected) {
-    await fs.rm(aside, { force: true });
-    return true;
-  }
-  await fs.link(aside, file).catch(() => undefined);
-  await fs.rm(aside, { force: true });
-  return false;
+  return 'busy';
 }
 
-async function releaseLock(file: string, ours: string): Promise<void> {
+async function removeClaims(dir: string, prefix: string): Promise<void> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  for (const n of names) if (n.startsWith(prefix)) await fs.rm(path.join(dir, n), { force: true });
+}
+
+async function releaseLock(file: string, ours: string, token: string): Promise<void> {
+  heldTokens.delete(token);
   const current = await fs.readFile(file, 'utf8').catch(() => null);
   if (current === ours) await fs.rm(file, { force: true });
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /** The current holder of the lock, or null (status commands). */
-export async function readLock(stateDir: string): Promise<LockRecord | null> {
-  const text = await fs.readFile(path.join(stateDir, LOCK_FILE), 'utf8').catch(() => null);
+export async function readLock(stateDir: string, name: string = LOCK_FILE): Promise<LockRecord | null> {
+  const text = await fs.readFile(path.join(stateDir, name), 'utf8').catch(() => null);
   return text === null ? null : parseLock(text);
 }

@@ -74,6 +74,7 @@ function overridesOf(f: RunFlags): ConfigOverrides {
 
 /** The result kinds after which `run --once` exits 0. */
 const OK_RESULTS = new Set(['applied', 'unchanged', 'suspended']);
+/** `run --once`: a blocked pass has its own exit code (EXIT.BLOCKED), neither success nor failure. */
 
 /** Adds `run`, `suspend` and `resume`. */
 export function registerRunCommands(program: Command, setExit: (c: number) => void, deps: AgentDeps): void {
@@ -137,7 +138,7 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
         } finally {
           await deps.onStop?.();
         }
-        setExit(OK_RESULTS.has(result.result) ? 0 : 1);
+        setExit(result.result === 'blocked' ? EXIT.BLOCKED : OK_RESULTS.has(result.result) ? EXIT.OK : EXIT.ERROR);
         return;
       }
       const agent = await Agent.start(config, rt);

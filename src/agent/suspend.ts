@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { VsError } from '../errors.js';
+import { mkdirMode } from '../fs/mkdir-mode.js';
 import type { SuspensionCheck } from './controller.js';
 
 /**
@@ -31,7 +32,7 @@ export async function writeSuspension(stateDir: string, opts: { reason: string; 
     since: new Date(opts.now).toISOString(),
     until: opts.forMs === null ? null : new Date(opts.now + opts.forMs).toISOString(),
   };
-  await fs.mkdir(stateDir, { recursive: true });
+  await mkdirMode(stateDir, 0o755);
   const file = suspendFile(stateDir);
   const tmp = `${file}.tmp-${process.pid}`;
   await fs.writeFile(tmp, JSON.stringify(record, null, 2) + '\n');

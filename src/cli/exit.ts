@@ -1,4 +1,5 @@
 import { VsError, formatProblem, type Problem } from '../errors.js';
+import { escapeControl } from '../text/escape.js';
 
 /**
  * Exit codes. Only the CLI maps errors to these.
@@ -7,6 +8,7 @@ import { VsError, formatProblem, type Problem } from '../errors.js';
  *   2  plan / apply --dry-run: changes pending
  *   3  plan / apply --dry-run: changes include destruction (delete, replace, restart of a running guest)
  *   4  drift: the host differs from git
+ *   5  plan, apply, drift, run --once: blocked (guests blocked, deletion breaker tripped, no manifests)
  *  64  usage error, the same for every command (sysexits.h EX_USAGE): never read as "changes" or "drift"
  */
 export const EXIT = {
@@ -16,6 +18,8 @@ export const EXIT = {
   CHANGES: 2,
   DESTRUCTIVE: 3,
   DRIFT: 4,
+  /** plan, apply, drift, run --once: guests blocked, the deletion breaker tripped, or the revision has no manifests */
+  BLOCKED: 5,
 } as const;
 
 /** The exit code of an error: 64 for a usage error on every command, else 1. */
@@ -36,6 +40,10 @@ export function wantsJson(argv: string[]): boolean {
 
 /** Human rendering of an error for stderr. */
 export function describeError(err: unknown): string {
+  return escapeControl(describeErrorRaw(err));
+}
+
+function describeErrorRaw(err: unknown): string {
   if (err instanceof VsError) {
     const problems = err.data.problems as Problem[] | undefined;
     if (problems && problems.length > 0) {

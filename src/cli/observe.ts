@@ -14,6 +14,7 @@ import { applyConfigFile } from './config-defaults.js';
 import { EXIT } from './exit.js';
 import { OUTPUT_FORMAT_VERSION } from './json-output.js';
 import { addHelpFooter, configOption, outputOption, type OutputFormat } from './help.js';
+import { escapeControl } from '../text/escape.js';
 
 /** --host-name default: a simulated host's DIR/etc/hostname (first line), else this machine's name. */
 export async function defaultHostName(paths: HostPaths, fs: Pick<typeof fsp, 'readFile'> = fsp): Promise<string> {
@@ -29,6 +30,7 @@ export async function defaultHostName(paths: HostPaths, fs: Pick<typeof fsp, 're
 }
 
 function table(rows: string[][]): string {
+  rows = rows.map((row) => row.map(escapeControl)); // widths of what is shown
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
 }
@@ -62,7 +64,7 @@ export function renderObserveTable(host: ObservedHost): string {
   if (problems.length > 0) {
     out += '\nproblems:\n' + problems.map((p) => '  ' + formatProblem(p)).join('\n') + '\n';
   }
-  return out;
+  return escapeControl(out);
 }
 
 export const registerObserve: RegisterCommand = (program: Command) => {

@@ -13,6 +13,8 @@ import { OUTPUT_FORMAT_VERSION } from './json-output.js';
 import { applyConfigFile, logLevelOf, type ConfigurableOptions } from './config-defaults.js';
 import { addHelpFooter, configOption, outputOption } from './help.js';
 import { parseDuration } from '../agent/duration.js';
+import { blockedReasons, hasNoManifests } from '../reconciler/blocked.js';
+import type { Computed } from '../reconciler/pipeline.js';
 import { acquireLock, APPLY_LOCK_FILE, processLockEnv } from '../agent/lock.js';
 import { addHostOptions, addSourceOptions, hostFromOptions, sourceFromOptions, type HostOptions, type SourceOptions } from './options.js';
 import type { RegisterCommand } from './registry.js';
@@ -60,7 +62,7 @@ function invalidRevision(problems: unknown[], revision: string | null): VsError 
 }
 
 export const registerPlan: RegisterCommand = (program, setExit) => {
-  const cmd = addPlanOptions(program.command('plan').description('show what apply would change on the host (exit 0 none, 2 changes, 3 destructive changes, 1 error)'))
+  const cmd = addPlanOptions(program.command('plan').description('show what apply would change on the host (exit 0 none, 2 changes, 3 destructive changes, 5 blocked, 1 error)'))
     .option('--out <file>', 'also write the plan as JSON to this file, for `apply --plan`');
   addHelpFooter(
     cmd,
@@ -74,6 +76,7 @@ export const registerPlan: RegisterCommand = (program, setExit) => {
       [EXIT.ERROR, 'error: invalid revision, unreadable source or host'],
       [EXIT.CHANGES, 'changes pending'],
       [EXIT.DESTRUCTIVE, 'changes include destruction (delete, replace, restart of a running guest)'],
+      [EXIT.BLOCKED, 'blocked: guests blocked, deletion breaker tripped, or no manifests'],
     ],
   ).action(async (dir: string | undefined, o: PlanOpts, c: Command) => {
       const popts = await pipelineOptions(c, dir, o);
@@ -81,7 +84,7 @@ export const registerPlan: RegisterCommand = (program, setExit) => {
       if (computed.desiredState.problems.length > 0) throw invalidRevision(computed.desiredState.problems, computed.desiredState.revision);
       if (o.out) await fsp.writeFile(o.out, renderPlanJson(computed.plan) + '\n');
       process.stdout.write(o.output === 'json' ? renderPlanJson(computed.plan) + '\n' : renderPlanText(computed.plan));
-      setExit(planExitCode(computed.plan));
+      setExit(blockedExit(computed, popts.log) ?? planExitCode(computed.plan));
     });
 };
 
@@ -120,27 +123,38 @@ export const registerApply: RegisterCommand = (program, setExit) => {
 async function applyLocked(popts: PipelineOptions, o: ApplyOpts, setExit: (code: number) => void): Promise<void> {
   const computed = await computePlan(popts);
   if (computed.desiredState.problems.length > 0) throw invalidRevision(computed.desiredState.problems, computed.desiredState.revision);
-  let plan = computed.plan;
-  if (o.plan) {
-    plan = await readSavedPlan(o.plan);
-    checkSavedPlan(plan, computed);
-  }
+  // the saved plan only selects: apply carries out the recomputed plan, and only when the file's actions are the same
+  const plan = computed.plan;
+  if (o.plan) checkSavedPlan(await readSavedPlan(o.plan), computed);
   const text = o.output === 'text';
   if (o.dryRun) {
     process.stdout.write(text ? renderPlanText(plan) : renderPlanJson(plan) + '\n');
-    setExit(planExitCode(plan));
+    setExit(blockedExit(computed, popts.log) ?? planExitCode(plan));
     return;
   }
   if (text) process.stdout.write(renderPlanText(plan));
   if (plan.actions.length === 0) {
     await recordUnchanged(popts.host, computed, plan);
     if (!text) process.stdout.write(stringifyExact({ formatVersion: OUTPUT_FORMAT_VERSION, ok: true, plan, changeSet: null }) + '\n');
+    setExit(blockedExit(computed, popts.log) ?? EXIT.OK);
     return;
   }
   if (plan.destructive && !o.yes) await confirm(plan);
   const cs = await executePlan(popts, computed, plan);
   process.stdout.write(text ? '\n' + renderChangeSetText(cs) : stringifyExact({ formatVersion: OUTPUT_FORMAT_VERSION, ok: cs.ok, plan, changeSet: cs }) + '\n');
-  setExit(cs.ok ? EXIT.OK : EXIT.ERROR);
+  setExit(cs.ok ? (blockedExit(computed, popts.log) ?? EXIT.OK) : EXIT.ERROR);
+}
+
+/**
+ * EXIT.BLOCKED (with a warning naming why) when guests are blocked, the
+ * deletion breaker tripped or the revision has no manifests: a pipeline can
+ * tell this from "nothing to do". Undefined otherwise.
+ */
+function blockedExit(computed: Computed, log: { warn: (m: string) => unknown }): number | undefined {
+  const reasons = blockedReasons(computed.plan, hasNoManifests(computed.desiredState));
+  if (reasons.length === 0) return undefined;
+  log.warn(`blocked (exit ${EXIT.BLOCKED}): ${reasons.join('; ')}`);
+  return EXIT.BLOCKED;
 }
 
 async function readSavedPlan(file: string): Promise<Plan> {

@@ -9,6 +9,7 @@ import { policyFromFlags, type SignatureFlags } from '../source/signature-spec.j
 import { EXIT } from './exit.js';
 import { OUTPUT_FORMAT_VERSION } from './json-output.js';
 import type { RegisterCommand } from './registry.js';
+import { escapeControl } from '../text/escape.js';
 
 export interface ValidateCliOptions {
   repo?: string;
@@ -84,7 +85,7 @@ export function renderValidationText(report: ReturnType<typeof validationReport>
     const g = report.host.guests;
     lines.push(`host ${report.host.name}: ${g.length === 0 ? 'no guests' : g.join(', ')}`);
   }
-  return lines.join('\n') + '\n';
+  return escapeControl(lines.join('\n') + '\n');
 }
 
 export const register: RegisterCommand = (program: Command, setExit) => {

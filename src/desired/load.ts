@@ -5,7 +5,8 @@ import type { SourceSpec } from '../source/types.js';
 import type { ValidateFunction } from 'ajv';
 import { compileManifestSchema } from './schema.js';
 import { validateManifestFiles, type FileOutcome } from './validate.js';
-import { DEFAULT_MAX_FILE_BYTES } from './yaml-documents.js';
+import { DEFAULT_MAX_FILE_BYTES, decodeManifest, parseManifestText } from './yaml-documents.js';
+import type { SourceFile } from '../source/types.js';
 
 export type { SourceSpec } from '../source/types.js';
 
@@ -20,8 +21,11 @@ export interface DesiredState {
   guests: DesiredGuest[];
   problems: Problem[];
   files: number;
-  /** the drift ignore list (`vsgitops-ignore.yaml` at the top of the manifest path), as text, if present */
-  ignoreFile?: { path: string; text: string };
+  /**
+   * the drift ignore list (`vsgitops-ignore.yaml` at the top of the manifest path), as text, if present;
+   * `problems` when it could not be read as strictly as a manifest (too large, not UTF-8, YAML tags)
+   */
+  ignoreFile?: { path: string; text: string; problems?: Problem[] };
 }
 
 /** The name of the drift ignore list; it sits beside the manifests but is not one. */
@@ -51,6 +55,21 @@ export async function loadDesiredState(source: SourceSpec, opts: LoadOptions = {
     guests: result.guests,
     problems: [...skippedProblems, ...result.problems],
     files: result.files,
-    ...(ignore?.bytes ? { ignoreFile: { path: ignore.path, text: new TextDecoder().decode(ignore.bytes) } } : {}),
+    ...(ignore ? { ignoreFile: readIgnoreText(ignore, maxFileBytes) } : {}),
   };
+}
+
+/**
+ * The ignore list read as strictly as a manifest: within the size limit (too
+ * large is an error, never "no list"), UTF-8 only, plain YAML without tags.
+ */
+function readIgnoreText(f: SourceFile, maxFileBytes: number): NonNullable<DesiredState['ignoreFile']> {
+  const at = (message: string): Problem[] => [{ file: f.path, line: 0, column: 0, path: '', message }];
+  if (f.bytes === null || f.size > maxFileBytes || f.bytes.length > maxFileBytes) {
+    return { path: f.path, text: '', problems: at(`ignore list is too large (${f.size} bytes; the limit is ${maxFileBytes})`) };
+  }
+  const decoded = decodeManifest(f.path, f.bytes);
+  if ('problem' in decoded) return { path: f.path, text: '', problems: [decoded.problem] };
+  const parsed = parseManifestText(f.path, decoded.text);
+  return parsed.problems.length > 0 ? { path: f.path, text: decoded.text, problems: parsed.problems } : { path: f.path, text: decoded.text };
 }

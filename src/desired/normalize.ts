@@ -202,8 +202,10 @@ export function normalizeManifest(d: ManifestDocument, opts: { lenient?: boolean
       if (typeof q !== 'number') fail(['spec', 'disk', 'space'], q.error);
       else if (q % 1024 !== 0) fail(['spec', 'disk', 'space'], `must be a whole number of KiB (util-vserver counts 1 KiB blocks), got ${q} bytes`);
       else {
+        const dir = s.disk.directory === undefined ? undefined : cleanAbsolutePath(s.disk.directory);
+        if (dir !== undefined && typeof dir !== 'string') fail(['spec', 'disk', 'directory'], dir.error);
         disk = {
-          directory: s.disk.directory ?? `${DEFAULT_VDIR_BASE}/${m.metadata.name}`,
+          directory: typeof dir === 'string' ? dir : `${DEFAULT_VDIR_BASE}/${m.metadata.name}`,
           spaceKiB: q / 1024,
           inodes: s.disk.inodes,
           reservedPercent: s.disk.reserved ?? DEFAULT_DISK_RESERVED_PERCENT,
@@ -214,16 +216,20 @@ export function normalizeManifest(d: ManifestDocument, opts: { lenient?: boolean
 
   // fstab
   section(() => {
+    (s.fstab ?? []).forEach((e, i) => {
+      const clean = cleanAbsolutePath(e.mountpoint);
+      if (typeof clean !== 'string') fail(['spec', 'fstab', i, 'mountpoint'], clean.error);
+    });
     fstab = (s.fstab ?? DEFAULT_FSTAB).map((e) => ({
       device: e.device,
-      mountpoint: e.mountpoint,
+      mountpoint: ((m) => (typeof m === 'string' ? m : e.mountpoint))(cleanAbsolutePath(e.mountpoint)),
       type: e.type,
       options: e.options ?? 'defaults',
       dump: e.dump ?? 0,
       pass: e.pass ?? 0,
     }));
     const mounts = new Map<string, number>();
-    (s.fstab ?? []).forEach((e, i) => {
+    fstab.forEach((e, i) => {
       if (mounts.has(e.mountpoint)) fail(['spec', 'fstab', i, 'mountpoint'], `mount point ${e.mountpoint} is listed twice (also fstab[${mounts.get(e.mountpoint)}])`);
       else mounts.set(e.mountpoint, i);
     });
@@ -255,4 +261,16 @@ export function normalizeManifest(d: ManifestDocument, opts: { lenient?: boolean
   if (s.uts?.domainname !== undefined) guest.spec.domainname = s.uts.domainname;
   if (disk) guest.spec.disk = disk;
   return { guest, problems };
+}
+
+/**
+ * An absolute path in its plain form (`//srv/./data/` -> `/srv/data`), or an
+ * error when it has a `..` component: a mount point or disk-limit directory
+ * must not climb out of where it seems to point.
+ */
+export function cleanAbsolutePath(p: string): string | { error: string } {
+  const parts = p.split('/');
+  if (parts.includes('..')) return { error: `'..' is not allowed in ${JSON.stringify(p)}: give the path without it` };
+  const kept = parts.filter((x) => x !== '' && x !== '.');
+  return '/' + kept.join('/');
 }

@@ -3,6 +3,7 @@ import type { ValidateFunction } from 'ajv';
 import type { Problem } from '../errors.js';
 import type { DesiredGuest } from '../model/guest.js';
 import type { SourceFile } from '../source/types.js';
+import { controlCharProblems } from './control-chars.js';
 import { checkFleet, type LocatedGuest } from './fleet-checks.js';
 import { normalizeManifest } from './normalize.js';
 import { compileManifestSchema, schemaProblems } from './schema.js';
@@ -94,8 +95,11 @@ function validateFile(f: SourceFile, validator: ValidateFunction, maxFileBytes: 
   problems.push(...parsed.problems);
   for (const d of parsed.documents) {
     documents++;
-    if (!validator(d.value)) {
-      const schema = schemaProblems(d, validator.errors ?? []);
+    // control characters first: a value with one is reported once, as that
+    const control = controlCharProblems(d);
+    if (!validator(d.value) || control.length > 0) {
+      const controlPaths = new Set(control.map((p) => p.path));
+      const schema = [...control, ...schemaProblems(d, validator.errors ?? []).filter((p) => !controlPaths.has(p.path))];
       problems.push(...schema);
       // Also report the semantic problems of fields the schema accepted.
       const covered = schema.map((p) => p.path);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { mkdirMode } from './mkdir-mode.js';
 
 /**
  * Writes a file so readers see either the old or the new content, never a
@@ -8,7 +9,7 @@ import path from 'node:path';
  */
 export async function writeFileAtomic(file: string, data: string): Promise<void> {
   const dir = path.dirname(file);
-  await fs.mkdir(dir, { recursive: true });
+  await mkdirMode(dir, 0o755);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const handle = await fs.open(tmp, 'w', 0o644);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type Options } from 'execa';
+import { minimalChildEnv } from './child-env.js';
 
 export interface CommandResult {
   exitCode: number;
@@ -36,6 +37,10 @@ export const MAX_OUTPUT_BYTES = 1024 * 1024;
 
 export interface RunnerDefaults {
   timeoutMs?: number;
+  /**
+   * Variables added to the child's environment. The child never inherits this
+   * process's environment: it gets minimalChildEnv() (PATH, locale, TZ) plus these.
+   */
   env?: Record<string, string>;
   /** cap on each captured stream (bytes, the tail is kept) */
   maxOutputBytes?: number;
@@ -79,7 +84,8 @@ export function execaRunner(defaults: RunnerDefaults = {}): CommandRunner {
           // type declarations only list 3–9, hence the cast
           stdout: outFd as unknown as Options['stdout'],
           stderr: errFd as unknown as Options['stderr'],
-          env: defaults.env,
+          env: { ...minimalChildEnv(), ...defaults.env },
+          extendEnv: false,
           stripFinalNewline: false,
           cancelSignal: opts.signal,
         };

@@ -5,7 +5,7 @@
 import type { DriftMode } from '../model/guest.js';
 import type { ChangeSet, Plan } from './types.js';
 
-export type DriftKind = 'pending' | 'config' | 'runtime' | 'unmanaged' | 'failed';
+export type DriftKind = 'pending' | 'config' | 'runtime' | 'unmanaged' | 'failed' | 'blocked';
 
 export interface DriftItem {
   kind: DriftKind;
@@ -27,7 +27,8 @@ export interface DriftItem {
   ignored?: { reason: string; expires: string };
 }
 
-export type PassResultKind = 'applied' | 'unchanged' | 'failed' | 'invalid' | 'suspended';
+/** blocked: nothing failed, but guests are blocked, the deletion breaker tripped, or the revision has no manifests */
+export type PassResultKind = 'applied' | 'unchanged' | 'blocked' | 'failed' | 'invalid' | 'suspended';
 
 export interface PassResult {
   id: string;

@@ -18,6 +18,7 @@ import type { DriftItem, PassResult } from './pass-types.js';
 import { sha256Hex } from '../observability/drift/fingerprint.js';
 import { computePlan, executePlan, recordUnchanged, type Computed, type HostTarget } from './pipeline.js';
 import type { ChangeSet } from './types.js';
+import { blockedReasons, hasNoManifests } from './blocked.js';
 
 export interface PassSettings {
   source: SourceSpec;
@@ -130,23 +131,31 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
       } else if (plan.actions.length === 0) {
         await recordUnchanged(host, computed, plan).catch((err: unknown) => deps.log.warn(`cannot record the inventory: ${asVsError(err).message}`));
         result = 'unchanged';
-        appliedRevision = revision;
-        appliedDesiredDigest = plan.desiredDigest;
         if (host.persistIdentity) identityStored = true;
       } else {
         changeSet = await executePlan({ source: settings.source, host, runner, log: deps.log, signal: req.signal, buildTimeoutMs: settings.buildTimeoutMs }, computed, plan);
         if (host.persistIdentity) identityStored = true;
         result = changeSet.ok ? 'applied' : 'failed';
-        if (changeSet.ok) {
-          appliedRevision = revision;
-          appliedDesiredDigest = plan.desiredDigest;
-        }
       }
-      const drift = classifyDrift({ plan, changeSet, pendingRevision, ignore, now: now().toISOString(), modes });
+      // what could be carried out was: later drift is judged against this revision
+      if (result === 'applied' || result === 'unchanged') {
+        appliedRevision = revision;
+        appliedDesiredDigest = plan.desiredDigest;
+      }
+      // Blocked is not success: the host does not match the revision although nothing failed;
+      // the pass result, the status and an alert (drift kind 'blocked') say why.
+      const noManifests = hasNoManifests(desiredState);
+      const blocked = req.dryRun ? [] : blockedReasons(plan, noManifests);
+      if (blocked.length > 0 && result !== 'failed') {
+        result = 'blocked';
+        deps.log.warn(`revision ${revision ?? '(directory)'} is blocked: ${blocked.join('; ')}`, { revision, blocked: blocked.slice(0, 20) });
+      }
+      const drift = classifyDrift({ plan, changeSet, pendingRevision, ignore, now: now().toISOString(), modes, noManifests });
       return finish({
         revision,
         result,
         ...(changeSet && !changeSet.ok ? { error: { code: 'APPLY_FAILED', message: `${changeSet.summary.failed ?? 0} action(s) failed` } } : {}),
+        ...(result === 'blocked' ? { error: { code: 'BLOCKED', message: blocked.join('; ') } } : {}),
         plan,
         ...(changeSet ? { changeSet } : {}),
         drift,

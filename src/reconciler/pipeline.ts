@@ -11,7 +11,7 @@ import type { CommandRunner } from '../providers/command-runner.js';
 import type { HostPaths } from '../providers/vserver/host-paths.js';
 import { observeHost } from '../providers/vserver/observe.js';
 import { VServerExecutor } from '../providers/vserver/executor.js';
-import { applyPlan } from './apply.js';
+import { applyPlan, type ActionExecutor } from './apply.js';
 import { inventoryEntryFor, readInventory, updateInventory, writeInventory } from './inventory.js';
 import type { Inventory } from './inventory-types.js';
 import { planHost, DEFAULT_PLAN_OPTIONS } from './plan.js';
@@ -123,7 +123,7 @@ export async function executePlan(opts: ExecuteOptions, computed: Computed, plan
   const seqs = new Map<PlannedAction, number>();
   let cs: ChangeSet;
   try {
-    cs = await applyPlan(plan, executor, {
+    cs = await applyPlan(plan, guardedExecutor(executor, computed), {
       log: opts.log,
       signal: opts.signal,
       onStart: async (action) => {
@@ -167,10 +167,15 @@ export async function recordUnchanged(host: HostTarget, computed: Computed, plan
   if (JSON.stringify(next) !== JSON.stringify(computed.inventory)) await writeInventory(host.paths.stateDir, next);
 }
 
-/** A saved plan is applied only against the revision and host state it was made from. */
+/**
+ * A saved plan is untrusted input (a CI artifact is an ordinary file): it is
+ * applied only against the revision and host state it was made from, and only
+ * when its actions are exactly those recomputed now from them. The caller then
+ * carries out the recomputed plan, never the file's actions.
+ */
 export function checkSavedPlan(saved: Plan, current: Computed): void {
   if (saved.hostName !== current.plan.hostName) {
-    throw new VsError('PLAN_STALE', `saved plan is for host "${saved.hostName}", this is "${current.plan.hostName}"`);
+    throw new VsError('PLAN_STALE', `saved plan is for host "${String(saved.hostName)}", this is "${current.plan.hostName}"`);
   }
   if (saved.revision !== current.plan.revision || saved.desiredDigest !== current.plan.desiredDigest) {
     throw new VsError('PLAN_STALE', `saved plan was made from revision ${saved.revision ?? '(directory)'}, the source is now at ${current.plan.revision ?? '(directory)'}${saved.revision === current.plan.revision ? ' with different manifests' : ''}; run plan again`, { planned: saved.revision, current: current.plan.revision });
@@ -178,6 +183,73 @@ export function checkSavedPlan(saved: Plan, current: Computed): void {
   if (saved.observedDigest !== current.observed.digest) {
     throw new VsError('PLAN_STALE', 'the host changed since the plan was made; run plan again', { planned: saved.observedDigest, current: current.observed.digest });
   }
+  const want = current.plan.actions.map(canonicalJson);
+  const got = Array.isArray(saved.actions) ? saved.actions.map(canonicalJson) : [];
+  const differs = want.length !== got.length || want.some((a, i) => a !== got[i]);
+  if (differs) {
+    const i = want.findIndex((a, k) => a !== got[k]);
+    const at = i === -1 ? want.length : i;
+    const savedAction = Array.isArray(saved.actions) ? (saved.actions[at] as Partial<PlannedAction> | undefined) : undefined;
+    const describe = (a: Partial<PlannedAction> | undefined) => (a ? `${String(a.kind)} ${String(a.guest)}` : 'nothing');
+    throw new VsError(
+      'PLAN_MISMATCH',
+      `the saved plan's actions differ from the plan recomputed from the same revision and host (action ${at + 1}: the file says ${describe(savedAction)}, the recomputed plan ${describe(current.plan.actions[at])}); the file was edited or made by another version or with other options; nothing was changed`,
+      { index: at },
+    );
+  }
+}
+
+/** JSON with object keys sorted: the same value serializes the same way whoever wrote it. */
+export function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x !== null && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+  );
+}
+
+/** What a guest name must be before anything is done in its name (manifest rule; no path component tricks). */
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+/**
+ * Rules checked again at apply time, whatever the plan says: every action
+ * names a guest with a plain name (no `/`, `..`, control characters); a
+ * create is for a guest of the desired state that does not exist; every other
+ * action is for an existing guest with the vsgitops marker that is in the
+ * desired state, or, for a delete, not in it but in this host's inventory. An action that breaks one fails; nothing is run for it.
+ */
+export function checkActionAllowed(action: PlannedAction, computed: Pick<Computed, 'desired' | 'observed' | 'inventory'>): void {
+  const name = action.guest;
+  const refuse = (why: string): never => {
+    throw new VsError('ACTION_REFUSED', `${action.kind} ${JSON.stringify(name)} refused: ${why}`, { guest: name, action: action.kind });
+  };
+  if (typeof name !== 'string' || !SAFE_NAME.test(name)) refuse('not a valid guest name');
+  const desired = computed.desired.find((d) => d.spec.name === name);
+  const observed = computed.observed.guests.find((g) => g.spec.name === name);
+  const inInventory = Object.prototype.hasOwnProperty.call(computed.inventory.guests, name);
+  if (action.kind === 'create') {
+    if (!desired) refuse('not in the desired state of this host');
+    if (observed) refuse('a guest of that name exists already');
+    if (action.after && action.after.name !== name) refuse('the desired configuration names another guest');
+    return;
+  }
+  if (!observed) return refuse('no such guest on this host');
+  if (!observed.managed) refuse('the guest is not managed by vsgitops (its configuration has no vsgitops marker)');
+  if (action.kind === 'delete') {
+    if (!inInventory) refuse('the guest is not in this host\'s inventory: vsgitops never deletes a guest it has no record of');
+    if (desired) refuse('the guest is in the desired state of this host');
+    return;
+  }
+  if (!desired) refuse('not in the desired state of this host');
+  if (action.after && action.after.name !== name) refuse('the desired configuration names another guest');
+}
+
+/** The executor with checkActionAllowed in front of every action. */
+export function guardedExecutor(inner: ActionExecutor, computed: Pick<Computed, 'desired' | 'observed' | 'inventory'>): ActionExecutor {
+  return {
+    async execute(action, ctx) {
+      checkActionAllowed(action, computed);
+      return inner.execute(action, ctx);
+    },
+  };
 }
 
 /** The first apply (or one with --host-identity-change) stores the host's identity. */

@@ -4,6 +4,7 @@
  */
 import { stringifyExact } from '../text/json.js';
 import type { ActionKind, ChangeSet, FieldChange, Outcome, Plan, PlannedAction } from './types.js';
+import { escapeControl } from '../text/escape.js';
 
 export const SYMBOLS: Record<ActionKind, string> = {
   create: '+',
@@ -131,7 +132,7 @@ export function renderPlanText(plan: Plan): string {
     for (const w of plan.warnings) out.push(`  * ${w}`);
   }
   out.push('', renderPlanSummary(plan));
-  return out.join('\n') + '\n';
+  return escapeControl(out.join('\n') + '\n');
 }
 
 /** The plan as JSON (the plan already carries `formatVersion`). */
@@ -182,7 +183,7 @@ export function renderChangeSetText(cs: ChangeSet): string {
     }
   }
   out.push('', renderChangeSetSummary(cs));
-  return out.join('\n') + '\n';
+  return escapeControl(out.join('\n') + '\n');
 }
 
 export function renderChangeSetJson(cs: ChangeSet): string {

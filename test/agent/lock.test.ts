@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { acquireLock, pidAlive, readLock, type LockEnv } from '../../src/agent/lock.js';
+import { acquireLock, APPLY_LOCK_FILE, pidAlive, readLock, type LockEnv } from '../../src/agent/lock.js';
 import { isVsError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 
@@ -52,11 +52,53 @@ test('a lock from another boot is stale even when its pid is alive now', async (
   t.is(lock.record.pid, 200);
 });
 
-test('an unreadable lock file is stale', async (t) => {
+test('an empty lock file is not stale: its holder may be between creating and writing it', async (t) => {
   const dir = await tmp();
   await fs.writeFile(path.join(dir, 'agent.lock'), '');
-  const lock = await acquireLock(dir, env(300), silentLogger());
-  t.is((await readLock(dir))!.pid, lock.record.pid);
+  const err = await t.throwsAsync(acquireLock(dir, env(300), silentLogger()));
+  t.true(isVsError(err, 'LOCKED'));
+  t.regex(err!.message, /unreadable \(empty\).*may still be running/);
+  t.is(await fs.readFile(path.join(dir, 'agent.lock'), 'utf8'), '', 'left as it was');
+});
+
+test('a partly written lock file is not stale either', async (t) => {
+  const dir = await tmp();
+  await fs.writeFile(path.join(dir, 'apply.lock'), '{"pid":12');
+  const err = await t.throwsAsync(acquireLock(dir, env(300), silentLogger(), APPLY_LOCK_FILE));
+  t.true(isVsError(err, 'LOCKED'));
+  t.regex(err!.message, /apply lock/);
+});
+
+test('the lock is visible only complete: written to a temp file and linked, nothing else left', async (t) => {
+  const dir = await tmp();
+  const lock = await acquireLock(dir, env(4242), silentLogger(), APPLY_LOCK_FILE);
+  t.deepEqual(await fs.readdir(dir), ['apply.lock']);
+  const rec = JSON.parse(await fs.readFile(path.join(dir, 'apply.lock'), 'utf8'));
+  t.is(rec.pid, 4242);
+  t.is(rec.bootId, 'boot-A');
+  t.regex(rec.token, /^[0-9a-f]{24}$/);
+  await lock.release();
+  t.deepEqual(await fs.readdir(dir), []);
+});
+
+test('a stale apply lock is reported as the apply lock, not the agent lock (issue 9 item 6)', async (t) => {
+  const dir = await tmp();
+  await acquireLock(dir, env(100), silentLogger(), APPLY_LOCK_FILE);
+  const warnings: string[] = [];
+  const log = { ...silentLogger(), warn: (m: string) => void warnings.push(m) } as unknown as ReturnType<typeof silentLogger>;
+  await acquireLock(dir, env(200), log, APPLY_LOCK_FILE);
+  t.deepEqual(warnings, ['took over a stale apply lock']);
+  const err = await t.throwsAsync(acquireLock(dir, env(300, 'boot-A', [200]), silentLogger(), APPLY_LOCK_FILE));
+  t.regex(err!.message, /apply lock/);
+});
+
+test('a lock naming this PID but not held by this process is a previous incarnation: stale', async (t) => {
+  const dir = await tmp();
+  await fs.writeFile(path.join(dir, 'agent.lock'), JSON.stringify({ pid: 77, bootId: 'boot-A', hostname: 'h', startedAt: 'x', token: 'old' }));
+  const lock = await acquireLock(dir, env(77, 'boot-A', [77]), silentLogger());
+  t.is((await readLock(dir))!.token, lock.record.token);
+  const err = await t.throwsAsync(acquireLock(dir, env(77, 'boot-A', [77]), silentLogger()));
+  t.true(isVsError(err, 'LOCKED'), 'but one this process holds is not');
 });
 
 test('release does not remove a lock that another agent took over', async (t) => {

@@ -70,6 +70,12 @@ const accepted: Accepted[] = [
     check: (g) => g.spec.disk,
     want: { directory: '/srv/data', spaceKiB: 2, inodes: 0, reservedPercent: 0 },
   },
+  {
+    title: 'paths normalized: disk directory and fstab mount point (issue 14)',
+    extra: ['  disk: {space: 2048, inodes: 0, directory: "//srv/./data/"}', '  fstab: [{device: none, mountpoint: "/var//tmp/./", type: tmpfs}]'],
+    check: (g) => [g.spec.disk?.directory, g.spec.fstab.map((f) => f.mountpoint)],
+    want: ['/srv/data', ['/var/tmp']],
+  },
   { title: 'a number sets soft = hard', extra: ['  limits: {nofile: 4096}'], check: (g) => g.spec.limits, want: { nofile: { soft: 4096, hard: 4096 } } },
   { title: 'inf sets unlimited', extra: ['  limits: {locks: inf}'], check: (g) => g.spec.limits, want: { locks: { soft: 'inf', hard: 'inf' } } },
   { title: 'hard alone clamps soft', extra: ['  limits: {nproc: {hard: 300}}'], check: (g) => g.spec.limits, want: { nproc: { soft: 300, hard: 300 } } },

@@ -7,7 +7,7 @@ import { alertKey, type ActiveDrift, type Alert, type AlertState, type AlertType
  * way of working and is applied on the next pass (alerting on it would send
  * two messages per commit per guest).
  */
-export const DEFAULT_ALERT_KINDS: readonly DriftKind[] = ['config', 'runtime', 'unmanaged', 'failed'];
+export const DEFAULT_ALERT_KINDS: readonly DriftKind[] = ['config', 'runtime', 'unmanaged', 'failed', 'blocked'];
 
 export interface TransitionContext {
   host: string;

@@ -15,6 +15,8 @@ export interface ClassifyInput {
   now: string;
   /** per-guest drift mode from the manifests; enforce when unknown */
   modes: Record<string, DriftMode>;
+  /** the revision holds no manifests at all (reported as blocked: an empty revision never converges anything) */
+  noManifests?: boolean;
 }
 
 interface FieldDiff {
@@ -30,7 +32,7 @@ const CAUSE_KIND: Record<FieldChange['cause'], DriftKind> = {
 };
 
 /** Sort order of kinds in the output (then by guest). */
-const KIND_ORDER: DriftKind[] = ['failed', 'runtime', 'config', 'unmanaged', 'pending'];
+const KIND_ORDER: DriftKind[] = ['failed', 'blocked', 'runtime', 'config', 'unmanaged', 'pending'];
 
 /**
  * Classifies the differences of one pass: one item per guest and kind, fields
@@ -124,6 +126,16 @@ export function classifyDrift(input: ClassifyInput): DriftItem[] {
     });
   }
 
+  // blocked: git asks for something the planner will not do (not managed, id or address in use,
+  // deletion breaker); warn-mode guests are reported above as the drift they chose to keep
+  for (const b of input.plan?.blocked ?? []) {
+    if ((b.changes ?? []).length > 0) continue;
+    drafts.push({ kind: 'blocked', guest: b.guest, details: { reason: b.reason }, message: `blocked ${b.guest}: ${b.reason}`, mode: modeOf(b.guest, actionOf.get(b.guest)) });
+  }
+  if (input.noManifests && input.plan) {
+    drafts.push({ kind: 'blocked', details: { noManifests: input.plan.revision }, message: `revision ${input.plan.revision ?? '(directory)'} has no manifests: nothing is created, changed or deleted`, mode: 'enforce' });
+  }
+
   if (input.pendingRevision && !input.plan) {
     // no plan (the source could not be planned): still say git is ahead
     drafts.push({
@@ -198,7 +210,7 @@ function kindWithoutChanges(action: PlannedAction, pendingRevision: boolean): { 
 
 function fieldMessage(kind: DriftKind, guest: string, diffs: FieldDiff[], actions: string[]): string {
   const what = diffs.map((d) => `${d.path} ${show(d.before)} -> ${show(d.after)}`).join(', ');
-  const label = { pending: 'pending change', config: 'config drift', runtime: 'runtime drift', unmanaged: 'unmanaged', failed: 'failed' }[kind];
+  const label = { pending: 'pending change', config: 'config drift', runtime: 'runtime drift', unmanaged: 'unmanaged', failed: 'failed', blocked: 'blocked' }[kind];
   return `${label} on ${guest}: ${what || actions.join(', ')}`;
 }
 

@@ -77,8 +77,10 @@ export function parseIgnoreFile(text: string, file = IGNORE_FILE_NAME): IgnoreEn
  * The ignore list of a loaded revision, or its problems: the form `validate` and the agent's
  * pass both use, so a list that `validate` accepts is one the agent accepts.
  */
-export function readIgnoreList(ignoreFile: { path: string; text: string } | undefined): { entries: IgnoreEntry[]; problems: Problem[] } {
+export function readIgnoreList(ignoreFile: { path: string; text: string; problems?: Problem[] } | undefined): { entries: IgnoreEntry[]; problems: Problem[] } {
   if (!ignoreFile) return { entries: [], problems: [] };
+  // unreadable as strictly as a manifest (too large, not UTF-8, tags): an error, never "no list"
+  if (ignoreFile.problems && ignoreFile.problems.length > 0) return { entries: [], problems: ignoreFile.problems };
   try {
     return { entries: parseIgnoreFile(ignoreFile.text, ignoreFile.path), problems: [] };
   } catch (err) {

@@ -1,5 +1,6 @@
 import type { DriftItem } from '../../reconciler/pass-types.js';
 import { table } from '../render/table.js';
+import { escapeControl } from '../../text/escape.js';
 
 /**
  * Human rendering of classified drift, for `vsgitops drift` and `status`.
@@ -21,6 +22,6 @@ export function renderDrift(items: DriftItem[]): string {
   }
   const counted = items.filter((d) => !d.ignored).length;
   const summary = `${counted} drift item${counted === 1 ? '' : 's'}${counted < items.length ? `, ${items.length - counted} ignored` : ''}`;
-  return table(rows) + '\n' + details.join('\n') + '\n\n' + summary + '\n';
+  return escapeControl(table(rows) + '\n' + details.join('\n') + '\n\n' + summary + '\n');
 }
 

@@ -4,8 +4,8 @@ import type { DriftKind, PassResult, PassResultKind } from '../../reconciler/pas
 import type { SinkOutcome } from '../alerts/dispatcher.js';
 import { CONDITION_TYPES, type Status } from '../status/types.js';
 
-const DRIFT_KINDS: DriftKind[] = ['pending', 'config', 'runtime', 'unmanaged', 'failed'];
-const PASS_RESULTS: PassResultKind[] = ['applied', 'unchanged', 'failed', 'invalid', 'suspended'];
+const DRIFT_KINDS: DriftKind[] = ['pending', 'config', 'runtime', 'unmanaged', 'failed', 'blocked'];
+const PASS_RESULTS: PassResultKind[] = ['applied', 'unchanged', 'blocked', 'failed', 'invalid', 'suspended'];
 
 export const METRIC = {
   passDuration: 'vsgitops_pass_duration_seconds',

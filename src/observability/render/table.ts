@@ -1,5 +1,8 @@
+import { escapeControl } from '../../text/escape.js';
+
 /** Left-aligned columns separated by two spaces; trailing spaces trimmed. */
 export function table(rows: string[][]): string {
+  rows = rows.map((row) => row.map(escapeControl)); // widths of what is shown
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';

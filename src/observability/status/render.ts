@@ -1,6 +1,7 @@
 import { renderDrift } from '../drift/render.js';
 import { ago, table } from '../render/table.js';
 import { CONDITION_TYPES, type Status } from './types.js';
+import { escapeControl } from '../../text/escape.js';
 
 /** The status for people: header, one row per guest, the drift, the last change set. */
 export function renderStatus(status: Status, nowMs: number): string {
@@ -45,5 +46,5 @@ export function renderStatus(status: Status, nowMs: number): string {
       .join(', ');
     out.push(`last change set (revision ${cs.revision ?? '-'}): ${counts || 'nothing to do'}${cs.ok ? '' : ' [failed]'}\n`);
   }
-  return out.join('\n');
+  return escapeControl(out.join('\n'));
 }

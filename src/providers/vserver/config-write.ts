@@ -12,6 +12,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { VsError } from '../../errors.js';
 import { LIMIT_NAMES, type GuestSpec, type LimitValue } from '../../model/guest.js';
+import { mkdirMode } from '../../fs/mkdir-mode.js';
 
 /**
  * Content, a symlink, null ("must not exist"), or `{ removeIf }`: remove the
@@ -111,7 +112,7 @@ export function renderConfigFiles(spec: GuestSpec): RenderedFiles {
   return f;
 }
 
-export type WriteFs = Pick<typeof fsp, 'readFile' | 'readdir' | 'lstat' | 'readlink' | 'writeFile' | 'rename' | 'unlink' | 'mkdir' | 'rmdir' | 'symlink'>;
+export type WriteFs = Pick<typeof fsp, 'readFile' | 'readdir' | 'lstat' | 'readlink' | 'writeFile' | 'rename' | 'unlink' | 'mkdir' | 'rmdir' | 'symlink' | 'chmod'>;
 
 export interface WriteResult {
   written: string[];
@@ -124,6 +125,30 @@ function checkRel(rel: string): void {
   const parts = rel.split('/');
   if (path.isAbsolute(rel) || parts.some((p) => p === '' || p === '.' || p === '..') || PROTECTED.has(parts[0]!)) {
     throw new VsError('INTERNAL', `refusing to manage "${rel}" in a config dir`, { path: rel });
+  }
+}
+
+/**
+ * Refuses a path whose directories inside the config dir include a symbolic
+ * link: writing or deleting through `web1/uts -> /elsewhere` would change
+ * files outside the guest's configuration. (The last component may be a link:
+ * rename and unlink replace or remove the link itself, never its target.)
+ */
+async function checkNoLinkedDirs(fs: WriteFs, dir: string, rel: string): Promise<void> {
+  const parts = rel.split('/').slice(0, -1);
+  let cur = dir;
+  for (const p of parts) {
+    cur = path.join(cur, p);
+    let st;
+    try {
+      st = await fs.lstat(cur);
+    } catch (err) {
+      if (errCode(err) === 'ENOENT') return; // created below as a real directory
+      throw err;
+    }
+    if (st.isSymbolicLink()) {
+      throw new VsError('UNSAFE_PATH', `refusing to write through the symbolic link ${cur}: it may lead out of the guest's configuration directory ${dir}; replace it by a directory`, { file: cur });
+    }
   }
 }
 
@@ -156,11 +181,13 @@ export async function writeConfigFiles(dir: string, files: RenderedFiles, opts: 
   const wantedIfaces = new Set<string>();
   for (const rel of files.keys()) {
     checkRel(rel);
+    await checkNoLinkedDirs(fs, dir, rel); // all paths before the first write: refused means untouched
     const m = /^interfaces\/([^/]+)\//.exec(rel);
     if (m) wantedIfaces.add(m[1]!);
   }
 
   const remove = async (rel: string): Promise<void> => {
+    await checkNoLinkedDirs(fs, dir, rel);
     try {
       await fs.unlink(path.join(dir, rel));
       result.removed.push(rel);
@@ -172,6 +199,7 @@ export async function writeConfigFiles(dir: string, files: RenderedFiles, opts: 
 
   for (const [rel, want] of [...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const abs = path.join(dir, rel);
+    await checkNoLinkedDirs(fs, dir, rel);
     if (want === null) {
       await remove(rel);
       continue;
@@ -182,7 +210,7 @@ export async function writeConfigFiles(dir: string, files: RenderedFiles, opts: 
       continue;
     }
     if (same(await currentOf(fs, abs), want)) continue;
-    await fs.mkdir(path.dirname(abs), { recursive: true });
+    await mkdirMode(path.dirname(abs), 0o755, fs);
     const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.vsgitops-${process.pid}-${randomBytes(4).toString('hex')}`);
     try {
       if (typeof want === 'string') await fs.writeFile(tmp, want, { mode: 0o644 });

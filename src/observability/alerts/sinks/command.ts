@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { VsError } from '../../../errors.js';
+import { minimalChildEnv } from '../../../providers/child-env.js';
 import type { Alert } from '../types.js';
 import type { AlertSink } from './sink.js';
 
@@ -8,6 +9,7 @@ export interface CommandSinkOptions {
   /** program and arguments, never a shell string */
   argv: string[];
   timeoutMs?: number;
+  /** the only variables the command gets besides PATH, locale, TZ and VSGITOPS_ALERT_TYPE/KIND */
   env?: Record<string, string>;
 }
 
@@ -25,7 +27,9 @@ export function commandSink(opts: CommandSinkOptions): AlertSink {
         ...(signal ? { cancelSignal: signal } : {}),
         reject: false,
         stripFinalNewline: true,
-        env: { VSGITOPS_ALERT_TYPE: alert.type, VSGITOPS_ALERT_KIND: alert.kind, ...opts.env },
+        // never this process's environment (webhook secret, tokens): only what the config names
+        env: { ...minimalChildEnv(), VSGITOPS_ALERT_TYPE: alert.type, VSGITOPS_ALERT_KIND: alert.kind, ...opts.env },
+        extendEnv: false,
       });
       if (res.isCanceled) throw new VsError('ALERT_SINK', `alert command ${file} abandoned: shutting down`, { argv: opts.argv });
       if (res.timedOut) throw new VsError('COMMAND_TIMEOUT', `alert command ${file} timed out after ${timeout} ms`, { argv: opts.argv });

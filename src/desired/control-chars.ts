@@ -1,0 +1,34 @@
+import type { Problem } from '../errors.js';
+import { problemAt, type ManifestDocument } from './yaml-documents.js';
+
+/** C0 (TAB included: no manifest field is a format that allows one), DEL and C1. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+function describe(s: string): string {
+  const i = s.search(CONTROL);
+  return `U+${s.charCodeAt(i).toString(16).toUpperCase().padStart(4, '0')} at character ${i + 1}`;
+}
+
+/**
+ * Every string value (and map key) of a manifest with a control character in
+ * it, as a problem at its file:line:field. Values end up in util-vserver
+ * files (fstab, uts, interfaces, build arguments) and in the operator's
+ * terminal; none of them may carry ESC, NUL, CR, DEL or C1 characters.
+ */
+export function controlCharProblems(d: ManifestDocument): Problem[] {
+  const out: Problem[] = [];
+  const walk = (v: unknown, segs: (string | number)[]) => {
+    if (typeof v === 'string') {
+      if (CONTROL.test(v)) out.push(problemAt(d, segs, `contains a control character (${describe(v)}); control characters are not allowed in manifest values`));
+    } else if (Array.isArray(v)) {
+      v.forEach((x, i) => walk(x, [...segs, i]));
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (CONTROL.test(k)) out.push(problemAt(d, [...segs, k], `key contains a control character (${describe(k)}); control characters are not allowed in manifests`, true));
+        walk(x, [...segs, k]);
+      }
+    }
+  };
+  walk(d.value, []);
+  return out;
+}

@@ -12,6 +12,7 @@ export interface GitSourceSpec {
   ref?: string;
   path?: string;
   cacheDir?: string;
+  credentials?: { username: string | null; password: { reveal(): string } | null };
 }
 
 export function isRemoteUrl(repo: string): boolean {
@@ -104,21 +105,31 @@ async function resolveCommit(gitdir: string, ref: string, remote: boolean, cache
 }
 
 /** Clones (or fetches) a remote repository into the cache; returns its git directory. */
-async function syncRemote(url: string, ref: string | undefined, cacheDir: string): Promise<string> {
+async function syncRemote(url: string, ref: string | undefined, cacheDir: string, credentials?: GitSourceSpec['credentials']): Promise<string> {
+  if (/^https?:\/\/[^/@]*@/i.test(url)) {
+    throw new VsError('SOURCE', `${redactUrl(url)}: the URL must not contain credentials; give them from an environment variable or a file`, { repo: redactUrl(url) });
+  }
+  const onAuth = credentials && (credentials.username || credentials.password)
+    ? () => ({ username: credentials.username ?? 'git', password: credentials.password?.reveal() ?? '' })
+    : undefined;
+  const auth = onAuth ? { onAuth, onAuthFailure: () => ({ cancel: true as const }) } : {};
   const dir = path.join(cacheDir, createHash('sha256').update(url).digest('hex').slice(0, 32));
   const gitdir = path.join(dir, '.git');
   const hadCache = fs.existsSync(gitdir);
   try {
     if (hadCache) {
-      await git.fetch({ fs, http, gitdir, url, ...(ref && ref !== 'HEAD' ? { ref } : {}), singleBranch: false, tags: true });
+      await git.fetch({ fs, http, gitdir, url, ...auth, ...(ref && ref !== 'HEAD' ? { ref } : {}), singleBranch: false, tags: true });
     } else {
       fs.mkdirSync(dir, { recursive: true });
-      await git.clone({ fs, http, dir, url, noCheckout: true, ...(ref && ref !== 'HEAD' ? { ref } : {}) });
+      await git.clone({ fs, http, dir, url, ...auth, noCheckout: true, ...(ref && ref !== 'HEAD' ? { ref } : {}) });
     }
   } catch (err) {
     if (!hadCache) fs.rmSync(dir, { recursive: true, force: true }); // no half-cloned cache entries
     const shown = redactUrl(url);
-    throw new VsError('SOURCE', `cannot fetch ${shown}: ${(err as Error).message.split(url).join(shown)}`, { repo: shown }, { cause: err });
+    let message = (err as Error).message.split(url).join(shown);
+    const secret = credentials?.password?.reveal();
+    if (secret && secret.length >= 4) message = message.split(secret).join('[redacted]');
+    throw new VsError('SOURCE', `cannot fetch ${shown}: ${message}`, { repo: shown }, { cause: err });
   }
   return gitdir;
 }
@@ -129,7 +140,7 @@ async function syncRemote(url: string, ref: string | undefined, cacheDir: string
  */
 export async function readGitSource(spec: GitSourceSpec, opts: SourceReadOptions): Promise<SourceSnapshot> {
   const remote = isRemoteUrl(spec.repo);
-  const local = remote ? { gitdir: await syncRemote(spec.repo, spec.ref, spec.cacheDir ?? defaultGitCacheDir()) } : gitdirOf(spec.repo);
+  const local = remote ? { gitdir: await syncRemote(spec.repo, spec.ref, spec.cacheDir ?? defaultGitCacheDir(), spec.credentials) } : gitdirOf(spec.repo);
   const gitdir = local.gitdir;
   const ref = spec.ref ?? 'HEAD';
   const cache: GitCache = {};

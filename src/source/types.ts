@@ -11,6 +11,8 @@ export type SourceSpec =
       path?: string;
       /** where remote repositories are cloned; default ~/.cache/vsgitops/git */
       cacheDir?: string;
+      /** for an http(s) repository: user name and password/token (from env or a file, never the URL) */
+      credentials?: { username: string | null; password: { reveal(): string } | null };
     };
 
 /** One candidate manifest file. `bytes` is null when the file was too large to read. */

@@ -7,6 +7,8 @@ import type { ObservedHost } from '../model/guest.js';
 import { execaRunner } from '../providers/command-runner.js';
 import { parseHostSpec, type HostPaths } from '../providers/vserver/host-paths.js';
 import { observeHost } from '../providers/vserver/observe.js';
+import { readInventory } from '../reconciler/inventory.js';
+import { makeSnapshot } from '../reconciler/snapshot.js';
 import type { RegisterCommand } from './registry.js';
 
 /** --host-name default: a simulated host's DIR/etc/hostname (first line), else this machine's name. */
@@ -65,12 +67,16 @@ export const registerObserve: RegisterCommand = (program: Command) => {
     .description("read a host's actual state: running contexts (/proc/virtual, /proc/virtnet) and configured guests (/etc/vservers)")
     .requiredOption('--host <host>', 'local | sim:DIR')
     .option('--host-name <name>', 'name of this host (default: sim DIR/etc/hostname, else the machine name)')
-    .option('--output <format>', 'table | json', 'table')
-    .action(async (opts: { host: string; hostName?: string; output: string }) => {
+    .option('--output <format>', 'table | json (a versioned snapshot with the inventory, for plan --observed)', 'table')
+    .option('--state-dir <dir>', 'state directory holding the inventory (default /var/lib/vsgitops, or DIR/var/lib/vsgitops for sim:DIR)')
+    .action(async (opts: { host: string; hostName?: string; output: string; stateDir?: string }) => {
       if (opts.output !== 'table' && opts.output !== 'json') throw new VsError('USAGE', `--output must be "table" or "json", got "${opts.output}"`);
-      const paths = parseHostSpec(opts.host);
+      const paths = parseHostSpec(opts.host, opts.stateDir);
       const hostName = opts.hostName ?? (await defaultHostName(paths));
       const host = await observeHost(paths, { hostName, runner: execaRunner({ timeoutMs: 10_000 }) });
-      process.stdout.write(opts.output === 'json' ? JSON.stringify(host, null, 2) + '\n' : renderObserveTable(host));
+      if (opts.output === 'json') {
+        const inventory = await readInventory(paths.stateDir);
+        process.stdout.write(JSON.stringify(makeSnapshot(host, inventory, new Date().toISOString()), null, 2) + '\n');
+      } else process.stdout.write(renderObserveTable(host));
     });
 };

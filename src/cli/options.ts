@@ -7,6 +7,7 @@ import { VsError } from '../errors.js';
 import type { SourceSpec } from '../desired/load.js';
 import { parseHostSpec } from '../providers/vserver/host-paths.js';
 import type { HostTarget } from '../reconciler/pipeline.js';
+import { refuseUrlCredentials } from './git-credentials.js';
 
 export interface SourceOptions {
   repo?: string;
@@ -41,7 +42,10 @@ export function addHostOptions(cmd: Command): Command {
 
 export function sourceFromOptions(dir: string | undefined, o: SourceOptions): SourceSpec {
   if (dir && o.repo) throw new VsError('USAGE', 'give either a directory or --repo, not both');
-  if (o.repo) return { kind: 'git', repo: o.repo, ref: o.ref, path: o.path };
+  if (o.repo) {
+    refuseUrlCredentials(o.repo);
+    return { kind: 'git', repo: o.repo, ref: o.ref, path: o.path };
+  }
   if (o.ref || o.path) throw new VsError('USAGE', '--ref and --path go with --repo');
   if (!dir) throw new VsError('USAGE', 'no manifests given: name a directory or use --repo PATH_OR_URL');
   return { kind: 'dir', dir };

@@ -11,10 +11,13 @@ import { EXIT } from './exit.js';
 import { acquireLock, APPLY_LOCK_FILE, processLockEnv } from '../agent/lock.js';
 import { addHostOptions, addSourceOptions, hostFromOptions, sourceFromOptions, type HostOptions, type SourceOptions } from './options.js';
 import type { RegisterCommand } from './registry.js';
+import { addGitCredentialOptions, gitCredentialsFrom, type GitCredentialFlags } from './git-credentials.js';
+import { parseSnapshot } from '../reconciler/snapshot.js';
 
-interface PlanOpts extends SourceOptions, HostOptions {
+interface PlanOpts extends SourceOptions, HostOptions, GitCredentialFlags {
   output: 'text' | 'json';
   out?: string;
+  observed?: string;
   maxDeletes?: number;
   maxDeleteShare?: number;
   allowMassDelete?: boolean;
@@ -27,22 +30,52 @@ interface ApplyOpts extends PlanOpts {
 }
 
 function addPlanOptions(cmd: Command): Command {
-  return addHostOptions(addSourceOptions(cmd))
+  return addGitCredentialOptions(addHostOptions(addSourceOptions(cmd)))
     .addOption(new Option('--output <format>', 'text or json').choices(['text', 'json']).default('text'))
     .option('--max-deletes <n>', 'refuse a pass that would remove more managed guests than this (default 5)', (v) => positiveInt(v, '--max-deletes'))
     .option('--max-delete-share <fraction>', 'refuse a pass that would remove more than this share of managed guests (default 0.25)', parseShare)
     .option('--allow-mass-delete', 'override the deletion breaker for this run');
 }
 
-function pipelineOptions(dir: string | undefined, o: PlanOpts): PipelineOptions {
+async function pipelineOptions(dir: string | undefined, o: PlanOpts): Promise<PipelineOptions> {
+  let source = sourceFromOptions(dir, o);
+  if (source.kind === 'git') {
+    const credentials = await gitCredentialsFrom(o);
+    if (credentials) source = { ...source, credentials };
+  }
+  if (o.observed !== undefined) {
+    // offline: the host as a snapshot recorded, with no host access at all
+    const observation = parseSnapshot(await readSnapshotFile(o.observed), o.observed);
+    const host = hostFromOptions({ ...o, host: 'local', hostName: o.hostName ?? observation.observed.hostName });
+    return { source, host, runner: offlineRunner, log: createLogger(), deleteGuard: deleteGuardOf(o), observation };
+  }
   return {
-    source: sourceFromOptions(dir, o),
+    source,
     host: hostFromOptions(o),
     runner: execaRunner(),
     log: createLogger(),
-    deleteGuard: { maxDeletes: o.maxDeletes, maxDeleteShare: o.maxDeleteShare, allowMassDelete: o.allowMassDelete },
+    deleteGuard: deleteGuardOf(o),
   };
 }
+
+function deleteGuardOf(o: PlanOpts): PipelineOptions['deleteGuard'] {
+  return { maxDeletes: o.maxDeletes, maxDeleteShare: o.maxDeleteShare, allowMassDelete: o.allowMassDelete };
+}
+
+async function readSnapshotFile(file: string): Promise<string> {
+  try {
+    return await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    throw new VsError('PLAN_INVALID', `cannot read observation ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file });
+  }
+}
+
+/** plan --observed runs no command: a runner that refuses makes sure of it. */
+const offlineRunner: PipelineOptions['runner'] = {
+  run: async (argv) => {
+    throw new VsError('INTERNAL', `offline plan tried to run ${argv[0] ?? 'a command'}`);
+  },
+};
 
 function invalidRevision(problems: unknown[], revision: string | null): VsError {
   return new VsError('MANIFEST_INVALID', `revision ${revision ?? '(directory)'} has invalid manifests; nothing was planned or changed`, { problems });
@@ -51,8 +84,9 @@ function invalidRevision(problems: unknown[], revision: string | null): VsError 
 export const registerPlan: RegisterCommand = (program, setExit) => {
   addPlanOptions(program.command('plan').description('show what apply would change on the host (exit 0 none, 2 changes, 3 destructive changes, 1 error)'))
     .option('--out <file>', 'also write the plan as JSON to this file, for `apply --plan`')
+    .option('--observed <file>', 'plan against this observation (from `observe --output json` or an agent\'s /observed) instead of the host: no host access')
     .action(async (dir: string | undefined, o: PlanOpts) => {
-      const popts = pipelineOptions(dir, o);
+      const popts = await pipelineOptions(dir, o);
       const computed = await computePlan(popts);
       if (computed.desiredState.problems.length > 0) throw invalidRevision(computed.desiredState.problems, computed.desiredState.revision);
       if (o.out) await fsp.writeFile(o.out, renderPlanJson(computed.plan) + '\n');
@@ -67,7 +101,7 @@ export const registerApply: RegisterCommand = (program, setExit) => {
     .option('--yes', 'do not ask before destructive actions (required when not on a terminal)')
     .option('--dry-run', 'only show the plan (exit codes as for plan)')
     .action(async (dir: string | undefined, o: ApplyOpts) => {
-      const popts = pipelineOptions(dir, o);
+      const popts = await pipelineOptions(dir, o);
       // One writer per host: an agent pass (or another apply) on the same state
       // directory would race this one on the guests and on the inventory.
       const lock = o.dryRun ? undefined : await acquireLock(popts.host.paths.stateDir, processLockEnv(), popts.log, APPLY_LOCK_FILE);

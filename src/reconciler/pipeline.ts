@@ -29,6 +29,8 @@ export interface PipelineOptions {
   runner: CommandRunner;
   log: Logger;
   deleteGuard?: { maxDeletes?: number; maxDeleteShare?: number; allowMassDelete?: boolean };
+  /** plan against this observation (a snapshot) instead of reading the host */
+  observation?: { observed: ObservedHost; inventory: Inventory };
 }
 
 export interface Computed {
@@ -43,10 +45,12 @@ export async function computePlan(opts: PipelineOptions): Promise<Computed> {
   const desiredState = await loadDesiredState(opts.source);
   const valid = desiredState.problems.length === 0;
   const desired = valid ? selectForHost(desiredState.guests, { name: opts.host.name, labels: opts.host.labels }) : [];
-  const [observed, inventory] = await Promise.all([
-    observeHost(opts.host.paths, { runner: opts.runner, hostName: opts.host.name }),
-    readInventory(opts.host.paths.stateDir),
-  ]);
+  const [observed, inventory] = opts.observation
+    ? [opts.observation.observed, opts.observation.inventory]
+    : await Promise.all([
+        observeHost(opts.host.paths, { runner: opts.runner, hostName: opts.host.name }),
+        readInventory(opts.host.paths.stateDir),
+      ]);
   const plan = planHost({
     revision: desiredState.revision,
     hostName: opts.host.name,

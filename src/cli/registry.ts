@@ -6,6 +6,7 @@ import { registerStatusCommand } from './status.js';
 import { registerDrift } from './drift.js';
 import { registerRun } from './run.js';
 import { registerSim } from './sim.js';
+import { registerDiff } from './diff.js';
 
 /**
  * Each CLI command lives in its own file and exports a `register` function.
@@ -23,4 +24,5 @@ export const commands: RegisterCommand[] = [
   (p, s) => registerStatusCommand(p, s),
   registerRun,
   registerSim,
+  registerDiff,
 ];

@@ -28,7 +28,7 @@ export function defaultGitCacheDir(): string {
   return path.join(os.homedir(), '.cache', 'vsgitops', 'git');
 }
 
-interface LocalGitDir {
+export interface LocalGitDir {
   /** the directory holding objects and refs */
   gitdir: string;
   /** for a linked work tree (`git worktree add`): its own HEAD (a ref or a commit id) */
@@ -40,7 +40,7 @@ interface LocalGitDir {
  * repo itself when bare. A `.git` *file* (linked work tree) points at a
  * per-work-tree directory whose `commondir` holds the objects and refs.
  */
-function gitdirOf(repo: string): LocalGitDir {
+export function gitdirOf(repo: string): LocalGitDir {
   const dotGit = path.join(repo, '.git');
   let st: fs.Stats | undefined;
   try {

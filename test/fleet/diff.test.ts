@@ -27,7 +27,7 @@ test('the planner classifies each change: replace for a context id, create and d
   t.deepEqual(d.hosts.map((h) => `${h.name}: ${h.actions.map((a) => `${a.guest} ${a.effect}`).join(', ')}`), ['a: web replace, db create', 'b: app delete']);
   t.deepEqual(d.summary, { replace: 1, delete: 1, create: 1 });
   t.is(diffExitCode(d), 3);
-  t.regex(renderDiffText(d), /host a \(staging\): 1 replace \[destructive\]\n {2}-\/\+ web: replace, destructive\n {6}context: 1001 -> 1005 \(restart\)/);
+  t.regex(renderDiffText(d), /host a \(staging\): 1 replace, 1 create \[destructive\]\n {2}-\/\+ web: replace, destructive\n {6}context: 1001 -> 1005 \(restart\)/);
 });
 
 test('no change: exit 0, and --environment keeps only its hosts', (t) => {

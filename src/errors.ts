@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'LOCKED' // another agent holds the state-directory lock
   | 'SIM' // simulated-host problem
   | 'ALERT_SINK' // an alert sink (webhook, chat, command) could not deliver
+  | 'PROMOTION_REFUSED' // promote: the gate is closed or the target ref cannot fast-forward
   | 'INTERNAL';
 
 export interface Problem {

@@ -7,6 +7,8 @@ import { registerDrift } from './drift.js';
 import { registerRun } from './run.js';
 import { registerSim } from './sim.js';
 import { registerDiff } from './diff.js';
+import { registerFleet } from './fleet.js';
+import { registerPromote } from './promote.js';
 
 /**
  * Each CLI command lives in its own file and exports a `register` function.
@@ -25,4 +27,6 @@ export const commands: RegisterCommand[] = [
   registerRun,
   registerSim,
   registerDiff,
+  registerPromote,
+  registerFleet,
 ];

@@ -72,7 +72,7 @@ export async function loadDesiredState(source: SourceSpec, opts: LoadOptions = {
 }
 
 /** The file of this name at the top of the manifest path (the shortest such path), if any. */
-function topFile<F extends { path: string }>(files: readonly F[], name: string): F | undefined {
+export function topFile<F extends { path: string }>(files: readonly F[], name: string): F | undefined {
   const depth = (p: string) => p.split('/').length;
   const candidates = files.filter((f) => f.path === name || f.path.endsWith('/' + name));
   if (candidates.length === 0) return undefined;

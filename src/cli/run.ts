@@ -92,7 +92,7 @@ export const registerRun: RegisterCommand = (program, setExit) => {
       observation: () => readOptional(path.join(config.stateDir, OBSERVATION_FILE)),
       ...(config.http.token ? { token: config.http.token.reveal() } : {}),
     });
-    logger.info(`serving /healthz /readyz /metrics /status /observed on ${endpoints.address.host}:${endpoints.address.port}`);
+    logger.info(`serving /healthz /readyz /metrics on ${endpoints.address.host}:${endpoints.address.port} (and /status /observed${config.http.token ? ', with a bearer token' : ''})`);
     return endpoints;
   };
 

@@ -46,7 +46,9 @@ export async function loadDesiredState(source: SourceSpec, opts: LoadOptions = {
   const snapshot = await readSource(source, { maxFileBytes });
   const isIgnore = (p: string) => p === IGNORE_FILE || p.endsWith('/' + IGNORE_FILE);
   const ignore = snapshot.files.filter((f) => isIgnore(f.path)).sort((a, b) => a.path.length - b.path.length)[0];
-  const fleetFile = topFile(snapshot.files, FLEET_FILE);
+  // a fleet.yaml that holds manifests (kind: VServer) stays a manifest file
+  const fleetCandidate = topFile(snapshot.files, FLEET_FILE);
+  const fleetFile = fleetCandidate && (fleetCandidate.bytes === null || isFleetText(fleetCandidate.bytes)) ? fleetCandidate : undefined;
   validator ??= compileManifestSchema();
   const result = validateManifestFiles(snapshot.files.filter((f) => f !== ignore && f !== fleetFile), { maxFileBytes, validator, cache: fileCache });
   const skippedProblems: Problem[] = snapshot.skipped.map((s) => ({ file: s.path, line: 0, column: 0, path: '', message: s.reason }));
@@ -78,4 +80,9 @@ export function topFile<F extends { path: string }>(files: readonly F[], name: s
   if (candidates.length === 0) return undefined;
   const top = Math.min(...candidates.map((f) => depth(f.path)));
   return candidates.find((f) => depth(f.path) === top);
+}
+
+/** Whether a fleet.yaml declares `kind: Fleet` (a top-level key, not indented). */
+export function isFleetText(bytes: Uint8Array): boolean {
+  return /^kind:[ \t]*["']?Fleet["']?[ \t]*(#.*)?$/m.test(new TextDecoder().decode(bytes.subarray(0, 64 * 1024)));
 }

@@ -82,3 +82,10 @@ test('loadDesiredState: fleet.yaml is not a manifest; its problems and placement
   const bad = await loadDesiredState({ kind: 'dir', dir: 'test/fixtures/fleet/nowhere' });
   t.deepEqual(bad.problems.map((p) => `${p.file}:${p.line}: ${p.path}`), ['test/fixtures/fleet/nowhere/guests.yaml:10: spec.hosts']);
 });
+
+test('a fleet.yaml holding VServer manifests stays a manifest file', async (t) => {
+  const { validateTexts: _v } = await import('./helpers.js');
+  const { isFleetText } = await import('../../src/desired/load.js');
+  t.false(isFleetText(new TextEncoder().encode(manifest())));
+  t.true(isFleetText(new TextEncoder().encode(FLEET)));
+});

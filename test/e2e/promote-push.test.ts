@@ -55,6 +55,7 @@ test('promote --push moves the remote ref with credentials from the environment;
   await git(work, ['commit', '-q', '--allow-empty', '-m', 'two']);
   await git(work, authed(['push', '-q', 'origin', 'staging']));
   rev = await git(work, ['rev-parse', 'HEAD']);
+  await execa('git', ['symbolic-ref', 'HEAD', 'refs/heads/staging'], { cwd: bare });
 
   const env = { VSGITOPS_AGENT_TOKEN: 'tok', VSGITOPS_GIT_USERNAME: 'deploy', VSGITOPS_GIT_PASSWORD: PASSWORD };
   const args = ['promote', '--repo', work, '--from', 'staging', '--to', 'prod', '--push', 'origin'];

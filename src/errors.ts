@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'ALERT_SINK' // an alert sink (webhook, chat, command) could not deliver
   | 'LIVE_CHANGE_NOT_APPLIED' // a live change's tool exited 0 but the kernel does not show the value
   | 'NOT_VSERVER_HOST' // the host has no Linux-VServer kernel interface (/proc/virtual)
+  | 'PROMOTION_REFUSED' // promote: the gate is closed or the target ref cannot fast-forward
   | 'INTERNAL';
 
 export interface Problem {

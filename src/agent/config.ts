@@ -40,7 +40,8 @@ export interface AgentConfig {
   backoff: { minMs: number; maxMs: number; factor: number; jitter: number };
   deletionGuard: { maxDeletes: number; maxDeleteShare: number };
   webhook: { enabled: boolean; bind: string; port: number; path: string; secret: Secret | null; maxBodyBytes: number; requestTimeoutMs: number; maxConnections: number; replayWindowMs: number };
-  http: { enabled: boolean; bind: string; port: number };
+  /** token: the bearer token GET /status and /observed require (none: they answer anyone who reaches the port) */
+  http: { enabled: boolean; bind: string; port: number; token: Secret | null };
   /** opaque: handed to the alerting module as written */
   alerts: Record<string, unknown>;
   log: { level: 'error' | 'warn' | 'info' | 'debug' };
@@ -299,6 +300,8 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
     if (!Number.isInteger(webhookPort) || webhookPort < 0 || webhookPort > 65535) throw flagError('--webhook-port', `not a port: ${o.webhookPort}`);
   }
   const webhookEnabled = o.webhook ?? (hook.enabled as boolean | undefined) ?? false;
+  if (http.tokenEnv !== undefined && http.tokenFile !== undefined) throw new VsError('CONFIG', `${f ?? 'configuration'}: give either http.tokenEnv or http.tokenFile`, { file: f, field: 'http' });
+  const httpToken = await resolveSecret({ env: http.tokenEnv as string | undefined, file: fileIn(ctx.baseDir, http.tokenFile) }, 'http token', ctx.env);
   const webhookSecret = webhookEnabled ? await resolveSecret({ env: hook.secretEnv as string | undefined, file: fileIn(ctx.baseDir, hook.secretFile) }, 'webhook secret', ctx.env) : null;
   if (webhookEnabled && webhookSecret === null) {
     throw new VsError('CONFIG', `${f ?? 'configuration'}: webhook is enabled but has no secret: set webhook.secretEnv or webhook.secretFile`, { file: f, field: 'webhook.secretEnv' });
@@ -375,6 +378,7 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
       enabled: (http.enabled as boolean | undefined) ?? false,
       bind: (http.bind as string | undefined) ?? DEFAULTS.http.bind,
       port: (http.port as number | undefined) ?? DEFAULTS.http.port,
+      token: httpToken,
     },
     alerts: obj(raw.alerts),
     log: { level: logLevel },

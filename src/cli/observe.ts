@@ -9,6 +9,8 @@ import { readHostFile } from '../host/identity.js';
 import { stringifyExact } from '../text/json.js';
 import { parseHostSpec, type HostPaths } from '../providers/vserver/host-paths.js';
 import { observeHost } from '../providers/vserver/observe.js';
+import { readInventory } from '../reconciler/inventory.js';
+import { makeSnapshot } from '../reconciler/snapshot.js';
 import type { RegisterCommand } from './registry.js';
 import { applyConfigFile } from './config-defaults.js';
 import { EXIT } from './exit.js';
@@ -73,7 +75,7 @@ export const registerObserve: RegisterCommand = (program: Command) => {
     .description("read a host's actual state: running contexts (/proc/virtual, /proc/virtnet) and configured guests (/etc/vservers)")
     .option('--host <host>', 'host to read: "local" or "sim:DIR" (a simulated host)', 'local')
     .option('--host-name <name>', 'name of this host (default: sim DIR/etc/hostname, else the machine name)')
-    .option('--state-dir <dir>', 'state directory (default /var/lib/vsgitops, or DIR/var/lib/vsgitops for sim:DIR)')
+    .option('--state-dir <dir>', 'state directory holding the inventory and host.yaml (default /var/lib/vsgitops, or DIR/var/lib/vsgitops for sim:DIR)')
     .addOption(configOption())
     .addOption(outputOption());
   addHelpFooter(cmd, ['vsgitops observe', 'vsgitops observe --host sim:/tmp/host1 --output json'], [
@@ -85,6 +87,10 @@ export const registerObserve: RegisterCommand = (program: Command) => {
       // the host file (STATE_DIR/host.yaml) names this host once it exists
       const hostName = opts.hostName ?? readHostFile(paths.stateDir)?.name ?? (await defaultHostName(paths));
       const host = await observeHost(paths, { hostName, runner: execaRunner({ timeoutMs: 10_000 }) });
-      process.stdout.write(opts.output === 'json' ? stringifyExact({ formatVersion: OUTPUT_FORMAT_VERSION, ...host }) + '\n' : renderObserveTable(host));
+      if (opts.output === 'json') {
+        // a versioned snapshot with the inventory: `plan --observed FILE` plans against it offline
+        const inventory = await readInventory(paths.stateDir);
+        process.stdout.write(stringifyExact(makeSnapshot(host, inventory, new Date().toISOString())) + '\n');
+      } else process.stdout.write(renderObserveTable(host));
     });
 };

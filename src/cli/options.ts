@@ -9,6 +9,7 @@ import { policyFromFlags, type SignatureFlags } from '../source/signature-spec.j
 import { parseHostSpec, type HostPaths } from '../providers/vserver/host-paths.js';
 import { resolveHostIdentity } from '../host/identity.js';
 import type { HostTarget } from '../reconciler/pipeline.js';
+import { refuseUrlCredentials } from './git-credentials.js';
 
 export interface SourceOptions extends SignatureFlags {
   repo?: string;
@@ -56,7 +57,10 @@ export function sourceFromOptions(dir: string | undefined, o: SourceOptions): So
   if (dir && o.repo) throw new VsError('USAGE', 'give either a directory or --repo, not both');
   const signatures = policyFromFlags(o);
   const signed = signatures ? { signatures } : {};
-  if (o.repo) return { kind: 'git', repo: o.repo, ref: o.ref, path: o.path, ...signed };
+  if (o.repo) {
+    refuseUrlCredentials(o.repo);
+    return { kind: 'git', repo: o.repo, ref: o.ref, path: o.path, ...signed };
+  }
   if (o.ref || o.path) throw new VsError('USAGE', '--ref and --path go with --repo');
   if (!dir) throw new VsError('USAGE', 'no manifests given: name a directory or use --repo PATH_OR_URL');
   return { kind: 'dir', dir, ...signed };

@@ -18,11 +18,14 @@ import type { Computed } from '../reconciler/pipeline.js';
 import { acquireLock, APPLY_LOCK_FILE, processLockEnv } from '../agent/lock.js';
 import { addHostOptions, addSourceOptions, hostFromOptions, sourceFromOptions, type HostOptions, type SourceOptions } from './options.js';
 import type { RegisterCommand } from './registry.js';
+import { addGitCredentialOptions, gitCredentialsFrom, type GitCredentialFlags } from './git-credentials.js';
+import { parseSnapshot } from '../reconciler/snapshot.js';
 
-interface PlanOpts extends SourceOptions, HostOptions, ConfigurableOptions {
+interface PlanOpts extends SourceOptions, HostOptions, ConfigurableOptions, GitCredentialFlags {
   host: string;
   output: 'text' | 'json';
   out?: string;
+  observed?: string;
   maxDeletes?: number;
   maxDeleteShare?: number;
   allowMassDelete?: boolean;
@@ -36,7 +39,7 @@ interface ApplyOpts extends PlanOpts {
 }
 
 function addPlanOptions(cmd: Command): Command {
-  return addHostOptions(addSourceOptions(cmd))
+  return addGitCredentialOptions(addHostOptions(addSourceOptions(cmd)))
     .addOption(configOption())
     .addOption(outputOption())
     .option('--max-deletes <n>', 'refuse a pass that would remove more managed guests than this (default 5)', (v) => positiveInt(v, '--max-deletes'))
@@ -46,16 +49,46 @@ function addPlanOptions(cmd: Command): Command {
 
 async function pipelineOptions(cmd: Command, dir: string | undefined, o: PlanOpts, use: { apply?: boolean } = {}): Promise<PipelineOptions> {
   await applyConfigFile(cmd, o, dir);
+  let source = sourceFromOptions(dir, o);
+  if (source.kind === 'git') {
+    const credentials = await gitCredentialsFrom(o);
+    if (credentials) source = { ...source, credentials };
+  }
+  if (o.observed !== undefined) {
+    // offline: the host as a snapshot recorded, with no host access at all
+    const observation = parseSnapshot(await readSnapshotFile(o.observed), o.observed);
+    const host = hostFromOptions({ ...o, host: 'local', hostName: o.hostName ?? observation.observed.hostName });
+    return { source, host, runner: offlineRunner, log: createLogger({ level: logLevelOf(o) }), deleteGuard: deleteGuardOf(o), observation };
+  }
   return {
-    source: sourceFromOptions(dir, o),
+    source,
     host: hostFromOptions(o, use),
     runner: execaRunner(),
     log: createLogger({ level: logLevelOf(o) }),
-    deleteGuard: { maxDeletes: o.maxDeletes, maxDeleteShare: o.maxDeleteShare, allowMassDelete: o.allowMassDelete },
+    deleteGuard: deleteGuardOf(o),
     // an apply (under the apply lock) first finishes what an interrupted apply left
     recover: use.apply === true,
   };
 }
+
+function deleteGuardOf(o: PlanOpts): PipelineOptions['deleteGuard'] {
+  return { maxDeletes: o.maxDeletes, maxDeleteShare: o.maxDeleteShare, allowMassDelete: o.allowMassDelete };
+}
+
+async function readSnapshotFile(file: string): Promise<string> {
+  try {
+    return await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    throw new VsError('PLAN_INVALID', `cannot read observation ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file });
+  }
+}
+
+/** plan --observed runs no command: a runner that refuses makes sure of it. */
+const offlineRunner: PipelineOptions['runner'] = {
+  run: async (argv) => {
+    throw new VsError('INTERNAL', `offline plan tried to run ${argv[0] ?? 'a command'}`);
+  },
+};
 
 function invalidRevision(problems: unknown[], revision: string | null): VsError {
   return new VsError('MANIFEST_INVALID', `revision ${revision ?? '(directory)'} has invalid manifests; nothing was planned or changed`, { problems });
@@ -63,13 +96,15 @@ function invalidRevision(problems: unknown[], revision: string | null): VsError 
 
 export const registerPlan: RegisterCommand = (program, setExit) => {
   const cmd = addPlanOptions(program.command('plan').description('show what apply would change on the host (exit 0 none, 2 changes, 3 destructive changes, 5 blocked, 1 error)'))
-    .option('--out <file>', 'also write the plan as JSON to this file, for `apply --plan`');
+    .option('--out <file>', 'also write the plan as JSON to this file, for `apply --plan`')
+    .option('--observed <file>', 'plan against this observation (from `observe --output json` or an agent\'s /observed) instead of the host: no host access');
   addHelpFooter(
     cmd,
     [
       'vsgitops plan --repo /srv/gitops --path hosts --host local',
       'vsgitops plan -c /etc/vsgitops/agent.yaml --out plan.json',
       'vsgitops plan ./manifests --host sim:/tmp/host1 --output json',
+      'vsgitops plan --repo . --path hosts --observed host.json   # offline, from a snapshot'
     ],
     [
       [EXIT.OK, 'no changes'],

@@ -8,6 +8,9 @@ import { registerRun } from './run.js';
 import { registerSim } from './sim.js';
 import { registerHost } from './host.js';
 import { registerCompletion } from './completion.js';
+import { registerDiff } from './diff.js';
+import { registerFleet } from './fleet.js';
+import { registerPromote } from './promote.js';
 
 /**
  * Each CLI command lives in its own file and exports a `register` function.
@@ -27,4 +30,7 @@ export const commands: RegisterCommand[] = [
   registerSim,
   registerHost,
   registerCompletion,
+  registerDiff,
+  registerPromote,
+  registerFleet,
 ];

@@ -28,6 +28,17 @@ import {
 import type { DriftKind, PassResult } from '../reconciler/pass-types.js';
 import { createReconcilePass } from '../reconciler/pass.js';
 import type { RegisterCommand } from './registry.js';
+import { OBSERVATION_FILE } from '../reconciler/snapshot.js';
+import fsp from 'node:fs/promises';
+
+async function readOptional(file: string): Promise<string | undefined> {
+  try {
+    return await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
 
 /** Per-configuration observability state (rebuilt when SIGHUP reloads another configuration). */
 interface Observers {
@@ -77,8 +88,11 @@ export const registerRun: RegisterCommand = (program, setExit) => {
       registry: o.registry,
       lastSuccess: () => observers?.status?.lastSucceededAt ?? null,
       readyWindowMs,
+      status: async () => (observers?.status ? JSON.stringify(observers.status, null, 2) + '\n' : undefined),
+      observation: () => readOptional(path.join(config.stateDir, OBSERVATION_FILE)),
+      ...(config.http.token ? { token: config.http.token.reveal() } : {}),
     });
-    logger.info(`serving /healthz /readyz /metrics on ${endpoints.address.host}:${endpoints.address.port}`);
+    logger.info(`serving /healthz /readyz /metrics on ${endpoints.address.host}:${endpoints.address.port} (and /status /observed${config.http.token ? ', with a bearer token' : ''})`);
     return endpoints;
   };
 

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { addHelpFooter, outputOption } from './help.js';
 import { VsError, formatProblem } from '../errors.js';
 import { selectForHost } from '../desired/host-select.js';
@@ -8,14 +8,17 @@ import type { SourceSpec } from '../source/types.js';
 import { policyFromFlags, type SignatureFlags } from '../source/signature-spec.js';
 import { EXIT } from './exit.js';
 import { OUTPUT_FORMAT_VERSION } from './json-output.js';
+import { addGitCredentialOptions, gitCredentialsFrom, refuseUrlCredentials, type GitCredentialFlags } from './git-credentials.js';
+import { renderGithubAnnotations, renderJunit } from './validate-formats.js';
 import type { RegisterCommand } from './registry.js';
 import { escapeControl } from '../text/escape.js';
 
-export interface ValidateCliOptions {
+export interface ValidateCliOptions extends GitCredentialFlags {
   repo?: string;
   ref?: string;
   path?: string;
-  output: 'text' | 'json';
+  output?: 'text' | 'json';
+  format?: 'text' | 'json' | 'github' | 'junit';
   hostName?: string;
   stateDir?: string;
   hostLabel: string[];
@@ -28,6 +31,7 @@ export function sourceFromArgs(dir: string | undefined, o: Pick<ValidateCliOptio
   const signed = signatures ? { signatures } : {};
   if (o.repo !== undefined) {
     if (dir !== undefined) throw new VsError('USAGE', 'give either a DIR or --repo, not both');
+    refuseUrlCredentials(o.repo);
     return { kind: 'git', repo: o.repo, ...(o.ref !== undefined ? { ref: o.ref } : {}), ...(o.path !== undefined ? { path: o.path } : {}), ...signed };
   }
   if (o.ref !== undefined || o.path !== undefined) throw new VsError('USAGE', '--ref and --path need --repo');
@@ -56,9 +60,15 @@ export interface HostPlacement {
   guests: string[];
 }
 
+export interface FleetPlacement {
+  file: string;
+  environments: { name: string; ref: string }[];
+  hosts: { name: string; environment: string; labels: Record<string, string>; guests: string[] }[];
+}
+
 /** The validate report as data (the JSON output). */
 export function validationReport(state: DesiredState, host?: { name: string; labels: Record<string, string> }) {
-  const report: { formatVersion: number; ok: boolean; revision: string | null; files: number; guests: string[]; problems: DesiredState['problems']; warnings: DesiredState['problems']; host?: HostPlacement } = {
+  const report: { formatVersion: number; ok: boolean; revision: string | null; files: number; guests: string[]; problems: DesiredState['problems']; warnings: DesiredState['problems']; host?: HostPlacement; fleet?: FleetPlacement } = {
     formatVersion: OUTPUT_FORMAT_VERSION,
     ok: state.problems.length === 0,
     revision: state.revision,
@@ -68,22 +78,36 @@ export function validationReport(state: DesiredState, host?: { name: string; lab
     warnings: manifestWarnings(state.guests),
   };
   if (host) report.host = { ...host, guests: selectForHost(state.guests, host).map((g) => g.spec.name) };
+  if (state.fleet) {
+    report.fleet = {
+      file: state.fleet.file,
+      environments: state.fleet.environments,
+      hosts: state.fleet.hosts.map((h) => ({ name: h.name, environment: h.environment, labels: h.labels, guests: selectForHost(state.guests, h).map((g) => g.spec.name) })),
+    };
+  }
   return report;
+}
+
+/** The one-line verdict: ok / invalid / no manifests. */
+export function validationSummary(report: ReturnType<typeof validationReport>, sourceLabel: string): string {
+  const rev = report.revision ? ` at ${report.revision.slice(0, 12)}` : '';
+  const files = `${report.files} file${report.files === 1 ? '' : 's'}`;
+  if (report.ok) {
+    return report.files === 0 ? `no manifests found in ${sourceLabel}${rev}` : `ok: ${report.guests.length} guest${report.guests.length === 1 ? '' : 's'} in ${files}${rev}`;
+  }
+  return `invalid: ${report.problems.length} problem${report.problems.length === 1 ? '' : 's'} in ${files}${rev}`;
 }
 
 /** Text rendering: one line per problem, then a summary. */
 export function renderValidationText(report: ReturnType<typeof validationReport>, sourceLabel: string): string {
   const lines = [...report.problems.map(formatProblem), ...report.warnings.map((w) => `warning: ${formatProblem(w)}`)];
-  const rev = report.revision ? ` at ${report.revision.slice(0, 12)}` : '';
-  const files = `${report.files} file${report.files === 1 ? '' : 's'}`;
-  if (report.ok) {
-    lines.push(report.files === 0 ? `no manifests found in ${sourceLabel}${rev}` : `ok: ${report.guests.length} guest${report.guests.length === 1 ? '' : 's'} in ${files}${rev}`);
-  } else {
-    lines.push(`invalid: ${report.problems.length} problem${report.problems.length === 1 ? '' : 's'} in ${files}${rev}`);
-  }
+  lines.push(validationSummary(report, sourceLabel));
   if (report.host) {
     const g = report.host.guests;
     lines.push(`host ${report.host.name}: ${g.length === 0 ? 'no guests' : g.join(', ')}`);
+  }
+  if (report.fleet) {
+    for (const h of report.fleet.hosts) lines.push(`${h.environment} ${h.name}: ${h.guests.length === 0 ? 'no guests' : h.guests.join(', ')}`);
   }
   return escapeControl(lines.join('\n') + '\n');
 }
@@ -96,7 +120,8 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .option('--repo <path-or-url>', 'git repository (local path or http(s) URL); manifests are read from the commit, not the working copy')
     .option('--ref <ref>', "branch, tag or commit to read (default: the repository's HEAD)")
     .option('--path <subdir>', 'folder inside the repository that holds the manifests')
-    .addOption(outputOption())
+    .addOption(new Option('--output <format>', 'text or json (one versioned JSON document on stdout)').choices(['text', 'json']))
+    .addOption(new Option('--format <format>', 'output format; github: ::error annotations for GitHub Actions, junit: JUnit XML for GitLab').choices(['text', 'json', 'github', 'junit']))
     .option('--host-name <name>', 'also report the guests placed on this host')
     .option('--host-label <key=value>', 'a label of that host (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--state-dir <dir>', "report the guests placed on the host whose identity is stored in DIR/host.yaml (flags that differ are refused)")
@@ -105,14 +130,18 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .option('--openpgp-keys <file>', 'require a revision signed by one of these armored OpenPGP public keys (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--allowed-signers <file>', "require a revision signed by an SSH key in this allowed-signers file, git's format (repeatable)", (v: string, acc: string[] = []) => [...acc, v]);
   addHelpFooter(
-    cmd,
-    ['vsgitops validate examples/desired-state', 'vsgitops validate --repo . --ref origin/main --path hosts --output json', 'vsgitops validate hosts --host-name vs-fra1 --host-label site=fra1'],
+    addGitCredentialOptions(cmd),
+    ['vsgitops validate examples/desired-state', 'vsgitops validate --repo . --ref origin/main --path hosts --output json', 'vsgitops validate hosts --host-name vs-fra1 --host-label site=fra1', 'vsgitops validate --repo . --path hosts --format github'],
     [
       [EXIT.OK, 'all manifests valid (or no manifests)'],
       [EXIT.ERROR, 'a problem was found, or the source is unreadable'],
     ],
   ).action(async (dir: string | undefined, o: ValidateCliOptions) => {
-      const source = sourceFromArgs(dir, o);
+      if (o.output !== undefined && o.format !== undefined && o.output !== o.format) throw new VsError('USAGE', 'give either --output or --format, not both');
+      const format = o.format ?? o.output ?? 'text';
+      const spec = sourceFromArgs(dir, o);
+      const credentials = spec.kind === 'git' ? await gitCredentialsFrom(o) : undefined;
+      const source: SourceSpec = spec.kind === 'git' && credentials ? { ...spec, credentials } : spec;
       const labels = parseHostLabels(o.hostLabel);
       let placement = o.hostName !== undefined ? { name: o.hostName, labels } : undefined;
       if (o.stateDir !== undefined) {
@@ -131,7 +160,14 @@ export const register: RegisterCommand = (program: Command, setExit) => {
       const state = { ...loaded, problems: [...loaded.problems, ...readIgnoreList(loaded.ignoreFile).problems] };
       const report = validationReport(state, placement);
       const label = source.kind === 'dir' ? source.dir : `${source.repo}${source.path ? `:${source.path}` : ''}`;
-      process.stdout.write(o.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderValidationText(report, label));
+      const text = renderValidationText(report, label);
+      const summary = validationSummary(report, label);
+      process.stdout.write(
+        format === 'json' ? JSON.stringify(report, null, 2) + '\n'
+          : format === 'github' ? renderGithubAnnotations(report.problems, summary)
+            : format === 'junit' ? renderJunit(report.problems, { name: label, files: report.files, guests: report.guests.length })
+              : text,
+      );
       setExit(report.ok ? EXIT.OK : EXIT.ERROR);
     });
 };

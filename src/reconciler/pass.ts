@@ -19,6 +19,11 @@ import { sha256Hex } from '../observability/drift/fingerprint.js';
 import { computePlan, executePlan, recordUnchanged, type Computed, type HostTarget } from './pipeline.js';
 import type { ChangeSet } from './types.js';
 import { blockedReasons, hasNoManifests } from './blocked.js';
+import path from 'node:path';
+import { writeFileAtomic } from '../fs/atomic.js';
+import { observeHost } from '../providers/vserver/observe.js';
+import { readInventory } from './inventory.js';
+import { makeSnapshot, OBSERVATION_FILE } from './snapshot.js';
 
 export interface PassSettings {
   source: SourceSpec;
@@ -89,6 +94,21 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
       await lock?.release();
     }
 
+    /**
+     * The latest observation, for `plan --observed` in CI (served on the HTTP port as /observed):
+     * after a pass that changed the host, the host is read again so the file shows the result.
+     */
+    async function recordObservation(computed: Computed, changed: boolean): Promise<void> {
+      try {
+        const [observed, inventory] = changed
+          ? await Promise.all([observeHost(host.paths, { runner, hostName: host.name }), readInventory(host.paths.stateDir)])
+          : [computed.observed, computed.inventory];
+        await writeFileAtomic(path.join(host.paths.stateDir, OBSERVATION_FILE), JSON.stringify(makeSnapshot(observed, inventory, now().toISOString())) + '\n');
+      } catch (err) {
+        deps.log.warn(`cannot record the observation: ${asVsError(err).message}`);
+      }
+    }
+
     async function body(): Promise<PassResult> {
       let computed: Computed;
       try {
@@ -137,6 +157,7 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
         if (host.persistIdentity) identityStored = true;
         result = changeSet.ok ? 'applied' : 'failed';
       }
+      await recordObservation(computed, changeSet !== undefined);
       // what could be carried out was: later drift is judged against this revision
       if (result === 'applied' || result === 'unchanged') {
         appliedRevision = revision;

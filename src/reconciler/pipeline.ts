@@ -50,6 +50,8 @@ export interface PipelineOptions {
   recover?: boolean;
   /** longest a guest build may run (default: the executor's, 30 min) */
   buildTimeoutMs?: number;
+  /** plan against this observation (a snapshot) instead of reading the host */
+  observation?: { observed: ObservedHost; inventory: Inventory };
 }
 
 export interface Computed {
@@ -67,10 +69,12 @@ export async function computePlan(opts: PipelineOptions): Promise<Computed> {
   const desired = valid ? selectForHost(desiredState.guests, { name: opts.host.name, labels: opts.host.labels }) : [];
   const here = new Set(desired.map((d) => d.spec.name));
   const placedElsewhere = valid ? desiredState.guests.map((g) => g.spec.name).filter((n) => !here.has(n)) : [];
-  const [observed, inventory] = await Promise.all([
-    observeHost(opts.host.paths, { runner: opts.runner, hostName: opts.host.name }),
-    readInventory(opts.host.paths.stateDir),
-  ]);
+  const [observed, inventory] = opts.observation
+    ? [opts.observation.observed, opts.observation.inventory]
+    : await Promise.all([
+        observeHost(opts.host.paths, { runner: opts.runner, hostName: opts.host.name }),
+        readInventory(opts.host.paths.stateDir),
+      ]);
   const plan = planHost({
     revision: desiredState.revision,
     hostName: opts.host.name,

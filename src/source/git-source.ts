@@ -20,6 +20,7 @@ export interface GitSourceSpec {
   maxFetchBytes?: number;
   /** require signed revisions (see signature-policy.ts) */
   signatures?: SignaturePolicySpec;
+  credentials?: { username: string | null; password: { reveal(): string } | null };
 }
 
 export function isRemoteUrl(repo: string): boolean {
@@ -35,7 +36,7 @@ export function defaultGitCacheDir(): string {
   return path.join(os.homedir(), '.cache', 'vsgitops', 'git');
 }
 
-interface LocalGitDir {
+export interface LocalGitDir {
   /** the directory holding objects and refs */
   gitdir: string;
   /** for a linked work tree (`git worktree add`): its own HEAD (a ref or a commit id) */
@@ -47,7 +48,7 @@ interface LocalGitDir {
  * repo itself when bare. A `.git` *file* (linked work tree) points at a
  * per-work-tree directory whose `commondir` holds the objects and refs.
  */
-function gitdirOf(repo: string): LocalGitDir {
+export function gitdirOf(repo: string): LocalGitDir {
   const dotGit = path.join(repo, '.git');
   let st: fs.Stats | undefined;
   try {
@@ -181,22 +182,32 @@ async function resolveCommit(objects: BoundedObjects, ref: string, remote: boole
 }
 
 /** Clones (or fetches) a remote repository into the cache; returns its git directory. */
-async function syncRemote(url: string, ref: string | undefined, cacheDir: string, maxFetchBytes?: number): Promise<string> {
+async function syncRemote(url: string, ref: string | undefined, cacheDir: string, credentials?: GitSourceSpec['credentials'], maxFetchBytes?: number): Promise<string> {
   const http = boundedHttp(maxFetchBytes);
+  if (/^https?:\/\/[^/@]*@/i.test(url)) {
+    throw new VsError('SOURCE', `${redactUrl(url)}: the URL must not contain credentials; give them from an environment variable or a file`, { repo: redactUrl(url) });
+  }
+  const onAuth = credentials && (credentials.username || credentials.password)
+    ? () => ({ username: credentials.username ?? 'git', password: credentials.password?.reveal() ?? '' })
+    : undefined;
+  const auth = onAuth ? { onAuth, onAuthFailure: () => ({ cancel: true as const }) } : {};
   const dir = path.join(cacheDir, createHash('sha256').update(url).digest('hex').slice(0, 32));
   const gitdir = path.join(dir, '.git');
   const hadCache = fs.existsSync(gitdir);
   try {
     if (hadCache) {
-      await git.fetch({ fs, http, gitdir, url, ...(ref && ref !== 'HEAD' ? { ref } : {}), singleBranch: false, tags: true, headers: { 'user-agent': userAgent() } });
+      await git.fetch({ fs, http, gitdir, url, ...auth, ...(ref && ref !== 'HEAD' ? { ref } : {}), singleBranch: false, tags: true, headers: { 'user-agent': userAgent() } });
     } else {
       fs.mkdirSync(dir, { recursive: true });
-      await git.clone({ fs, http, dir, url, noCheckout: true, headers: { 'user-agent': userAgent() }, ...(ref && ref !== 'HEAD' ? { ref } : {}) });
+      await git.clone({ fs, http, dir, url, ...auth, noCheckout: true, headers: { 'user-agent': userAgent() }, ...(ref && ref !== 'HEAD' ? { ref } : {}) });
     }
   } catch (err) {
     if (!hadCache) fs.rmSync(dir, { recursive: true, force: true }); // no half-cloned cache entries
     const shown = redactUrl(url);
-    throw new VsError('SOURCE', `cannot fetch ${shown}: ${(err as Error).message.split(url).join(shown)}`, { repo: shown }, { cause: err });
+    let message = (err as Error).message.split(url).join(shown);
+    const secret = credentials?.password?.reveal();
+    if (secret && secret.length >= 4) message = message.split(secret).join('[redacted]');
+    throw new VsError('SOURCE', `cannot fetch ${shown}: ${message}`, { repo: shown }, { cause: err });
   }
   return gitdir;
 }
@@ -209,7 +220,7 @@ async function syncRemote(url: string, ref: string | undefined, cacheDir: string
  */
 export async function readGitSource(spec: GitSourceSpec, opts: SourceReadOptions): Promise<SourceSnapshot> {
   const remote = isRemoteUrl(spec.repo);
-  const local = remote ? { gitdir: await syncRemote(spec.repo, spec.ref, spec.cacheDir ?? defaultGitCacheDir(), spec.maxFetchBytes) } : gitdirOf(spec.repo);
+  const local = remote ? { gitdir: await syncRemote(spec.repo, spec.ref, spec.cacheDir ?? defaultGitCacheDir(), spec.credentials, spec.maxFetchBytes) } : gitdirOf(spec.repo);
   const gitdir = local.gitdir;
   const ref = spec.ref ?? 'HEAD';
   const cache: GitCache = {};

@@ -17,6 +17,8 @@ export type SourceSpec =
       maxFetchBytes?: number;
       /** require signed revisions: which paths, which keys (src/source/signature-policy.ts) */
       signatures?: SignaturePolicySpec;
+      /** for an http(s) repository: user name and password/token (from env or a file, never the URL) */
+      credentials?: { username: string | null; password: { reveal(): string } | null };
     };
 
 /** One candidate manifest file. `bytes` is null when the file was too large to read. */

@@ -27,7 +27,7 @@ test('a minimal file gets every default', async (t) => {
   t.deepEqual(c.backoff, { minMs: 1000, maxMs: 900_000, factor: 2, jitter: 0.2 });
   t.deepEqual(c.deletionGuard, { maxDeletes: 5, maxDeleteShare: 0.25 });
   t.deepEqual(c.webhook, { enabled: false, bind: '127.0.0.1', port: 9292, path: '/hooks/git', secret: null, maxBodyBytes: 1_048_576, requestTimeoutMs: 10_000, maxConnections: 32, replayWindowMs: 3_600_000 });
-  t.deepEqual(c.http, { enabled: false, bind: '127.0.0.1', port: 9293 });
+  t.deepEqual(c.http, { enabled: false, bind: '127.0.0.1', port: 9293, token: null });
   t.deepEqual(c.alerts, {});
   t.is(c.log.level, 'info');
 });
@@ -204,4 +204,12 @@ test('a configuration file larger than the limit is refused unread, naming the l
   const { file } = await writeConfig('source:\n  url: ./repo\n' + '#'.repeat(DEFAULTS.maxConfigBytes) + '\n');
   const err = await t.throwsAsync(loadAgentConfig(file, {}, { env: {} }));
   t.regex(err!.message, /larger than the limit of 1048576 bytes for an agent configuration/);
+});
+
+test('http.tokenEnv: the status endpoint token comes from the environment, never printed', async (t) => {
+  const { file } = await writeConfig('source: {url: /srv/repo}\nhttp: {enabled: true, tokenEnv: AGENT_TOKEN}\n');
+  const c = await loadAgentConfig(file, {}, { env: { AGENT_TOKEN: 'tok-123456' }, hostname: 'h' });
+  t.is(c.http.token?.reveal(), 'tok-123456');
+  t.notRegex(JSON.stringify(c), /tok-123456/);
+  await t.throwsAsync(loadAgentConfig(file, {}, { env: {}, hostname: 'h' }), { message: /http token: environment variable AGENT_TOKEN is not set/ });
 });

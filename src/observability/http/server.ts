@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
@@ -15,6 +16,12 @@ export interface HttpEndpointOptions {
   readyWindowMs: number;
   /** injected clock (ms since epoch) */
   now?: () => number;
+  /** GET /status: the status file's JSON text (undefined before the first pass) */
+  status?: () => Promise<string | undefined>;
+  /** GET /observed: the latest observation snapshot's JSON text (undefined before the first pass) */
+  observation?: () => Promise<string | undefined>;
+  /** when set, /status and /observed require `Authorization: Bearer <token>` */
+  token?: string;
 }
 
 export interface HttpEndpoints {
@@ -23,9 +30,19 @@ export interface HttpEndpoints {
   close(): Promise<void>;
 }
 
+/** Compares a bearer token in constant time (over digests, so lengths do not leak either). */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  if (!m) return false;
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(m[1]!), digest(token));
+}
+
 /**
  * /healthz (200 while the process lives), /readyz (200 when a pass succeeded
- * within the window, else 503), /metrics (Prometheus text). GET/HEAD only.
+ * within the window, else 503), /metrics (Prometheus text), /status (the status
+ * file) and /observed (the latest observation snapshot), the last two behind an
+ * optional bearer token. GET/HEAD only.
  */
 export async function startHttpEndpoints(opts: HttpEndpointOptions): Promise<HttpEndpoints> {
   const now = opts.now ?? Date.now;
@@ -57,6 +74,19 @@ export async function startHttpEndpoints(opts: HttpEndpointOptions): Promise<Htt
       }
       case '/metrics':
         return text(200, await opts.registry.metrics(), opts.registry.contentType);
+      case '/status':
+      case '/observed': {
+        const read = url.pathname === '/status' ? opts.status : opts.observation;
+        if (!read) return text(404, 'not found\n');
+        if (opts.token !== undefined && !bearerMatches(req.headers.authorization, opts.token)) {
+          res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer realm="vsgitops"', 'cache-control': 'no-store' });
+          res.end(req.method === 'HEAD' ? undefined : 'unauthorized\n');
+          return;
+        }
+        const body = await read();
+        if (body === undefined) return text(503, `no ${url.pathname === '/status' ? 'status' : 'observation'} yet: the agent has not finished a pass\n`);
+        return text(200, body, 'application/json');
+      }
       default:
         return text(404, 'not found\n');
     }

@@ -51,3 +51,31 @@ test('binding an address in use is a CONFIG error', async (t) => {
   t.teardown(() => ep.close());
   await t.throwsAsync(startHttpEndpoints({ host: '127.0.0.1', port: ep.address.port, registry: createMetricsRegistry(), lastSuccess: () => null, readyWindowMs: 1 }), { message: /cannot listen/ });
 });
+
+test('/status and /observed serve JSON behind the bearer token; 503 before the first pass; 404 when not wired', async (t) => {
+  const registry = createMetricsRegistry();
+  let status: string | undefined;
+  const ep = await startHttpEndpoints({
+    host: '127.0.0.1', port: 0, registry, lastSuccess: () => null, readyWindowMs: 1000,
+    status: async () => status, observation: async () => '{"kind":"vsgitops.observation"}\n', token: 's3cret-token',
+  });
+  t.teardown(() => ep.close());
+  const base = `http://127.0.0.1:${ep.address.port}`;
+  const get = (p: string, auth?: string) => fetch(base + p, auth ? { headers: { authorization: auth } } : {});
+  t.is((await get('/status')).status, 401);
+  const wrong = await get('/status', 'Bearer nope');
+  t.is(wrong.status, 401);
+  t.is(wrong.headers.get('www-authenticate'), 'Bearer realm="vsgitops"');
+  t.is((await get('/status', 'Basic s3cret-token')).status, 401);
+  t.is((await get('/status', 'Bearer s3cret-token')).status, 503, 'no pass yet');
+  status = '{"formatVersion":1}\n';
+  const ok = await get('/status', 'Bearer s3cret-token');
+  t.is(ok.status, 200);
+  t.is(ok.headers.get('content-type'), 'application/json');
+  t.deepEqual(await ok.json(), { formatVersion: 1 });
+  t.deepEqual(await (await get('/observed', 'bearer s3cret-token')).json(), { kind: 'vsgitops.observation' });
+  t.is((await get('/healthz')).status, 200, 'probes stay open');
+  const bare = await startHttpEndpoints({ host: '127.0.0.1', port: 0, registry, lastSuccess: () => null, readyWindowMs: 1000 });
+  t.teardown(() => bare.close());
+  t.is((await fetch(`http://127.0.0.1:${bare.address.port}/status`)).status, 404);
+});

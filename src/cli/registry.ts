@@ -6,6 +6,8 @@ import { registerStatusCommand } from './status.js';
 import { registerDrift } from './drift.js';
 import { registerRun } from './run.js';
 import { registerSim } from './sim.js';
+import { registerImport } from './import.js';
+import { registerAdopt } from './adopt.js';
 
 /**
  * Each CLI command lives in its own file and exports a `register` function.
@@ -23,4 +25,6 @@ export const commands: RegisterCommand[] = [
   (p, s) => registerStatusCommand(p, s),
   registerRun,
   registerSim,
+  registerImport,
+  registerAdopt,
 ];

@@ -14,6 +14,7 @@ import type { CommandRunner } from '../command-runner.js';
 import { readCgroupHost, readLiveCgroup, resolveCgroupLayout } from './cgroup-layout.js';
 import { parseGuestConfig, problem, readConfigTree, type ConfigTree, type ReadFs } from './config-read.js';
 import { digestConfigTree, digestHost } from './digest.js';
+import { unmodelledEntries } from './unmodelled.js';
 import { toolPath, type HostPaths } from './host-paths.js';
 import { hex16 } from './names.js';
 import {
@@ -449,6 +450,8 @@ export async function observeHost(paths: HostPaths, deps: ObserveDeps): Promise<
       if (cg) og.runtime.cgroup = cg;
     }
     if (g.problems.length > 0) og.problems = g.problems;
+    const extra = unmodelledEntries(g.tree);
+    if (extra.length > 0) og.unmodelled = extra;
     return og;
   });
 

@@ -23,6 +23,7 @@ export function renderImportReport(guests: ImportedGuest[], outDir: string, host
   for (const g of guests) {
     text += `  ${g.file}: ${g.inexact.length === 0 ? 'exact' : 'NOT EXACT'}\n`;
     for (const r of g.inexact) text += `      not exact: ${r}\n`;
+    for (const n of g.notes) text += `      note: ${n}\n`;
     for (const u of g.unmodelled) text += `      kept as is, not managed: ${u}\n`;
   }
   const inexact = guests.filter((g) => g.inexact.length > 0).map((g) => g.name);

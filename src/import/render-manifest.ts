@@ -23,6 +23,8 @@ export interface ImportedGuest {
   inexact: string[];
   /** configuration entries vsgitops does not model: kept as is by apply, not managed */
   unmodelled: string[];
+  /** what observe reported for the guest (e.g. util-vserver would fail its start) */
+  notes: string[];
 }
 
 /** YAML scalar: plain when it cannot be read as anything but this string, else a JSON (double-quoted) string. */
@@ -196,5 +198,6 @@ export function renderGuestManifest(g: ObservedGuest, opts: { dir: string; hostN
   }
   // Comments do not change what the text means: the check above holds for the final text.
   const header = inexact.length > 0 ? comment(['NOT EXACT: this manifest does not reproduce the configuration exactly:', ...inexact.map((x) => `  ${x}`)], '') : '';
-  return { name: s.name, file, yaml: header + yaml, inexact, unmodelled };
+  const notes = problems.map((x) => `${x.file.startsWith(opts.dir + '/') ? x.file.slice(opts.dir.length + 1) : x.file}${x.line > 0 ? `:${x.line}` : ''}: ${x.message}`);
+  return { name: s.name, file, yaml: header + yaml, inexact, unmodelled, notes };
 }

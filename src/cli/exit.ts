@@ -22,7 +22,7 @@ export const EXIT = {
  * changes pending) or that document no usage code (drift: 0/4/1): a usage
  * error there exits 1, so CI never reads a typo as "changes pending".
  */
-const NO_USAGE_CODE = new Set(['plan', 'apply', 'drift']);
+const NO_USAGE_CODE = new Set(['plan', 'apply', 'drift', 'adopt']);
 
 export function exitCodeFor(err: unknown, command?: string): number {
   if (err instanceof VsError && err.code === 'USAGE') return command !== undefined && NO_USAGE_CODE.has(command) ? EXIT.ERROR : EXIT.USAGE;

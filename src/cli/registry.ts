@@ -11,6 +11,8 @@ import { registerCompletion } from './completion.js';
 import { registerDiff } from './diff.js';
 import { registerFleet } from './fleet.js';
 import { registerPromote } from './promote.js';
+import { registerImport } from './import.js';
+import { registerAdopt } from './adopt.js';
 
 /**
  * Each CLI command lives in its own file and exports a `register` function.
@@ -33,4 +35,6 @@ export const commands: RegisterCommand[] = [
   registerDiff,
   registerPromote,
   registerFleet,
+  registerImport,
+  registerAdopt,
 ];

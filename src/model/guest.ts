@@ -176,6 +176,8 @@ export interface ObservedGuest {
   configDigest: string;
   /** unreadable or unknown config values, context-name mismatches (the guest is still reported) */
   problems?: Problem[];
+  /** config entries (relative paths) the model does not carry: kept as is by apply, not managed */
+  unmodelled?: string[];
 }
 
 export interface UnmanagedContext {

@@ -25,7 +25,7 @@ import {
   type LimitName,
   type LimitValue,
 } from '../../model/guest.js';
-import { normalizeList, type ListKind } from './names.js';
+import { cStrtoll, normalizeItems, parseListStrict, UNKNOWN_MESSAGE, type ListItem, type ListKind } from './names.js';
 import { canonicalIPv6, ipv4MaskToPrefix, isIPv4 } from './proc-parse.js';
 
 /** The subset of node:fs/promises the reader needs (injectable). */
@@ -161,11 +161,17 @@ class TreeView {
     return [...(this.childIndex.get(rel) ?? [])].sort();
   }
 
-  /** Scalar file: first line, blanks trimmed (shell `read`). */
+  /** Scalar file as `read VAR <file` sets it (UV scripts/functions:742-753 getFileValue): see shellRead. */
   scalar(rel: string): string | undefined {
     const c = this.content(rel);
     if (c === undefined) return undefined;
-    return (c.split('\n')[0] ?? '').trim();
+    return shellRead(c).value;
+  }
+
+  /** shellRead over a file, undefined when the file is absent. */
+  read(rel: string): ShellRead | undefined {
+    const c = this.content(rel);
+    return c === undefined ? undefined : shellRead(c);
   }
 
   /** First of several scalar files that exists (util-vserver's getFileValue fallbacks). */
@@ -183,14 +189,16 @@ class TreeView {
     return c === undefined ? undefined : c.replace(/\n+$/, '');
   }
 
-  /** List file: one entry per line, blank and `#` lines skipped. */
-  lines(rel: string): string[] | undefined {
+  /**
+   * List file as `_readFileToArray` reads it (UV scripts/vserver.functions:93-107):
+   * `while read v` — each line through shellRead, empty and `#` lines skipped,
+   * and a last line without a final newline is never seen (read fails at EOF
+   * and the loop ends). `dropped` holds that line when it has content.
+   */
+  lines(rel: string): { lines: { text: string; line: number }[]; dropped?: string } | undefined {
     const c = this.content(rel);
     if (c === undefined) return undefined;
-    return c
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l !== '' && !l.startsWith('#'));
+    return readLoop(c);
   }
 
   report(rel: string, message: string, fieldPath = ''): void {
@@ -223,8 +231,8 @@ export function parseGuestConfig(dir: string, tree: ConfigTree, _opts: ParseOpti
   if (ctx === undefined) {
     v.report('context', 'no context file (dynamic context ids do not exist on vs2.3.9 kernels)', 'spec.context');
   } else {
-    const n = parseCInt(ctx);
-    if (n === undefined || n < 2 || n > 65535) v.report('context', `invalid context id "${ctx}"`, 'spec.context');
+    const n = parseXid(ctx);
+    if (n === undefined || n < 2 || n > 65535) v.report('context', `invalid context id ${JSON.stringify(ctx)}: vcontext --xid does not take it, so \`vserver ${name} start\` fails`, 'spec.context');
     else contextFile = n;
   }
 
@@ -233,7 +241,7 @@ export function parseGuestConfig(dir: string, tree: ConfigTree, _opts: ParseOpti
     context: contextFile ?? 0,
     nodename: v.whole('uts/nodename') ?? v.scalar('hostname') ?? '',
     runState: 'stopped',
-    startOnBoot: v.scalar('apps/init/mark') === 'default',
+    startOnBoot: readBootMark(v),
     initStyle: readInitStyle(v),
     interfaces: readInterfaces(v),
     flags: readList(v, 'flag', v.exists('cflags') ? 'cflags' : 'flags', 'spec.flags'),
@@ -248,6 +256,11 @@ export function parseGuestConfig(dir: string, tree: ConfigTree, _opts: ParseOpti
   const disk = readDisk(v);
   if (disk) spec.disk = disk;
   if (v.exists('hostname') && !v.exists('uts/nodename')) v.report('hostname', 'legacy hostname file; util-vserver expects uts/nodename');
+  for (const rel of ['uts/nodename', 'uts/domainname']) {
+    const c = v.content(rel);
+    // vuname --dir keeps everything but trailing newlines (UV src/vuname.c:158-164): a CR stays in the name.
+    if (c !== undefined && /\r/.test(c.replace(/\n+$/, ''))) v.report(rel, `contains a carriage return (CRLF file): util-vserver sets the name with the CR in it`, rel === 'uts/nodename' ? 'spec.uts.nodename' : 'spec.uts.domainname');
+  }
   return { spec, ...(contextFile !== undefined ? { contextFile } : {}), problems };
 }
 
@@ -268,14 +281,124 @@ function readInitStyle(v: TreeView): InitStyle {
 }
 
 function readList(v: TreeView, kind: ListKind, rel: string, fieldPath: string): string[] {
-  const lines = v.lines(rel);
-  if (!lines) return [];
-  const r = normalizeList(kind, lines);
-  if (!r.ok) {
-    v.report(rel, `unknown ${kind === 'flag' ? 'flag' : kind} '${r.bad}'`, fieldPath);
-    return [];
+  const read = v.lines(rel);
+  if (!read) return [];
+  if (read.dropped !== undefined) {
+    v.report(rel, `last line ${JSON.stringify(read.dropped)} has no final newline: util-vserver's read loop never passes it on (it is not applied)`, fieldPath);
   }
-  return r.tokens;
+  const items: ListItem[] = [];
+  const tool = kind === 'flag' ? '--flag' : kind === 'bcap' ? '--bcap' : '--ccap';
+  for (const { text, line } of read.lines) {
+    // cflags: `namespace` is skipped by _generateFlagOptions (UV scripts/vserver.functions:419-420): not a context flag.
+    if (kind === 'flag' && text === 'namespace') {
+      v.problems.push({ file: v.abs(rel), line, column: 1, path: fieldPath, message: `"namespace" is not a context flag: util-vserver skips this line (it selects the mount namespace; see the nonamespace file)` });
+      continue;
+    }
+    const r = parseListStrict(kind, text);
+    if (!r.ok) {
+      const cr = text.includes('\r') ? ' (CRLF line ending)' : '';
+      v.problems.push({ file: v.abs(rel), line, column: 1, path: fieldPath, message: `vattribute ${tool} rejects ${JSON.stringify(text)} at ${JSON.stringify(r.bad)}${cr} (${UNKNOWN_MESSAGE[kind]}): \`vserver NAME start\` fails` });
+      continue;
+    }
+    items.push(...r.items);
+  }
+  return normalizeItems(kind, items);
+}
+
+/** What bash `read VAR` (no -r, default IFS) leaves in VAR, and whether it succeeded. */
+export interface ShellRead {
+  value: string;
+  /** false when EOF came before a newline: `read` returns 1 (the value is still set) */
+  complete: boolean;
+  /** characters consumed, newline included */
+  consumed: number;
+}
+
+/**
+ * bash `read VAR` over the start of `text`: reads to the first unescaped
+ * newline (backslash-newline continues the line, `\x` is `x`), strips leading
+ * and trailing blanks (IFS white space: space, tab), keeps everything else —
+ * a CR of a CRLF file stays in the value.
+ */
+export function shellRead(text: string): ShellRead {
+  let out = '';
+  let i = 0;
+  let lastEscaped = -1;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (ch === '\\') {
+      if (i + 1 >= text.length) { i++; break; }
+      if (text[i + 1] === '\n') { i += 2; continue; }
+      out += text[i + 1];
+      lastEscaped = out.length;
+      i += 2;
+      continue;
+    }
+    if (ch === '\n') return { value: trimBlanks(out, lastEscaped), complete: true, consumed: i + 1 };
+    out += ch;
+    i++;
+  }
+  return { value: trimBlanks(out, lastEscaped), complete: false, consumed: i };
+}
+
+function trimBlanks(s: string, protectedEnd: number): string {
+  let a = 0;
+  while (a < s.length && (s[a] === ' ' || s[a] === '\t')) a++;
+  let b = s.length;
+  while (b > a && b > protectedEnd && (s[b - 1] === ' ' || s[b - 1] === '\t')) b--;
+  return s.slice(a, b);
+}
+
+/** `while read v; do case x"$v" in (x|x\#*) ;; … esac; done <file` (UV scripts/vserver.functions:93-107). */
+export function readLoop(text: string): { lines: { text: string; line: number }[]; dropped?: string } {
+  const lines: { text: string; line: number }[] = [];
+  let rest = text;
+  let line = 1;
+  while (rest.length > 0) {
+    const r = shellRead(rest);
+    if (!r.complete) {
+      return r.value !== '' ? { lines, dropped: r.value } : { lines };
+    }
+    if (r.value !== '' && !r.value.startsWith('#')) lines.push({ text: r.value, line });
+    line += (rest.slice(0, r.consumed).match(/\n/g) ?? []).length;
+    rest = rest.slice(r.consumed);
+  }
+  return { lines };
+}
+
+/**
+ * A context id as `vcontext --xid` takes it (UV lib/xidopt2xid.c:43-49):
+ * strtol base 10 — `01516` is 1516, `0x5ed` and `1516\r` are not numbers
+ * (they are looked up as guest names and fail).
+ */
+export function parseXid(s: string): number | undefined {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)$/.exec(s);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/**
+ * apps/init/mark: the boot service starts a guest when a line of its mark file
+ * equals the mark exactly (`grep -qx "$mark"`, UV scripts/functions:600-602),
+ * so `default ` (trailing blank) or `default\r` is another mark; only guests
+ * that pass isRegularFile (not named `*~`, `*.rpmnew`, …), have no `disabled`
+ * file and have a vdir are considered (UV scripts/functions:70-78, 581-583).
+ */
+function readBootMark(v: TreeView): boolean {
+  const c = v.content('apps/init/mark');
+  if (c === undefined) return false;
+  const marks = c.split('\n');
+  if (marks[marks.length - 1] === '') marks.pop();
+  const isDefault = marks.includes('default');
+  if (!isDefault) {
+    const near = marks.find((m) => m.trim() === 'default');
+    if (near !== undefined) v.report('apps/init/mark', `mark ${JSON.stringify(near)} is not "default" (marks match whole lines exactly): the boot service does not start this guest`, 'spec.startOnBoot');
+  }
+  if (isDefault && v.exists('disabled')) v.report('disabled', 'a disabled file: the boot service skips this guest although its mark is "default"', 'spec.startOnBoot');
+  const others = marks.filter((m) => m !== 'default' && m.trim() !== 'default');
+  if (others.length > 0) v.report('apps/init/mark', `other boot marks ${others.map((m) => JSON.stringify(m)).join(', ')}: kept as is, not managed`, 'spec.startOnBoot');
+  return isDefault;
 }
 
 /** C strtol(base 0) over a whole token (0x hex, leading-0 octal, decimal, optional sign). */
@@ -288,19 +411,28 @@ export function parseCInt(s: string): number | undefined {
 }
 
 /**
- * An rlimits file value (UV lib/parselimit.c): `inf…` = unlimited, else a C
- * base-0 number with one optional K/M (binary) or k/m (decimal) suffix,
- * followed by end of file or a newline.
+ * An rlimits file value exactly as vlimit reads it (UV lib/parselimit.c:27-50,
+ * src/vlimit.c:254-271: the first 127 bytes): `inf` at the very start =
+ * unlimited, else strtoll base 0 (leading white space and a sign allowed), one
+ * optional K/M (binary) or k/m (decimal) suffix, then end of file or a
+ * newline. `-1` is VC_LIM_INFINITY (~0ULL), i.e. unlimited; a CR (CRLF file)
+ * or a trailing blank makes the value invalid and vlimit fails the start.
  */
 export function parseLimitValue(content: string): LimitValue | undefined {
-  const s = content.replace(/^[ \t]+/, '');
-  if (s.startsWith('inf')) return 'inf';
-  const m = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)([KMkm])?(\n[\s\S]*)?$/.exec(s);
-  if (!m) return undefined;
-  const n = parseCInt(m[1]!)!;
-  const mult = { K: 1024, M: 1024 * 1024, k: 1000, m: 1000 * 1000 }[m[2] ?? ''] ?? 1;
-  const value = n * mult;
-  return Number.isSafeInteger(value) ? value : undefined;
+  const buf = content.slice(0, 127);
+  if (buf.startsWith('inf')) return 'inf';
+  const n = cStrtoll(buf);
+  if (n.end === 0) return undefined;
+  let rest = buf.slice(n.end);
+  let value = n.value;
+  const mult = { K: 1024n, M: 1024n * 1024n, k: 1000n, m: 1000n * 1000n }[rest[0] ?? ''];
+  if (mult !== undefined) {
+    value = BigInt.asUintN(64, value * mult);
+    rest = rest.slice(1);
+  }
+  if (rest !== '' && rest[0] !== '\n') return undefined;
+  if (value === (1n << 64n) - 1n) return 'inf';
+  return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : undefined;
 }
 
 function readLimits(v: TreeView): Partial<Record<LimitName, Limit>> {
@@ -309,7 +441,7 @@ function readLimits(v: TreeView): Partial<Record<LimitName, Limit>> {
     const c = v.content(rel);
     if (c === undefined) return undefined;
     const r = parseLimitValue(c);
-    if (r === undefined) v.report(rel, `Invalid limit in '${v.abs(rel)}'`, 'spec.limits');
+    if (r === undefined) v.report(rel, `Invalid limit in '${v.abs(rel)}'${c.includes('\r') ? ' (CRLF line ending)' : ''}: vlimit exits and \`vserver NAME start\` fails`, 'spec.limits');
     return r;
   };
   for (const name of LIMIT_NAMES) {
@@ -340,8 +472,12 @@ function readInterfaces(v: TreeView): InterfaceSpec[] {
   const DIR_LEVEL = new Set(['bcast', 'lback', 'dev', 'prefix', 'mask', 'scope', 'vlandev', 'novlandev']);
   for (const n of v.children('interfaces')) {
     const rel = `interfaces/${n}`;
-    if (DIR_LEVEL.has(n) || !v.isDir(rel)) continue;
-    if (v.exists(`${rel}/disabled`)) continue;
+    // `for iface in "$1/interfaces/"*` (UV scripts/vserver.functions:706-711): the glob skips dot names (.svn, .git).
+    if (n.startsWith('.') || DIR_LEVEL.has(n) || !v.isDir(rel)) continue;
+    if (v.exists(`${rel}/disabled`)) {
+      v.report(`${rel}/disabled`, `interface ${n} is disabled: kept as is, not managed`, 'spec.interfaces');
+      continue;
+    }
     const ip = v.scalar(`${rel}/ip`);
     if (ip === undefined || ip === '') {
       v.report(`${rel}/ip`, `Can not read ip for '${n}'`, 'spec.interfaces');
@@ -386,6 +522,10 @@ function readInterfaces(v: TreeView): InterfaceSpec[] {
         }
         prefix = conv;
       }
+    }
+    if (prefix === undefined) {
+      // "$ip${prefix:+/$prefix}" (UV scripts/vserver.functions:645): passed without a prefix.
+      v.report(`${rel}/ip`, `no prefix or mask: util-vserver passes ${address} without one, and the kernel (chbind, ip addr add) uses /${family === 4 ? 32 : 128}`, 'spec.interfaces');
     }
     const iface: InterfaceSpec = { name: n, device: nodev ? null : dev!.value, address, family, prefix: prefix ?? (family === 4 ? 32 : 128) };
     const label = v.scalar(`${rel}/name`);
@@ -451,27 +591,48 @@ function readCgroupFiles(v: TreeView): CgroupSpec {
   return out;
 }
 
-/** Prefer dlimits/vsgitops (the one vsgitops writes), else the first enabled entry. */
+/**
+ * Prefer dlimits/vsgitops (the one vsgitops writes), else the first enabled
+ * entry. Each file is read like _setSingleDiskLimit does (UV
+ * scripts/vserver.functions:1288-1328): `getFileValue … || return 0`, so a file
+ * without a final newline makes util-vserver skip the whole disk limit; the
+ * numbers go to `vdlimit --set k=v`, which takes strtol base 0 over the whole
+ * value into a uint32 (UV src/vdlimit.c:186-198): `-1` is 4294967295
+ * (VC_CDLIM_INFINITY, unlimited), a CR fails the start.
+ */
 function readDisk(v: TreeView): DiskLimitSpec | undefined {
-  const names = v.children('dlimits').filter((n) => v.isDir(`dlimits/${n}`) && !v.exists(`dlimits/${n}/disabled`));
+  const names = v.children('dlimits').filter((n) => !n.startsWith('.') && v.isDir(`dlimits/${n}`) && !v.exists(`dlimits/${n}/disabled`));
   if (names.length === 0) return undefined;
   const chosen = names.includes('vsgitops') ? 'vsgitops' : names[0]!;
-  if (names.length > 1) v.report('dlimits', `several disk limits; only dlimits/${chosen} is modelled`, 'spec.disk');
+  if (names.length > 1) v.report('dlimits', `several disk limits; only dlimits/${chosen} is modelled, the others are kept as is, not managed`, 'spec.disk');
+  if (!v.exists('context')) v.report('dlimits', 'no context file: util-vserver ignores disk limits (setDiskLimits)', 'spec.disk');
   const rel = `dlimits/${chosen}`;
-  const directory = v.scalar(`${rel}/directory`);
   const nums: number[] = [];
-  for (const f of ['space_total', 'inodes_total', 'reserved']) {
-    const s = v.scalar(`${rel}/${f}`);
-    const n = s === undefined ? undefined : parseCInt(s);
-    if (n === undefined || n < 0) {
-      v.report(`${rel}/${f}`, s === undefined ? 'missing (all four dlimits files are required)' : `not a number: "${s}"`, 'spec.disk');
+  let directory = '';
+  for (const f of ['directory', 'space_total', 'inodes_total', 'reserved']) {
+    const r = v.read(`${rel}/${f}`);
+    if (r === undefined) {
+      v.report(`${rel}/${f}`, 'missing (all four dlimits files are required): vdlimit gets an empty value and `vserver NAME start` fails', 'spec.disk');
       return undefined;
     }
-    nums.push(n);
-  }
-  if (directory === undefined || directory === '') {
-    v.report(`${rel}/directory`, 'missing (all four dlimits files are required)', 'spec.disk');
-    return undefined;
+    if (!r.complete) {
+      v.report(`${rel}/${f}`, `no final newline: util-vserver's getFileValue fails and the disk limit is skipped (not applied)`, 'spec.disk');
+      return undefined;
+    }
+    if (f === 'directory') {
+      directory = r.value;
+      if (directory === '') {
+        v.report(`${rel}/${f}`, 'empty', 'spec.disk');
+        return undefined;
+      }
+      continue;
+    }
+    const n = r.value === '' ? { value: 0n, end: 0 } : cStrtoll(r.value);
+    if (n.end === 0 || n.end !== r.value.length) {
+      v.report(`${rel}/${f}`, `vdlimit cannot parse ${JSON.stringify(r.value)}${r.value.includes('\r') ? ' (CRLF line ending)' : ''}: \`vserver NAME start\` fails`, 'spec.disk');
+      return undefined;
+    }
+    nums.push(Number(BigInt.asUintN(32, n.value)));
   }
   return { directory, spaceKiB: nums[0]!, inodes: nums[1]!, reservedPercent: nums[2]! };
 }

@@ -206,7 +206,19 @@ export async function writeConfigFiles(dir: string, files: RenderedFiles, opts: 
     }
     if (typeof want === 'object' && 'removeIf' in want) {
       const cur = await currentOf(fs, abs);
-      if (typeof cur === 'string' && cur.split('\n')[0]!.trim() === want.removeIf) await remove(rel);
+      if (typeof cur !== 'string') continue;
+      // boot marks are whole lines (grep -qx, UV scripts/functions:600-602): drop only that line, keep other marks
+      const lines = cur.split('\n');
+      if (lines[lines.length - 1] === '') lines.pop();
+      if (!lines.includes(want.removeIf)) continue;
+      const rest = lines.filter((l) => l !== want.removeIf);
+      if (rest.length === 0) {
+        await remove(rel);
+        continue;
+      }
+      await fs.writeFile(abs + `.vsgitops-${process.pid}`, rest.join('\n') + '\n', { mode: 0o644 });
+      await fs.rename(abs + `.vsgitops-${process.pid}`, abs);
+      result.written.push(rel);
       continue;
     }
     if (same(await currentOf(fs, abs), want)) continue;
@@ -227,12 +239,15 @@ export async function writeConfigFiles(dir: string, files: RenderedFiles, opts: 
   let ifaceDirs: string[] = [];
   try {
     ifaceDirs = (await fs.readdir(path.join(dir, 'interfaces'), { withFileTypes: true }))
-      .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && !wantedIfaces.has(e.name))
+      // dot-dirs (.svn) are not interfaces to util-vserver's glob; a disabled interface is kept as is, not managed
+      .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && !wantedIfaces.has(e.name) && !e.name.startsWith('.'))
       .map((e) => (e.isSymbolicLink() ? `link:${e.name}` : e.name));
   } catch (err) {
     if (errCode(err) !== 'ENOENT' && errCode(err) !== 'ENOTDIR') throw err;
   }
   for (const entry of ifaceDirs.sort()) {
+    const name = entry.startsWith('link:') ? entry.slice(5) : entry;
+    if (typeof (await currentOf(fs, path.join(dir, 'interfaces', name, 'disabled'))) === 'string') continue;
     if (entry.startsWith('link:')) {
       await remove(`interfaces/${entry.slice(5)}`);
       continue;

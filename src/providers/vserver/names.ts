@@ -146,6 +146,8 @@ export interface ListItem {
   value: bigint;
   /** the item as written */
   raw: string;
+  /** `all`/`any` or `none`: a whole-mask item, kept as written */
+  special?: 'all' | 'none';
 }
 
 export type ListParseResult = { ok: true; items: ListItem[] } | { ok: false; bad: string };
@@ -169,11 +171,11 @@ export function parseList(kind: ListKind, text: string): ListParseResult {
     const body = raw.slice(i).trim();
     const lower = body.toLowerCase();
     if (lower === 'all' || lower === 'any') {
-      items.push({ negate, value: (1n << 64n) - 1n, raw });
+      items.push({ negate, value: (1n << 64n) - 1n, raw, special: 'all' });
       continue;
     }
     if (lower === 'none') {
-      items.push({ negate, value: 0n, raw });
+      items.push({ negate, value: 0n, raw, special: 'none' });
       continue;
     }
     if (/^\^\d+$/.test(body)) {
@@ -215,19 +217,119 @@ export function applyItems(old: bigint, items: ListItem[]): bigint {
  * Throws nothing: returns the bad token on failure.
  */
 export function normalizeList(kind: ListKind, entries: string[]): { ok: true; tokens: string[] } | { ok: false; bad: string } {
-  const byKey = new Map<string, { bit: bigint; negate: boolean; token: string }>();
+  const items: ListItem[] = [];
   for (const e of entries) {
     const r = parseList(kind, e);
     if (!r.ok) return r;
-    for (const it of r.items) {
-      const label = it.name ?? it.raw.replace(/^[~!]+/, '');
+    items.push(...r.items);
+  }
+  return { ok: true, tokens: normalizeItems(kind, items) };
+}
+
+/**
+ * Equivalent spellings are one value (issue 10 item 5): every item that is not
+ * `all`/`none` is split into its bits, and each bit is named by the first
+ * single-bit table entry with that value (`^29`, `0x20000000`, `CAP_AUDIT_WRITE`
+ * and `audit_write` all become `AUDIT_WRITE`; the pseudo flag `secure` becomes
+ * `hide_netif`). Bits without a name stay `^N`. Per bit the last item wins,
+ * which is what the kernel's (old & ~mask) | (value & mask) sequence gives.
+ */
+export function normalizeItems(kind: ListKind, items: ListItem[]): string[] {
+  const byKey = new Map<string, { bit: bigint; negate: boolean; token: string }>();
+  for (const it of items) {
+    if (it.special) {
+      const label = it.special;
       byKey.set(label, { bit: it.value, negate: it.negate, token: (it.negate ? '~' : '') + label });
+      continue;
+    }
+    for (const [bit, label] of bitNames(kind, it.value)) {
+      byKey.set(label, { bit, negate: it.negate, token: (it.negate ? '~' : '') + label });
     }
   }
-  const tokens = [...byKey.values()]
+  return [...byKey.values()]
     .sort((x, y) => (x.bit < y.bit ? -1 : x.bit > y.bit ? 1 : x.token < y.token ? -1 : 1))
     .map((x) => x.token);
-  return { ok: true, tokens };
+}
+
+/** Each set bit of `value` with its canonical name (`^N` when the table has none). */
+export function bitNames(kind: ListKind, value: bigint): [bigint, string][] {
+  const table = tableFor(kind);
+  const out: [bigint, string][] = [];
+  for (let i = 0; i < 64; i++) {
+    const bit = 1n << BigInt(i);
+    if ((value & bit) === 0n) continue;
+    const hit = table.find((e) => e.value === bit);
+    out.push([bit, hit ? hit.name : `^${i}`]);
+  }
+  return out;
+}
+
+/**
+ * C strtoll(s, &end, 0) as util-vserver's list and limit parsers call it:
+ * leading white space, an optional sign, then 0x hex / 0 octal / decimal.
+ * Returns the value (two's complement, 64 bits) and how many characters were
+ * consumed (0: no conversion).
+ */
+export function cStrtoll(s: string): { value: bigint; end: number } {
+  const m = /^([ \t\n\v\f\r]*)([+-]?)(0[xX](?=[0-9a-fA-F])[0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/.exec(s);
+  if (!m) return { value: 0n, end: 0 };
+  const body = m[3]!;
+  let n = /^0[xX]/.test(body) ? BigInt(body) : body.length > 1 && body.startsWith('0') ? BigInt('0o' + body.slice(1)) : BigInt(body);
+  if (m[2] === '-') n = -n;
+  return { value: BigInt.asUintN(64, n), end: m[0].length };
+}
+
+/**
+ * util-vserver's list parser exactly (UV lib/listparser.hc:55-102, the
+ * code behind `vattribute --flag/--bcap/--ccap` and `chbind --flag/--ncap`):
+ * items split at `,` with no trimming, so `SYSLOG, RAW_ICMP` fails on
+ * " RAW_ICMP" and an empty item (`a,,b`, a leading comma) fails; a trailing
+ * comma ends the list; `~`/`!` toggle negation; an item that is a prefix of
+ * `all`/`any`/`none` (strncasecmp over the item's length) is that keyword;
+ * numbers go through strtoll base 0 (listparser.hc:30-42, `^N` = bit N) and
+ * must end exactly at the item's end; names match a table entry over their
+ * whole length, case-insensitive, with an optional `cap_`/`vxf_`/`vxc_`
+ * prefix (UV lib/bcaps-v13.c removePrefix). A CR of a CRLF file is part of the
+ * last item and fails it.
+ */
+export function parseListStrict(kind: ListKind, text: string): ListParseResult {
+  const items: ListItem[] = [];
+  let str = text;
+  while (str.length > 0) {
+    let i = 0;
+    let negate = false;
+    while (i < str.length && (str[i] === '~' || str[i] === '!')) {
+      negate = !negate;
+      i++;
+    }
+    const rest = str.slice(i);
+    const comma = rest.indexOf(',');
+    const item = comma < 0 ? rest : rest.slice(0, comma);
+    const raw = str.slice(0, i) + item;
+    const isPrefixOf = (word: string) => item.length <= word.length && word.startsWith(item.toLowerCase());
+    if (item === '') return { ok: false, bad: raw };
+    if (isPrefixOf('all') || isPrefixOf('any')) items.push({ negate, value: (1n << 64n) - 1n, raw, special: 'all' });
+    else if (isPrefixOf('none')) items.push({ negate, value: 0n, raw, special: 'none' });
+    else {
+      let value: bigint | undefined;
+      if (item.startsWith('^')) {
+        const n = cStrtoll(item.slice(1));
+        if (n.end > 0 && n.end === item.length - 1 && n.value < 64n) value = 1n << n.value;
+      } else {
+        const n = cStrtoll(item);
+        if (n.end > 0 && n.end === item.length) value = n.value;
+      }
+      if (value !== undefined) items.push({ negate, value, raw });
+      else {
+        const name = item === item.trim() ? canonicalName(kind, item) : undefined;
+        if (!name) return { ok: false, bad: raw };
+        items.push({ negate, name, value: valueOf(kind, name), raw });
+      }
+    }
+    if (comma < 0) break;
+    str = rest.slice(comma + 1);
+  }
+  return { ok: true, items };
 }
 
 /**

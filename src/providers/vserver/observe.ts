@@ -14,6 +14,7 @@ import type { CommandRunner } from '../command-runner.js';
 import { readCgroupHost, readLiveCgroup, resolveCgroupLayout } from './cgroup-layout.js';
 import { parseGuestConfig, problem, readConfigTree, type ConfigTree, type ReadFs } from './config-read.js';
 import { digestConfigTree, digestHost } from './digest.js';
+import { unmodelledEntries } from './unmodelled.js';
 import { toolPath, type HostPaths } from './host-paths.js';
 import { hex16 } from './names.js';
 import {
@@ -242,6 +243,9 @@ async function readRunXid(paths: HostPaths, fs: ReadFs, g: GuestRead): Promise<n
   return Number(first);
 }
 
+/** Names util-vserver's isRegularFile rejects (UV scripts/functions:74-76). */
+const BACKUP_NAME = /(\.rpmsave|\.rpmnew|\.rpmorig|\.cfsaved.*|\.~.*~|~)$/;
+
 async function listGuestDirs(paths: HostPaths, fs: ReadFs, problems: Problem[]): Promise<string[]> {
   let entries;
   try {
@@ -253,16 +257,42 @@ async function listGuestDirs(paths: HostPaths, fs: ReadFs, problems: Problem[]):
     }
     throw new VsError('HOST', `cannot list ${paths.etcVservers}: ${(err as Error).message}`, { file: paths.etcVservers });
   }
-  const names: string[] = [];
+  const candidates: string[] = [];
+  const files = new Set<string>();
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
-    if (e.isDirectory()) names.push(e.name);
+    if (e.isDirectory()) candidates.push(e.name);
     else if (e.isSymbolicLink()) {
       try {
-        if ((await fs.stat(path.join(paths.etcVservers, e.name))).isDirectory()) names.push(e.name);
+        const st = await fs.stat(path.join(paths.etcVservers, e.name));
+        if (st.isDirectory()) candidates.push(e.name);
+        else files.add(e.name);
       } catch {
         problems.push(problem(path.join(paths.etcVservers, e.name), 'dangling link to a config dir'));
       }
+    } else if (e.isFile()) files.add(e.name);
+  }
+  const names: string[] = [];
+  for (const name of candidates) {
+    const dir = path.join(paths.etcVservers, name);
+    // getAllVservers (UV scripts/functions:581-583) considers only dirs with a vdir; a dir with
+    // neither vdir nor context (local-interfaces/, CVS/) is not a guest.
+    const has = async (f: string) => fs.lstat(path.join(dir, f)).then(() => true, () => false);
+    if (!(await has('vdir')) && !(await has('context'))) {
+      problems.push(problem(dir, 'not a guest (no vdir, no context file): skipped'));
+      continue;
+    }
+    if (BACKUP_NAME.test(name)) {
+      problems.push(problem(dir, 'backup name (isRegularFile skips *~, *.~N~, *.rpmnew, …): util-vserver does not start it on boot; skipped'));
+      continue;
+    }
+    if (await has('legacy')) problems.push(problem(path.join(dir, 'legacy'), 'legacy file: util-vserver runs this guest with its pre-0.30 scripts, which vsgitops does not model'));
+    names.push(name);
+  }
+  for (const f of [...files].sort()) {
+    // scripts/vserver: only NAME.conf (no NAME/ dir) → the legacy scripts take over.
+    if (f.endsWith('.conf') && !candidates.includes(f.slice(0, -5))) {
+      problems.push(problem(path.join(paths.etcVservers, f), `legacy (pre-0.30) guest ${f.slice(0, -5)}: not supported, not observed`));
     }
   }
   return names.sort();
@@ -440,6 +470,8 @@ export async function observeHost(paths: HostPaths, deps: ObserveDeps): Promise<
       if (cg) og.runtime.cgroup = cg;
     }
     if (g.problems.length > 0) og.problems = g.problems;
+    const extra = unmodelledEntries(g.tree);
+    if (extra.length > 0) og.unmodelled = extra;
     return og;
   });
 

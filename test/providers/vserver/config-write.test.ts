@@ -168,3 +168,25 @@ test('startOnBoot false removes the "default" boot mark vsgitops set, but keeps 
   t.false(kept.removed.includes('apps/init/mark'));
   t.is(await fs.readFile(path.join(dir, 'apps/init/mark'), 'utf8'), 'web\n');
 });
+
+test('startOnBoot false drops only the "default" line of a mark file with several marks (grep -qx, UV scripts/functions:600-602)', async (t) => {
+  const dir = path.join(await tmpDir(), 'marks2');
+  const spec: GuestSpec = { ...base, name: 'marks2', startOnBoot: false };
+  await fs.mkdir(path.join(dir, 'apps/init'), { recursive: true });
+  await fs.writeFile(path.join(dir, 'apps/init/mark'), 'default\nweb\n');
+  await writeConfigFiles(dir, renderConfigFiles(spec));
+  t.is(await fs.readFile(path.join(dir, 'apps/init/mark'), 'utf8'), 'web\n');
+});
+
+test('a disabled interface and dot-dirs under interfaces/ are kept as is when the interfaces are rewritten', async (t) => {
+  const dir = path.join(await tmpDir(), 'ifkeep');
+  for (const [rel, c] of [['interfaces/0/ip', '10.0.0.1\n'], ['interfaces/0/dev', 'eth0\n'], ['interfaces/0/disabled', ''], ['interfaces/.svn/ip', 'x\n']]) {
+    await fs.mkdir(path.dirname(path.join(dir, rel!)), { recursive: true });
+    await fs.writeFile(path.join(dir, rel!), c!);
+  }
+  const spec: GuestSpec = { ...base, name: 'ifkeep', interfaces: [{ name: '1', device: 'eth0', address: '10.0.0.2', family: 4, prefix: 24 }] };
+  const res = await writeConfigFiles(dir, renderConfigFiles(spec));
+  t.false(res.removed.some((r) => r.startsWith('interfaces/0/') || r.startsWith('interfaces/.svn/')));
+  t.is(await fs.readFile(path.join(dir, 'interfaces/0/ip'), 'utf8'), '10.0.0.1\n');
+  t.is(await fs.readFile(path.join(dir, 'interfaces/.svn/ip'), 'utf8'), 'x\n');
+});

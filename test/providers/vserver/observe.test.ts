@@ -204,7 +204,7 @@ test('2,000 generated guests are observed without spawning any process', async (
     const name = `g${String(i).padStart(4, '0')}`;
     jobs.push(
       (async () => {
-        await guestDir(paths, name, { context: `${xid}\n`, 'uts/nodename': `${name}\n`, 'interfaces/0/ip': `10.${i >> 8}.${i & 255}.1\n`, 'interfaces/0/nodev': '', 'rlimits/nproc': '100\n' });
+        await guestDir(paths, name, { context: `${xid}\n`, 'uts/nodename': `${name}\n`, 'interfaces/0/ip': `10.${i >> 8}.${i & 255}.1\n`, 'interfaces/0/nodev': '', 'interfaces/0/prefix': '32\n', 'rlimits/nproc': '100\n' });
         if (i % 2 === 0) {
           await write(path.join(paths.runDir, name), `${xid}\n`);
           await write(path.join(paths.proc, `virtual/${xid}/status`), status);

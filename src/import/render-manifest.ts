@@ -1,0 +1,203 @@
+/**
+ * `vsgitops import`: one manifest per observed guest, written so that the
+ * manifest, once committed, plans no change for that guest (issue 10 item 1).
+ *
+ * Pure: an observed guest in, YAML text out. Fields at their manifest default
+ * are left out; comments say where a value came from when it is not obvious.
+ * The text is checked by reading it back through the same validation and
+ * normalization `plan` uses and comparing the result with the observed
+ * configuration: whatever differs is listed as "not exact", with the reason.
+ */
+import type { Problem } from '../errors.js';
+import type { FstabEntry, GuestSpec, Limit, LimitValue, ObservedGuest } from '../model/guest.js';
+import { DEFAULT_DISK_RESERVED_PERCENT, DEFAULT_FSTAB, DEFAULT_VDIR_BASE } from '../desired/defaults.js';
+import { validateManifestFiles } from '../desired/validate.js';
+import { diffSpec } from '../reconciler/diff.js';
+
+export interface ImportedGuest {
+  name: string;
+  /** file name under --out */
+  file: string;
+  yaml: string;
+  /** empty when the manifest reproduces the configuration exactly */
+  inexact: string[];
+  /** configuration entries vsgitops does not model: kept as is by apply, not managed */
+  unmodelled: string[];
+  /** what observe reported for the guest (e.g. util-vserver would fail its start) */
+  notes: string[];
+}
+
+/** YAML scalar: plain when it cannot be read as anything but this string, else a JSON (double-quoted) string. */
+export function yamlString(s: string): string {
+  const plain = /^[A-Za-z_/][A-Za-z0-9_./@+=-]*$/.test(s) && !/^(true|false|yes|no|on|off|null|y|n|~)$/i.test(s);
+  return plain ? s : JSON.stringify(s);
+}
+
+function yamlList(items: string[]): string {
+  return `[${items.map(yamlString).join(', ')}]`;
+}
+
+function limitValue(v: LimitValue): string {
+  return v === 'inf' ? 'inf' : String(v);
+}
+
+function limitYaml(l: Limit): string {
+  if (l.min === undefined && l.soft === l.hard) return limitValue(l.soft);
+  const parts = [`soft: ${limitValue(l.soft)}`, `hard: ${limitValue(l.hard)}`];
+  if (l.min !== undefined) parts.push(`min: ${limitValue(l.min)}`);
+  return `{${parts.join(', ')}}`;
+}
+
+function fstabEqual(a: readonly FstabEntry[], b: readonly FstabEntry[]): boolean {
+  return a.length === b.length && a.every((e, i) => JSON.stringify(e) === JSON.stringify(b[i]));
+}
+
+/** Problems of one file (relative to the config dir) as comment text. */
+function notesFor(problems: Problem[], dir: string, rel: string): string[] {
+  return problems.filter((p) => p.file === `${dir}/${rel}`).map((p) => p.message);
+}
+
+function comment(lines: string[], indent: string): string {
+  return lines.map((l) => `${indent}# ${l.replace(/[\r\n]+/g, ' ')}\n`).join('');
+}
+
+/**
+ * Renders one guest. `dir` is its config dir (for matching problems to
+ * files); `hostName` goes to spec.hosts.names; `unmodelled` are the config
+ * entries the model does not carry.
+ */
+export function renderGuestManifest(g: ObservedGuest, opts: { dir: string; hostName: string; unmodelled?: string[] }): ImportedGuest {
+  const s: GuestSpec = g.spec;
+  const problems = g.problems ?? [];
+  const inexact: string[] = [];
+  const out: string[] = [];
+  const p = (line: string) => out.push(line + '\n');
+  const c = (lines: string[], indent = '') => {
+    if (lines.length > 0) out.push(comment(lines, indent));
+  };
+
+  c([`Imported by \`vsgitops import\` from /etc/vservers/${s.name} on host ${opts.hostName}.`, 'Fields at their default are left out (docs/manifest.md lists every default).']);
+  p('apiVersion: vsgitops.io/v1');
+  p('kind: VServer');
+  p('metadata:');
+  p(`  name: ${yamlString(s.name)}`);
+  p('spec:');
+  c(notesFor(problems, opts.dir, 'context'), '  ');
+  p(`  context: ${s.context}`);
+  p('  hosts:');
+  p(`    names: [${yamlString(opts.hostName)}]`);
+  let nodename = s.nodename;
+  if (nodename.includes('\r')) {
+    inexact.push('uts/nodename contains a carriage return (CRLF file): the manifest has the name without it, so the plan rewrites the file');
+    nodename = nodename.replace(/\r/g, '');
+  }
+  let domainname = s.domainname;
+  if (domainname?.includes('\r')) {
+    inexact.push('uts/domainname contains a carriage return (CRLF file): the manifest has the name without it, so the plan rewrites the file');
+    domainname = domainname.replace(/\r/g, '');
+  }
+  if (nodename !== s.name || domainname !== undefined) {
+    const uts: string[] = [];
+    if (nodename !== s.name) uts.push(`nodename: ${yamlString(nodename)}`);
+    if (domainname !== undefined) uts.push(`domainname: ${yamlString(domainname)}`);
+    p(`  uts: {${uts.join(', ')}}`);
+  }
+  if (!g.running) {
+    c(['stopped when imported; `running` (the default) would start it'], '  ');
+    p('  state: stopped');
+  }
+  c(notesFor(problems, opts.dir, 'apps/init/mark').concat(notesFor(problems, opts.dir, 'disabled')), '  ');
+  if (s.startOnBoot) p('  startOnBoot: true                # apps/init/mark has the line "default"');
+  c(['used only if the guest is ever built again: it existed before vsgitops'], '  ');
+  p('  build: {method: skeleton}');
+  if (s.initStyle !== 'sysv') p(`  init: {style: ${s.initStyle}}`);
+  if (s.interfaces.length > 0) {
+    p('  interfaces:');
+    s.interfaces.forEach((i, idx) => {
+      const ipNotes = notesFor(problems, opts.dir, `interfaces/${i.name}/ip`);
+      c(ipNotes, '    ');
+      const parts: string[] = [];
+      if (i.name !== String(idx)) parts.push(`name: ${yamlString(i.name)}`);
+      parts.push(i.device === null ? 'nodev: true' : `device: ${yamlString(i.device)}`);
+      parts.push(`address: ${yamlString(`${i.address}/${i.prefix}`)}`);
+      if (i.label !== undefined) parts.push(`label: ${yamlString(i.label)}`);
+      p(`    - {${parts.join(', ')}}`);
+    });
+  }
+  const listNotes = (rel: string) => notesFor(problems, opts.dir, rel);
+  if (s.flags.length > 0 || listNotes('cflags').length > 0 || listNotes('flags').length > 0) {
+    c([...listNotes('cflags'), ...listNotes('flags')], '  ');
+    if (s.flags.length > 0) p(`  flags: ${yamlList(s.flags)}`);
+  }
+  const capNotes = [...listNotes('bcapabilities'), ...listNotes('ccapabilities')];
+  c(capNotes, '  ');
+  if (s.bcaps.length > 0 || s.ccaps.length > 0) {
+    p('  capabilities:');
+    if (s.bcaps.length > 0) p(`    system: ${yamlList(s.bcaps)}`);
+    if (s.ccaps.length > 0) p(`    context: ${yamlList(s.ccaps)}`);
+  }
+  const limitNames = Object.keys(s.limits).sort() as (keyof GuestSpec['limits'])[];
+  if (limitNames.length > 0) {
+    p('  limits:');
+    for (const n of limitNames) p(`    ${n}: ${limitYaml(s.limits[n]!)}`);
+  }
+  const cg = s.cgroup;
+  if (cg.memoryLimit !== undefined) p(`  memory: {limit: ${cg.memoryLimit}}               # cgroup/memory.limit_in_bytes, bytes`);
+  const cpu: string[] = [];
+  if (cg.cpuShares !== undefined) cpu.push(`shares: ${cg.cpuShares}`);
+  if (cg.cpuQuotaUs !== undefined) cpu.push(`quotaUs: ${cg.cpuQuotaUs}`);
+  if (cg.cpuPeriodUs !== undefined) cpu.push(`periodUs: ${cg.cpuPeriodUs}`);
+  if (cg.cpusetCpus !== undefined) cpu.push(`cpus: ${JSON.stringify(cg.cpusetCpus)}`);
+  if (cg.cpusetMems !== undefined) cpu.push(`mems: ${JSON.stringify(cg.cpusetMems)}`);
+  if (cpu.length > 0) p(`  cpu: {${cpu.join(', ')}}`);
+  if (s.disk) {
+    const d = s.disk;
+    const parts: string[] = [];
+    if (d.directory !== `${DEFAULT_VDIR_BASE}/${s.name}`) parts.push(`directory: ${yamlString(d.directory)}`);
+    parts.push(`space: ${d.spaceKiB}Ki`, `inodes: ${d.inodes}`);
+    if (d.reservedPercent !== DEFAULT_DISK_RESERVED_PERCENT) parts.push(`reserved: ${d.reservedPercent}`);
+    const unlimited = [d.spaceKiB, d.inodes].some((x) => x === 4294967295) ? ['4294967295 = unlimited (VC_CDLIM_INFINITY; the file may say -1)'] : [];
+    c(unlimited, '  ');
+    p(`  disk: {${parts.join(', ')}}`);
+  }
+  c(notesFor(problems, opts.dir, 'dlimits'), '  ');
+  if (!fstabEqual(s.fstab, DEFAULT_FSTAB)) {
+    if (s.fstab.length === 0) {
+      c(['no fstab file (or no entries): nothing is mounted inside the guest'], '  ');
+      p('  fstab: []');
+    } else {
+      c(['differs from util-vserver\'s default fstab (leaving fstab out means that default)'], '  ');
+      p('  fstab:');
+      for (const e of s.fstab) {
+        const parts = [`device: ${yamlString(e.device)}`, `mountpoint: ${yamlString(e.mountpoint)}`, `type: ${yamlString(e.type)}`];
+        if (e.options !== 'defaults') parts.push(`options: ${yamlString(e.options)}`);
+        if (e.dump !== 0) parts.push(`dump: ${e.dump}`);
+        if (e.pass !== 0) parts.push(`pass: ${e.pass}`);
+        p(`    - {${parts.join(', ')}}`);
+      }
+    }
+  }
+  const unmodelled = opts.unmodelled ?? [];
+  if (unmodelled.length > 0) {
+    c(['Not modelled by vsgitops: kept as is by apply (never changed or removed), not managed:', ...unmodelled.map((u) => `  ${u}`)], '');
+  }
+  const yaml = out.join('');
+
+  // Read it back exactly as `plan` will, and compare with the configuration.
+  const file = `${s.name}.yaml`;
+  const v = validateManifestFiles([{ path: file, size: yaml.length, bytes: new TextEncoder().encode(yaml) }]);
+  if (v.problems.length > 0) {
+    inexact.push(...v.problems.map((x) => `the manifest is not valid: ${x.path}: ${x.message}`));
+  } else {
+    const desired = v.guests[0]!.spec;
+    const observed: GuestSpec = { ...s, runState: desired.runState };
+    for (const d of diffSpec(observed, desired)) {
+      if (d.path === 'nodename' || d.path === 'domainname') continue; // reported above
+      inexact.push(`${d.path}: the configuration has ${JSON.stringify(d.before)}, the manifest gives ${JSON.stringify(d.after)}`);
+    }
+  }
+  // Comments do not change what the text means: the check above holds for the final text.
+  const header = inexact.length > 0 ? comment(['NOT EXACT: this manifest does not reproduce the configuration exactly:', ...inexact.map((x) => `  ${x}`)], '') : '';
+  const notes = problems.map((x) => `${x.file.startsWith(opts.dir + '/') ? x.file.slice(opts.dir.length + 1) : x.file}${x.line > 0 ? `:${x.line}` : ''}: ${x.message}`);
+  return { name: s.name, file, yaml: header + yaml, inexact, unmodelled, notes };
+}

@@ -1,11 +1,4 @@
 import type { Command } from 'commander';
-import { register as validate } from './validate.js';
-import { registerObserve } from './observe.js';
-import { registerApply, registerPlan } from './plan-command.js';
-import { registerStatusCommand } from './status.js';
-import { registerDrift } from './drift.js';
-import { registerRun } from './run.js';
-import { registerSim } from './sim.js';
 
 /**
  * Each CLI command lives in its own file and exports a `register` function.
@@ -14,13 +7,29 @@ import { registerSim } from './sim.js';
  */
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [
-  validate,
-  registerPlan,
-  registerApply,
-  registerDrift,
-  registerObserve,
-  (p, s) => registerStatusCommand(p, s),
-  registerRun,
-  registerSim,
+/**
+ * The commands, in help order, each with the module that defines it. A module
+ * is imported only when its command runs (or all of them, for help and
+ * unknown commands): `vsgitops --version` loads none (issue 12, cold start).
+ */
+export const commandModules: { names: string[]; load: () => Promise<RegisterCommand[]> }[] = [
+  { names: ['validate'], load: async () => [(await import('./validate.js')).register] },
+  { names: ['plan', 'apply'], load: async () => import('./plan-command.js').then((m) => [m.registerPlan, m.registerApply]) },
+  { names: ['drift'], load: async () => [(await import('./drift.js')).registerDrift] },
+  { names: ['observe'], load: async () => [(await import('./observe.js')).registerObserve] },
+  { names: ['status'], load: async () => import('./status.js').then((m) => [(p: Command, s: (code: number) => void) => m.registerStatusCommand(p, s)]) },
+  { names: ['run'], load: async () => [(await import('./run.js')).registerRun] },
+  { names: ['sim'], load: async () => [(await import('./sim.js')).registerSim] },
 ];
+
+/** The register functions for this command line: the named command's module only, else every module. */
+export async function loadCommands(argv: readonly string[]): Promise<RegisterCommand[]> {
+  const name = argv[0];
+  const own = commandModules.find((m) => name !== undefined && m.names.includes(name));
+  if (own) {
+    const all = await own.load();
+    // a module defining several commands (plan, apply): register only the one asked for
+    return own.names.length > 1 ? [all[own.names.indexOf(name!)]!] : all;
+  }
+  return (await Promise.all(commandModules.map((m) => m.load()))).flat();
+}

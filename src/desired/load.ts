@@ -30,6 +30,12 @@ export const IGNORE_FILE = 'vsgitops-ignore.yaml';
 export interface LoadOptions {
   /** per-file size limit in bytes (default 1 MiB) */
   maxFileBytes?: number;
+  /**
+   * Keep each file's outcome for the next call in this process (the agent,
+   * which loads a revision on every pass). One-shot commands leave it off: no
+   * parsed documents are kept, and the guests need no defensive copy.
+   */
+  cache?: boolean;
 }
 
 // Reused across calls in one process: the agent loads a revision on every pass,
@@ -44,7 +50,7 @@ export async function loadDesiredState(source: SourceSpec, opts: LoadOptions = {
   const isIgnore = (p: string) => p === IGNORE_FILE || p.endsWith('/' + IGNORE_FILE);
   const ignore = snapshot.files.filter((f) => isIgnore(f.path)).sort((a, b) => a.path.length - b.path.length)[0];
   validator ??= compileManifestSchema();
-  const result = validateManifestFiles(snapshot.files.filter((f) => f !== ignore), { maxFileBytes, validator, cache: fileCache });
+  const result = validateManifestFiles(snapshot.files.filter((f) => f !== ignore), { maxFileBytes, validator, ...(opts.cache ? { cache: fileCache } : {}) });
   const skippedProblems: Problem[] = snapshot.skipped.map((s) => ({ file: s.path, line: 0, column: 0, path: '', message: s.reason }));
   return {
     revision: snapshot.revision,
@@ -53,4 +59,9 @@ export async function loadDesiredState(source: SourceSpec, opts: LoadOptions = {
     files: result.files,
     ...(ignore?.bytes ? { ignoreFile: { path: ignore.path, text: new TextDecoder().decode(ignore.bytes) } } : {}),
   };
+}
+
+/** How many files' outcomes the process keeps (0 unless a caller asked for the cache). */
+export function cachedManifestFiles(): number {
+  return fileCache.size;
 }

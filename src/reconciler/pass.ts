@@ -75,7 +75,7 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
     async function body(): Promise<PassResult> {
       let computed: Computed;
       try {
-        computed = await computePlan({ source: settings.source, host, runner, log: deps.log, deleteGuard: settings.deletionGuard });
+        computed = await computePlan({ source: settings.source, host, runner, log: deps.log, deleteGuard: settings.deletionGuard, cacheManifests: true });
       } catch (err) {
         const e = asVsError(err);
         return finish({ revision: null, result: 'failed', error: { code: e.code, message: e.message }, drift: [], guests: [] });

@@ -29,6 +29,8 @@ export interface PipelineOptions {
   runner: CommandRunner;
   log: Logger;
   deleteGuard?: { maxDeletes?: number; maxDeleteShare?: number; allowMassDelete?: boolean };
+  /** keep parsed manifests between calls (the agent's passes); one-shot commands leave it off */
+  cacheManifests?: boolean;
 }
 
 export interface Computed {
@@ -40,7 +42,7 @@ export interface Computed {
 }
 
 export async function computePlan(opts: PipelineOptions): Promise<Computed> {
-  const desiredState = await loadDesiredState(opts.source);
+  const desiredState = await loadDesiredState(opts.source, opts.cacheManifests ? { cache: true } : {});
   const valid = desiredState.problems.length === 0;
   const desired = valid ? selectForHost(desiredState.guests, { name: opts.host.name, labels: opts.host.labels }) : [];
   const [observed, inventory] = await Promise.all([

@@ -309,6 +309,31 @@ async function runStep(step: string, meta: FixtureMeta): Promise<StepResult> {
 
 // ------------------------------------------------------------------ parent
 
+const CLI = path.join(REPO_ROOT, 'dist/src/cli/main.js');
+const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+/** Runs a whole process; wall time from the parent, peak RSS from /usr/bin/time when present. */
+async function processRun(argv: string[], okCodes: number[]): Promise<StepResult> {
+  const t0 = performance.now();
+  const r = TIME
+    ? await execa(TIME, ['-f', 'VSG_MAXRSS_KB %M', ...argv], { reject: false, timeout: 600_000 })
+    : await execa(argv[0]!, argv.slice(1), { reject: false, timeout: 600_000 });
+  const ms = performance.now() - t0;
+  if (!okCodes.includes(r.exitCode ?? -1)) throw new Error(`${argv.join(' ')}: exit ${String(r.exitCode)}: ${r.stderr.slice(0, 2000)}`);
+  const m = /VSG_MAXRSS_KB (\d+)/.exec(r.stderr);
+  return { ms, load: os.loadavg()[0]!, maxRssMB: m ? Number(m[1]) / 1024 : 0, heapUsedMB: 0, heapRetainedMB: 0 };
+}
+
+/** A whole-process row: `reps` runs of the command, alternating with its floor command. */
+async function processRow(size: number, step: string, reps: number, argv: string[], okCodes: number[], floorArgv?: string[]): Promise<Row> {
+  const row: Row = { size, step, runs: [], floorRuns: [] };
+  for (let k = 0; k < reps; k++) {
+    if (floorArgv) row.floorRuns.push(await processRun(floorArgv, [0]));
+    row.runs.push(await processRun(argv, okCodes));
+  }
+  return row;
+}
+
 interface Row {
   size: number;
   step: string;
@@ -451,6 +476,26 @@ async function main(): Promise<void> {
       if ('guests' in d && d.guests !== size) throw new Error(`${s.step} at ${size}: expected ${size} guests, got ${String(d.guests)}`);
       rows.push(row);
       say(`    ${s.step}: ${f0(median(row.runs.map((x) => x.ms)))} ms`);
+    }
+  }
+
+  if (o.processes) {
+    // whole processes, as a user runs them (issue 12's table)
+    const node = process.execPath;
+    const version = await processRow(0, 'cli --version (process)', 5, [node, CLI, '--version'], [0], [node, '-e', '0']);
+    rows.push(version);
+    say(`    cli --version: ${f0(median(version.runs.map((x) => x.ms)))} ms`);
+    for (const size of o.sizes) {
+      const meta = await buildFixture(o.workdir, size);
+      const reps = o.reps > 0 ? o.reps : size >= 10000 ? 1 : 3;
+      const v = await processRow(size, 'validate (process)', reps, [node, CLI, 'validate', meta.manifests], [0], [node, path.join(REPO_ROOT, 'dist/bench/parse-floor.js'), meta.manifests]);
+      rows.push(v);
+      say(`    ${size}: validate process ${f0(median(v.runs.map((x) => x.ms)))} ms`);
+      // plan is read-only: exit 2 = changes pending (the ~1% seeded differences)
+      const planArgv = [node, CLI, 'plan', '--repo', meta.repo, '--path', 'manifests', '--host', `sim:${meta.host}`, '--host-name', HOST];
+      const p = await processRow(size, 'plan --repo (process)', reps, planArgv, [2]);
+      rows.push(p);
+      say(`    ${size}: plan --repo process ${f0(median(p.runs.map((x) => x.ms)))} ms, peak RSS ${f0(median(p.runs.map((x) => x.maxRssMB)))} MB`);
     }
   }
 

@@ -13,6 +13,9 @@
  *   node dist/bench/run.js --markdown            # also print the table as Markdown
  *   node dist/bench/run.js --pipeline            # also the full pipeline row at 10,000
  *   node dist/bench/run.js --fresh               # rebuild the fixtures
+ *   node dist/bench/run.js --fixtures-only       # only build the fixtures
+ *   node dist/bench/run.js --no-processes        # skip the whole-process rows (--version, validate, plan --repo)
+ *   node dist/bench/run.js --no-floor-check      # skip checking that the floor reads what observe reads
  *
  * Fixtures live under .bench/ (removed by `make clean`); see BENCHMARKS.md.
  */

@@ -13,6 +13,9 @@
  *   node dist/bench/run.js --markdown            # also print the table as Markdown
  *   node dist/bench/run.js --pipeline            # also the full pipeline row at 10,000
  *   node dist/bench/run.js --fresh               # rebuild the fixtures
+ *   node dist/bench/run.js --fixtures-only       # only build the fixtures
+ *   node dist/bench/run.js --no-processes        # skip the whole-process rows (--version, validate, plan --repo)
+ *   node dist/bench/run.js --no-floor-check      # skip checking that the floor reads what observe reads
  *
  * Fixtures live under .bench/ (removed by `make clean`); see BENCHMARKS.md.
  */
@@ -28,7 +31,7 @@ import { selectForHost } from '../src/desired/host-select.js';
 import { silentLogger } from '../src/log.js';
 import type { DesiredGuest, GuestSpec, ObservedHost } from '../src/model/guest.js';
 import { execaRunner, type CommandRunner } from '../src/providers/command-runner.js';
-import { simHostPaths } from '../src/providers/vserver/host-paths.js';
+import { simHostPaths, type HostPaths } from '../src/providers/vserver/host-paths.js';
 import { MARKER_FILE, markerContent } from '../src/providers/vserver/marker.js';
 import { observeHost } from '../src/providers/vserver/observe.js';
 import { readInventory, writeInventory } from '../src/reconciler/inventory.js';
@@ -37,6 +40,7 @@ import { computePlan, executePlan, type PipelineOptions } from '../src/reconcile
 import { DEFAULT_PLAN_OPTIONS, planHost } from '../src/reconciler/plan.js';
 import { simInit } from '../src/sim/init.js';
 import { seedSimHost } from '../src/sim/seed.js';
+import { readObserveFloor, recordingFs } from './floor.js';
 
 const HOST = 'bench-host';
 const SELF = fileURLToPath(import.meta.url);
@@ -149,6 +153,8 @@ async function buildFixture(root: string, size: number): Promise<FixtureMeta> {
 
 interface StepResult {
   ms: number;
+  /** 1-minute load average when the step ended */
+  load?: number;
   maxRssMB: number;
   heapUsedMB: number;
   /** heap still in use after a full GC with the step's result held */
@@ -156,44 +162,22 @@ interface StepResult {
   detail?: Record<string, unknown>;
 }
 
-/**
- * The floor: lists every directory below these roots and reads every file
- * with fs.readFile (symlinks: readlink), 32 operations in flight like observe.
- */
-async function readAll(roots: string[]): Promise<{ files: number; bytes: number }> {
-  const queue: { p: string; kind: 'dir' | 'file' | 'link' }[] = roots.map((p) => ({ p, kind: 'dir' as const }));
+/** The manifest floor: list the directory and read every file, synchronously. */
+function readManifestsFloor(dir: string): { files: number; bytes: number } {
   let files = 0;
   let bytes = 0;
-  let busy = 0;
-  const worker = async (): Promise<void> => {
-    for (;;) {
-      const job = queue.pop();
-      if (!job) {
-        if (busy === 0) return;
-        await new Promise((r) => setImmediate(r)); // another worker may still list a directory
-        continue;
-      }
-      busy++;
-      try {
-        if (job.kind === 'dir') {
-          for (const e of await fsp.readdir(job.p, { withFileTypes: true })) {
-            queue.push({ p: path.join(job.p, e.name), kind: e.isDirectory() ? 'dir' : e.isSymbolicLink() ? 'link' : 'file' });
-          }
-        } else if (job.kind === 'link') {
-          await fsp.readlink(job.p);
-          files++;
-        } else {
-          const text = await fsp.readFile(job.p, 'utf8');
-          bytes += text.length;
-          files++;
-        }
-      } finally {
-        busy--;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: 32 }, worker));
+  for (const name of fs.readdirSync(dir)) {
+    bytes += fs.readFileSync(path.join(dir, name), 'utf8').length;
+    files++;
+  }
   return { files, bytes };
+}
+
+/** The host floor: exactly what observe needs (bench/floor.ts) + the inventory the planner reads. */
+function readHostFloor(paths: HostPaths): Record<string, number> {
+  const r = readObserveFloor(paths);
+  const inv = fs.readFileSync(path.join(paths.stateDir, 'inventory.json'), 'utf8');
+  return { ...r, files: r.files + 1, bytes: r.bytes + inv.length };
 }
 
 function hostSource(meta: FixtureMeta): SourceSpec {
@@ -220,7 +204,6 @@ function countingRunner(inner: CommandRunner): { runner: CommandRunner; count: (
 /** Runs one step; returns what to keep alive (for the retained-heap figure) and details. */
 async function runStep(step: string, meta: FixtureMeta): Promise<StepResult> {
   const paths = simHostPaths(meta.host);
-  const hostRoots = [path.join(meta.host, 'proc'), paths.etcVservers];
   // inputs prepared before the clock starts (not part of the step)
   const pre: { desired?: DesiredGuest[]; observed?: Awaited<ReturnType<typeof observeHost>>; inventory?: Inventory } = {};
   if (step === 'plan' || step === 'observe+plan') pre.desired = await preloadDesired(meta);
@@ -246,8 +229,7 @@ async function runStep(step: string, meta: FixtureMeta): Promise<StepResult> {
       break;
     }
     case 'floor-manifests': {
-      const r = await readAll([meta.manifests]);
-      detail = r;
+      detail = readManifestsFloor(meta.manifests);
       break;
     }
     case 'observe': {
@@ -270,9 +252,7 @@ async function runStep(step: string, meta: FixtureMeta): Promise<StepResult> {
       break;
     }
     case 'floor-host': {
-      const r = await readAll(hostRoots);
-      await fsp.readFile(path.join(paths.stateDir, 'inventory.json'), 'utf8');
-      detail = { files: r.files + 1, bytes: r.bytes };
+      detail = readHostFloor(paths);
       break;
     }
     case 'pipeline': {
@@ -282,9 +262,9 @@ async function runStep(step: string, meta: FixtureMeta): Promise<StepResult> {
       break;
     }
     case 'floor-all': {
-      const a = await readAll([meta.manifests, ...hostRoots]);
-      await fsp.readFile(path.join(paths.stateDir, 'inventory.json'), 'utf8');
-      detail = { files: a.files + 1, bytes: a.bytes };
+      const m = readManifestsFloor(meta.manifests);
+      const h = readHostFloor(paths);
+      detail = { files: m.files + h.files!, bytes: m.bytes + h.bytes! };
       break;
     }
     case 'apply': {
@@ -296,6 +276,17 @@ async function runStep(step: string, meta: FixtureMeta): Promise<StepResult> {
       const failed = cs.entries.filter((e) => e.outcome === 'failed');
       detail = { actions: c.plan.actions.length, commands: count(), ok: cs.ok, created: cs.entries.filter((e) => e.outcome === 'created').length, failed: failed.length };
       held = cs;
+      break;
+    }
+    case 'check-floor': {
+      // the floor must read exactly what observe reads: both through a recording fs, compare
+      const o = recordingFs();
+      await observeHost(paths, { hostName: HOST, runner: execaRunner(), fs: o.fs });
+      const f = recordingFs();
+      readObserveFloor(paths, f.fs);
+      const onlyObserve = [...o.seen].filter((x) => !f.seen.has(x));
+      const onlyFloor = [...f.seen].filter((x) => !o.seen.has(x));
+      detail = { paths: o.seen.size, onlyObserve: onlyObserve.length, onlyFloor: onlyFloor.length, examples: [...onlyObserve.slice(0, 3), ...onlyFloor.slice(0, 3)].join('; ') };
       break;
     }
     case 'floor-spawn': {
@@ -312,7 +303,7 @@ async function runStep(step: string, meta: FixtureMeta): Promise<StepResult> {
   const heapUsedMB = process.memoryUsage().heapUsed / 2 ** 20;
   global.gc?.();
   const heapRetainedMB = process.memoryUsage().heapUsed / 2 ** 20;
-  const result = { ms, maxRssMB: process.resourceUsage().maxRSS / 1024, heapUsedMB, heapRetainedMB, detail };
+  const result = { ms, load: os.loadavg()[0]!, maxRssMB: process.resourceUsage().maxRSS / 1024, heapUsedMB, heapRetainedMB, detail };
   // after the figures are taken: the plan step reads this instead of observing again
   if (step === 'observe') fs.writeFileSync(snapshot(meta, 'observed'), JSON.stringify(held));
   if (step === 'validate-dir') fs.writeFileSync(snapshot(meta, 'desired'), JSON.stringify(selectForHost((held as DesiredState).guests, { name: HOST, labels: {} })));
@@ -320,6 +311,31 @@ async function runStep(step: string, meta: FixtureMeta): Promise<StepResult> {
 }
 
 // ------------------------------------------------------------------ parent
+
+const CLI = path.join(REPO_ROOT, 'dist/src/cli/main.js');
+const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+/** Runs a whole process; wall time from the parent, peak RSS from /usr/bin/time when present. */
+async function processRun(argv: string[], okCodes: number[]): Promise<StepResult> {
+  const t0 = performance.now();
+  const r = TIME
+    ? await execa(TIME, ['-f', 'VSG_MAXRSS_KB %M', ...argv], { reject: false, timeout: 600_000 })
+    : await execa(argv[0]!, argv.slice(1), { reject: false, timeout: 600_000 });
+  const ms = performance.now() - t0;
+  if (!okCodes.includes(r.exitCode ?? -1)) throw new Error(`${argv.join(' ')}: exit ${String(r.exitCode)}: ${r.stderr.slice(0, 2000)}`);
+  const m = /VSG_MAXRSS_KB (\d+)/.exec(r.stderr);
+  return { ms, load: os.loadavg()[0]!, maxRssMB: m ? Number(m[1]) / 1024 : 0, heapUsedMB: 0, heapRetainedMB: 0 };
+}
+
+/** A whole-process row: `reps` runs of the command, alternating with its floor command. */
+async function processRow(size: number, step: string, reps: number, argv: string[], okCodes: number[], floorArgv?: string[]): Promise<Row> {
+  const row: Row = { size, step, runs: [], floorRuns: [] };
+  for (let k = 0; k < reps; k++) {
+    if (floorArgv) row.floorRuns.push(await processRun(floorArgv, [0]));
+    row.runs.push(await processRun(argv, okCodes));
+  }
+  return row;
+}
 
 interface Row {
   size: number;
@@ -349,7 +365,7 @@ const median = (xs: number[]) => {
 };
 
 function parseArgs(argv: string[]) {
-  const o = { sizes: [100, 1000, 10000], reps: 0, apply: true, markdown: false, json: '', workdir: path.join(REPO_ROOT, '.bench'), child: '', meta: '', fresh: false, pipeline: false };
+  const o = { sizes: [100, 1000, 10000], reps: 0, apply: true, markdown: false, json: '', workdir: path.join(REPO_ROOT, '.bench'), child: '', meta: '', fresh: false, pipeline: false, fixturesOnly: false, checkFloor: true, processes: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = () => {
@@ -365,6 +381,9 @@ function parseArgs(argv: string[]) {
     else if (a === '--workdir') o.workdir = path.resolve(v());
     else if (a === '--fresh') o.fresh = true;
     else if (a === '--pipeline') o.pipeline = true;
+    else if (a === '--fixtures-only') o.fixturesOnly = true;
+    else if (a === '--no-floor-check') o.checkFloor = false;
+    else if (a === '--no-processes') o.processes = false;
     else if (a === '--child') o.child = v();
     else if (a === '--meta') o.meta = v();
     else if (a === '--help' || a === '-h') {
@@ -389,7 +408,7 @@ const f0 = (x: number) => x.toFixed(0);
 const f1 = (x: number) => x.toFixed(1);
 
 function table(rows: Row[], baseline: StepResult, md: boolean): string {
-  const head = ['guests', 'step', 'time ms', 'floor ms', 'x floor', 'max RSS MB', 'RSS-base MB', 'heap MB', 'retained MB', 'notes'];
+  const head = ['guests', 'step', 'time ms', 'floor ms', 'x floor', 'load', 'max RSS MB', 'RSS-base MB', 'heap MB', 'retained MB', 'notes'];
   const body = rows.map((r) => {
     const ms = median(r.runs.map((x) => x.ms));
     const fl = r.floorRuns.length ? median(r.floorRuns.map((x) => x.ms)) : undefined;
@@ -397,7 +416,7 @@ function table(rows: Row[], baseline: StepResult, md: boolean): string {
     const d = r.runs[0]!.detail ?? {};
     const notes = Object.entries(d).map(([k, v]) => `${k}=${String(v)}`).join(' ');
     return [
-      String(r.size), r.step, f0(ms), fl === undefined ? '-' : f0(fl), fl === undefined ? '-' : (ms / fl).toFixed(1),
+      String(r.size), r.step, f0(ms), fl === undefined ? '-' : f0(fl), fl === undefined ? '-' : (ms / fl).toFixed(2), f1(median(r.runs.map((x) => x.load ?? 0))),
       f0(rss), f0(rss - baseline.maxRssMB), f1(median(r.runs.map((x) => x.heapUsedMB))), f1(median(r.runs.map((x) => x.heapRetainedMB))), notes,
     ];
   });
@@ -431,7 +450,14 @@ async function main(): Promise<void> {
     const meta = await buildFixture(o.workdir, size);
     const metaFile = path.join(o.workdir, String(size), 'meta.json');
     say(`  ${size} guests: fixture ready (${f0(performance.now() - t)} ms)`);
+    if (o.fixturesOnly) continue;
     baseline ??= await child('baseline', metaFile);
+    if (o.checkFloor) {
+      const c = await child('check-floor', metaFile);
+      const d = c.detail ?? {};
+      if (d.onlyObserve !== 0 || d.onlyFloor !== 0) throw new Error(`the floor does not read what observe reads at ${size}: ${JSON.stringify(d)}`);
+      say(`    floor check: observe and the floor read the same ${String(d.paths)} paths`);
+    }
     const reps = o.reps > 0 ? o.reps : size >= 10000 ? 1 : 3;
     // the full pipeline is about validate-git + observe+plan; at 10,000 it is left out unless asked for
     const steps = STEPS.filter((s) => s.step !== 'pipeline' || size < 10000 || o.pipeline);
@@ -453,6 +479,26 @@ async function main(): Promise<void> {
       if ('guests' in d && d.guests !== size) throw new Error(`${s.step} at ${size}: expected ${size} guests, got ${String(d.guests)}`);
       rows.push(row);
       say(`    ${s.step}: ${f0(median(row.runs.map((x) => x.ms)))} ms`);
+    }
+  }
+
+  if (o.processes) {
+    // whole processes, as a user runs them (issue 12's table)
+    const node = process.execPath;
+    const version = await processRow(0, 'cli --version (process)', 5, [node, CLI, '--version'], [0], [node, '-e', '0']);
+    rows.push(version);
+    say(`    cli --version: ${f0(median(version.runs.map((x) => x.ms)))} ms`);
+    for (const size of o.sizes) {
+      const meta = await buildFixture(o.workdir, size);
+      const reps = o.reps > 0 ? o.reps : size >= 10000 ? 1 : 3;
+      const v = await processRow(size, 'validate (process)', reps, [node, CLI, 'validate', meta.manifests], [0], [node, path.join(REPO_ROOT, 'dist/bench/parse-floor.js'), meta.manifests]);
+      rows.push(v);
+      say(`    ${size}: validate process ${f0(median(v.runs.map((x) => x.ms)))} ms`);
+      // plan is read-only: exit 2 = changes pending (the ~1% seeded differences)
+      const planArgv = [node, CLI, 'plan', '--repo', meta.repo, '--path', 'manifests', '--host', `sim:${meta.host}`, '--host-name', HOST];
+      const p = await processRow(size, 'plan --repo (process)', reps, planArgv, [2]);
+      rows.push(p);
+      say(`    ${size}: plan --repo process ${f0(median(p.runs.map((x) => x.ms)))} ms, peak RSS ${f0(median(p.runs.map((x) => x.maxRssMB)))} MB`);
     }
   }
 

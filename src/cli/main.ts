@@ -2,7 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, commandOf, describeError, exitCodeFor, wantsJson } from './exit.js';
 import { VsError } from '../errors.js';
-import { commands } from './registry.js';
+import { loadCommands } from './registry.js';
 import { errorDocument } from './json-output.js';
 import { versionLine } from '../build-info.js';
 
@@ -17,7 +17,9 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError(false)
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   let code = EXIT.OK as number;
-  for (const register of commands) {
+  // `--version` alone needs no command; otherwise only the named command's module is loaded
+  const version = argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V');
+  for (const register of version ? [] : await loadCommands(argv)) {
     register(program, (c) => {
       code = c;
     });

@@ -1,18 +1,4 @@
 import type { Command } from 'commander';
-import { register as validate } from './validate.js';
-import { registerObserve } from './observe.js';
-import { registerApply, registerPlan } from './plan-command.js';
-import { registerStatusCommand } from './status.js';
-import { registerDrift } from './drift.js';
-import { registerRun } from './run.js';
-import { registerSim } from './sim.js';
-import { registerHost } from './host.js';
-import { registerCompletion } from './completion.js';
-import { registerDiff } from './diff.js';
-import { registerFleet } from './fleet.js';
-import { registerPromote } from './promote.js';
-import { registerImport } from './import.js';
-import { registerAdopt } from './adopt.js';
 
 /**
  * Each CLI command lives in its own file and exports a `register` function.
@@ -21,20 +7,41 @@ import { registerAdopt } from './adopt.js';
  */
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [
-  validate,
-  registerPlan,
-  registerApply,
-  registerDrift,
-  registerObserve,
-  (p, s) => registerStatusCommand(p, s),
-  registerRun,
-  registerSim,
-  registerHost,
-  registerCompletion,
-  registerDiff,
-  registerPromote,
-  registerFleet,
-  registerImport,
-  registerAdopt,
+/**
+ * The commands, in help order, each with the module that defines it. A module
+ * is imported only when its command runs (or all of them, for help and
+ * unknown commands): `vsgitops --version` loads none (issue 12, cold start).
+ */
+export const commandModules: { names: string[]; load: () => Promise<RegisterCommand[]> }[] = [
+  { names: ['validate'], load: async () => [(await import('./validate.js')).register] },
+  { names: ['plan', 'apply'], load: async () => import('./plan-command.js').then((m) => [m.registerPlan, m.registerApply]) },
+  { names: ['drift'], load: async () => [(await import('./drift.js')).registerDrift] },
+  { names: ['observe'], load: async () => [(await import('./observe.js')).registerObserve] },
+  { names: ['status'], load: async () => import('./status.js').then((m) => [(p: Command, s: (code: number) => void) => m.registerStatusCommand(p, s)]) },
+  { names: ['run'], load: async () => [(await import('./run.js')).registerRun] },
+  { names: ['sim'], load: async () => [(await import('./sim.js')).registerSim] },
+  { names: ['host'], load: async () => [(await import('./host.js')).registerHost] },
+  // completion scripts name every command: load them all
+  { names: ['completion'], load: async () => [...(await everyOther('completion')), (await import('./completion.js')).registerCompletion] },
+  { names: ['diff'], load: async () => [(await import('./diff.js')).registerDiff] },
+  { names: ['promote'], load: async () => [(await import('./promote.js')).registerPromote] },
+  { names: ['fleet'], load: async () => [(await import('./fleet.js')).registerFleet] },
+  { names: ['import'], load: async () => [(await import('./import.js')).registerImport] },
+  { names: ['adopt'], load: async () => [(await import('./adopt.js')).registerAdopt] },
 ];
+
+async function everyOther(name: string): Promise<RegisterCommand[]> {
+  return (await Promise.all(commandModules.filter((m) => !m.names.includes(name)).map((m) => m.load()))).flat();
+}
+
+/** The register functions for this command line: the named command's module only, else every module. */
+export async function loadCommands(argv: readonly string[]): Promise<RegisterCommand[]> {
+  const name = argv[0];
+  const own = commandModules.find((m) => name !== undefined && m.names.includes(name));
+  if (own) {
+    const all = await own.load();
+    // a module defining several commands (plan, apply): register only the one asked for
+    return own.names.length > 1 ? [all[own.names.indexOf(name!)]!] : all;
+  }
+  return (await Promise.all(commandModules.map((m) => m.load()))).flat();
+}

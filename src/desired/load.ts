@@ -37,6 +37,12 @@ export const IGNORE_FILE = 'vsgitops-ignore.yaml';
 export interface LoadOptions {
   /** per-file size limit in bytes (default 1 MiB) */
   maxFileBytes?: number;
+  /**
+   * Keep each file's outcome for the next call in this process (the agent,
+   * which loads a revision on every pass). One-shot commands leave it off: no
+   * parsed documents are kept, and the guests need no defensive copy.
+   */
+  cache?: boolean;
 }
 
 // Reused across calls in one process: the agent loads a revision on every pass,
@@ -54,7 +60,7 @@ export async function loadDesiredState(source: SourceSpec, opts: LoadOptions = {
   const fleetCandidate = topFile(snapshot.files, FLEET_FILE);
   const fleetFile = fleetCandidate && (fleetCandidate.bytes === null || isFleetText(fleetCandidate.bytes)) ? fleetCandidate : undefined;
   validator ??= compileManifestSchema();
-  const result = validateManifestFiles(snapshot.files.filter((f) => f !== ignore && f !== fleetFile), { maxFileBytes, validator, cache: fileCache });
+  const result = validateManifestFiles(snapshot.files.filter((f) => f !== ignore && f !== fleetFile), { maxFileBytes, validator, ...(opts.cache ? { cache: fileCache } : {}) });
   const skippedProblems: Problem[] = snapshot.skipped.map((s) => ({ file: s.path, line: 0, column: 0, path: '', message: s.reason }));
   // the fleet file travels with the manifests: a guest it places nowhere is as invalid as a typo in a manifest
   const fleetProblems: Problem[] = [];
@@ -104,4 +110,9 @@ export function topFile<F extends { path: string }>(files: readonly F[], name: s
 /** Whether a fleet.yaml declares `kind: Fleet` (a top-level key, not indented). */
 export function isFleetText(bytes: Uint8Array): boolean {
   return /^kind:[ \t]*["']?Fleet["']?[ \t]*(#.*)?$/m.test(new TextDecoder().decode(bytes.subarray(0, 64 * 1024)));
+}
+
+/** How many files' outcomes the process keeps (0 unless a caller asked for the cache). */
+export function cachedManifestFiles(): number {
+  return fileCache.size;
 }

@@ -8,6 +8,7 @@ import { checkFleet, type LocatedGuest } from './fleet-checks.js';
 import { normalizeManifest } from './normalize.js';
 import { compileManifestSchema, schemaProblems } from './schema.js';
 import { DEFAULT_MAX_FILE_BYTES, decodeManifest, parseManifestText } from './yaml-documents.js';
+import { parseManifestFast } from './yaml-fast.js';
 
 export interface ValidationResult {
   /** valid guests only, in file / document order */
@@ -28,6 +29,13 @@ export interface ValidateOptions {
    * a file whose bytes did not change is not parsed again. Holds the files of the last call.
    */
   cache?: Map<string, FileOutcome>;
+  /**
+   * Parse plain files with js-yaml first (src/desired/yaml-fast.ts). Off by
+   * default: the differential fuzzing in test/desired/yaml-fast.test.ts still
+   * finds mutated files the two parsers read differently with other seeds
+   * (issue 12, BENCHMARKS.md), so the full `yaml` parse stays the only parser.
+   */
+  fastParse?: boolean;
 }
 
 function byPosition(a: Problem, b: Problem): number {
@@ -50,7 +58,7 @@ export function validateManifestFiles(files: readonly SourceFile[], opts: Valida
   for (const f of sorted) {
     const key = opts.cache && f.bytes !== null ? `${maxFileBytes}\0${f.path}\0${createHash('sha1').update(f.bytes).digest('hex')}` : null;
     let outcome = key !== null ? opts.cache!.get(key) : undefined;
-    outcome ??= validateFile(f, validator, maxFileBytes);
+    outcome ??= validateFile(f, validator, maxFileBytes, opts.fastParse === true);
     if (key !== null) {
       used.set(key, outcome);
       // the guests are handed out to the caller, who may change them: the cache keeps its own
@@ -78,7 +86,25 @@ export interface FileOutcome {
   documents: number;
 }
 
-function validateFile(f: SourceFile, validator: ValidateFunction, maxFileBytes: number): FileOutcome {
+/**
+ * A plain file whose documents all pass the schema and normalization, parsed
+ * by js-yaml; undefined if anything is unusual or wrong (the full parse then
+ * decides and locates every problem, exactly as without the fast path).
+ */
+function fastOutcome(file: string, text: string, validator: ValidateFunction): FileOutcome | undefined {
+  const docs = parseManifestFast(file, text);
+  if (!docs) return undefined;
+  const located: LocatedGuest[] = [];
+  for (const d of docs) {
+    if (!validator(d.value)) return undefined;
+    const n = normalizeManifest(d);
+    if (n.problems.length > 0 || !n.guest) return undefined;
+    located.push({ guest: n.guest, doc: d });
+  }
+  return { problems: [], located, documents: docs.length };
+}
+
+function validateFile(f: SourceFile, validator: ValidateFunction, maxFileBytes: number, fast: boolean): FileOutcome {
   const problems: Problem[] = [];
   const located: LocatedGuest[] = [];
   let documents = 0;
@@ -91,6 +117,8 @@ function validateFile(f: SourceFile, validator: ValidateFunction, maxFileBytes: 
     problems.push(decoded.problem);
     return { problems, located, documents };
   }
+  const quick = fast ? fastOutcome(f.path, decoded.text, validator) : undefined;
+  if (quick) return quick;
   const parsed = parseManifestText(f.path, decoded.text);
   problems.push(...parsed.problems);
   for (const d of parsed.documents) {

@@ -52,6 +52,8 @@ export interface PipelineOptions {
   buildTimeoutMs?: number;
   /** plan against this observation (a snapshot) instead of reading the host */
   observation?: { observed: ObservedHost; inventory: Inventory };
+  /** keep parsed manifests between calls (the agent's passes); one-shot commands leave it off */
+  cacheManifests?: boolean;
 }
 
 export interface Computed {
@@ -64,7 +66,7 @@ export interface Computed {
 
 export async function computePlan(opts: PipelineOptions): Promise<Computed> {
   const journalWarning = opts.recover ? await recover(opts) : await pendingJournalWarning(opts.host.paths.stateDir);
-  const desiredState = await loadDesiredState(opts.source);
+  const desiredState = await loadDesiredState(opts.source, opts.cacheManifests ? { cache: true } : {});
   const valid = desiredState.problems.length === 0;
   const desired = valid ? selectForHost(desiredState.guests, { name: opts.host.name, labels: opts.host.labels }) : [];
   const here = new Set(desired.map((d) => d.spec.name));

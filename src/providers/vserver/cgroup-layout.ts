@@ -16,7 +16,7 @@
  * Paths inside the configuration (mnt) are host paths: on a simulated host
  * they are taken under its root, like every other host path.
  */
-import fsp from 'node:fs/promises';
+import nodeFs from 'node:fs';
 import path from 'node:path';
 import type { CgroupSpec } from '../../model/guest.js';
 import type { ReadFs } from './config-read.js';
@@ -93,18 +93,37 @@ export type CgroupHostInputs = Omit<CgroupInputs, 'guest' | 'guestName'>;
 
 const firstLineOf = (text: string | undefined) => text?.split('\n')[0]!.trim() || undefined;
 
+const readFirstLine = (fs: ReadFs, file: string): string | undefined => {
+  try {
+    return firstLineOf(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+};
+const succeeds = (f: () => unknown): boolean => {
+  try {
+    f();
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** Reads the host-wide inputs (`.defaults/cgroup/{mnt,per-ss,base,name}`, `/sys/fs/cgroup`). */
-export async function readCgroupHost(paths: HostPaths, fs: ReadFs = fsp): Promise<CgroupHostInputs> {
+export function readCgroupHostSync(paths: HostPaths, fs: ReadFs = nodeFs): CgroupHostInputs {
   const defaults = path.join(paths.etcVservers, '.defaults/cgroup');
-  const read = (f: string) => fs.readFile(path.join(defaults, f), 'utf8').then(firstLineOf, () => undefined);
-  const [defaultsName, mnt, perSs, base, sysFsCgroup] = await Promise.all([
-    read('name'),
-    read('mnt'),
-    fs.lstat(path.join(defaults, 'per-ss')).then(() => true, () => false),
-    read('base'),
-    // a cgroup v2 /sys/fs/cgroup (no per-subsystem directories) is not util-vserver's layout
-    Promise.all(['memory', 'cpu'].map((ss) => fs.stat(under(paths, `/sys/fs/cgroup/${ss}`)).then((s) => s.isDirectory(), () => false))).then((r) => r.some(Boolean)),
-  ]);
+  const defaultsName = readFirstLine(fs, path.join(defaults, 'name'));
+  const mnt = readFirstLine(fs, path.join(defaults, 'mnt'));
+  const perSs = succeeds(() => fs.lstatSync(path.join(defaults, 'per-ss')));
+  const base = readFirstLine(fs, path.join(defaults, 'base'));
+  // a cgroup v2 /sys/fs/cgroup (no per-subsystem directories) is not util-vserver's layout
+  const sysFsCgroup = ['memory', 'cpu'].map((ss) => {
+    try {
+      return fs.statSync(under(paths, `/sys/fs/cgroup/${ss}`)).isDirectory();
+    } catch {
+      return false;
+    }
+  }).some(Boolean);
   return {
     perSs,
     sysFsCgroup,
@@ -114,25 +133,29 @@ export async function readCgroupHost(paths: HostPaths, fs: ReadFs = fsp): Promis
   };
 }
 
+export async function readCgroupHost(paths: HostPaths, fs: ReadFs = nodeFs): Promise<CgroupHostInputs> {
+  return readCgroupHostSync(paths, fs);
+}
+
 /** Reads what the rules need from the host and resolves the layout for `guest`. */
-export async function readCgroupLayout(paths: HostPaths, guest: string, fs: ReadFs = fsp): Promise<CgroupLayout> {
-  const [host, guestName] = await Promise.all([
-    readCgroupHost(paths, fs),
-    fs.readFile(path.join(paths.etcVservers, guest, 'cgroup/name'), 'utf8').then(firstLineOf, () => undefined),
-  ]);
+export async function readCgroupLayout(paths: HostPaths, guest: string, fs: ReadFs = nodeFs): Promise<CgroupLayout> {
+  const host = readCgroupHostSync(paths, fs);
+  const guestName = readFirstLine(fs, path.join(paths.etcVservers, guest, 'cgroup/name'));
   return resolveCgroupLayout(paths, { ...host, guest, ...(guestName !== undefined ? { guestName } : {}) });
 }
 
 /** The live values of the control files vsgitops manages (missing or unreadable files are left out). */
-export async function readLiveCgroup(layout: CgroupLayout, fs: ReadFs = fsp): Promise<CgroupSpec> {
+export function readLiveCgroupSync(layout: CgroupLayout, fs: ReadFs = nodeFs): CgroupSpec {
   const out: CgroupSpec = {};
-  await Promise.all(
-    (Object.entries(CGROUP_FILES) as [keyof CgroupSpec, string][]).map(async ([key, file]) => {
-      const v = firstLineOf(await fs.readFile(path.join(cgroupDir(layout, file), file), 'utf8').catch(() => undefined));
-      if (v === undefined) return;
-      if (key === 'cpusetCpus' || key === 'cpusetMems') out[key] = v;
-      else if (/^-?\d+$/.test(v)) out[key] = Number(v);
-    }),
-  );
+  for (const [key, file] of Object.entries(CGROUP_FILES) as [keyof CgroupSpec, string][]) {
+    const v = readFirstLine(fs, path.join(cgroupDir(layout, file), file));
+    if (v === undefined) continue;
+    if (key === 'cpusetCpus' || key === 'cpusetMems') out[key] = v;
+    else if (/^-?\d+$/.test(v)) out[key] = Number(v);
+  }
   return out;
+}
+
+export async function readLiveCgroup(layout: CgroupLayout, fs: ReadFs = nodeFs): Promise<CgroupSpec> {
+  return readLiveCgroupSync(layout, fs);
 }

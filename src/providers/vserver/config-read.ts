@@ -9,7 +9,7 @@
  * list files skip blank and `#` lines and allow comma items, booleans count
  * by existence.
  */
-import fsp from 'node:fs/promises';
+import nodeFs from 'node:fs';
 import path from 'node:path';
 import type { Problem } from '../../errors.js';
 import {
@@ -28,8 +28,12 @@ import {
 import { cStrtoll, normalizeItems, parseListStrict, UNKNOWN_MESSAGE, type ListItem, type ListKind } from './names.js';
 import { canonicalIPv6, ipv4MaskToPrefix, isIPv4 } from './proc-parse.js';
 
-/** The subset of node:fs/promises the reader needs (injectable). */
-export type ReadFs = Pick<typeof fsp, 'readFile' | 'readdir' | 'lstat' | 'stat' | 'readlink'>;
+/**
+ * The subset of node:fs the reader needs (injectable). Synchronous on purpose
+ * (issue 12): config files are tiny, and one promise per file cost far more
+ * than the read itself; the observer yields to the event loop between guests.
+ */
+export type ReadFs = Pick<typeof nodeFs, 'readFileSync' | 'readdirSync' | 'lstatSync' | 'statSync' | 'readlinkSync'>;
 
 export type ConfigEntry =
   | { kind: 'file'; content: string }
@@ -51,65 +55,68 @@ const MAX_DEPTH = 6;
  * link to a file is read. Problems (unreadable entries, huge files) are
  * collected instead of thrown.
  */
-export async function readConfigTree(dir: string, fs: ReadFs = fsp, problems: Problem[] = []): Promise<ConfigTree> {
+export function readConfigTreeSync(dir: string, fs: ReadFs = nodeFs, problems: Problem[] = []): ConfigTree {
   const tree: ConfigTree = new Map();
-  const walk = async (abs: string, rel: string, depth: number): Promise<void> => {
+  const walk = (abs: string, rel: string, depth: number): void => {
     let entries;
     try {
-      entries = await fs.readdir(abs, { withFileTypes: true });
+      entries = fs.readdirSync(abs, { withFileTypes: true });
     } catch (err) {
       problems.push(problem(path.join(dir, rel), `cannot read directory: ${(err as Error).message}`));
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    // Reserve map slots in name order first, so the tree's insertion order does not depend on timing.
+    // Reserve map slots in name order first (the order the tree has always had: a level, then its subdirectories).
     for (const e of entries) tree.set(rel ? `${rel}/${e.name}` : e.name, { kind: 'dir' });
-    await Promise.all(
-      entries.map(async (e) => {
-        const r = rel ? `${rel}/${e.name}` : e.name;
-        const a = path.join(abs, e.name);
-        try {
-          if (e.isSymbolicLink()) {
-            const target = await fs.readlink(a);
-            const entry: ConfigEntry = { kind: 'symlink', target };
-            tree.set(r, entry);
-            if (depth === 0 && NOT_FOLLOWED.has(e.name)) return;
-            let st;
-            try {
-              st = await fs.stat(a);
-            } catch {
-              return; // dangling
-            }
-            if (st.isDirectory()) {
-              entry.dir = true;
-              if (depth < MAX_DEPTH) await walk(a, r, depth + 1);
-            } else if (st.isFile()) {
-              if (st.size > MAX_FILE_BYTES) problems.push(problem(a, `file larger than ${MAX_FILE_BYTES} bytes; not read`));
-              else entry.content = await fs.readFile(a, 'utf8');
-            }
-          } else if (e.isDirectory()) {
-            if (depth < MAX_DEPTH) await walk(a, r, depth + 1);
-          } else if (e.isFile()) {
-            // Config files are tiny; read first, and refuse to keep anything absurdly large.
-            const content = await fs.readFile(a, 'utf8');
-            if (content.length > MAX_FILE_BYTES) {
-              problems.push(problem(a, `file larger than ${MAX_FILE_BYTES} bytes; not read`));
-              tree.set(r, { kind: 'file', content: '' });
-            } else {
-              tree.set(r, { kind: 'file', content });
-            }
-          } else {
-            tree.delete(r); // sockets, fifos, devices: not configuration
+    for (const e of entries) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      const a = path.join(abs, e.name);
+      try {
+        if (e.isSymbolicLink()) {
+          const target = fs.readlinkSync(a, 'utf8');
+          const entry: ConfigEntry = { kind: 'symlink', target };
+          tree.set(r, entry);
+          if (depth === 0 && NOT_FOLLOWED.has(e.name)) continue;
+          let st;
+          try {
+            st = fs.statSync(a);
+          } catch {
+            continue; // dangling
           }
-        } catch (err) {
-          tree.delete(r);
-          problems.push(problem(a, `cannot read: ${(err as Error).message}`));
+          if (st.isDirectory()) {
+            entry.dir = true;
+            if (depth < MAX_DEPTH) walk(a, r, depth + 1);
+          } else if (st.isFile()) {
+            if (st.size > MAX_FILE_BYTES) problems.push(problem(a, `file larger than ${MAX_FILE_BYTES} bytes; not read`));
+            else entry.content = fs.readFileSync(a, 'utf8');
+          }
+        } else if (e.isDirectory()) {
+          if (depth < MAX_DEPTH) walk(a, r, depth + 1);
+        } else if (e.isFile()) {
+          // Config files are tiny; read first, and refuse to keep anything absurdly large.
+          const content = fs.readFileSync(a, 'utf8');
+          if (content.length > MAX_FILE_BYTES) {
+            problems.push(problem(a, `file larger than ${MAX_FILE_BYTES} bytes; not read`));
+            tree.set(r, { kind: 'file', content: '' });
+          } else {
+            tree.set(r, { kind: 'file', content });
+          }
+        } else {
+          tree.delete(r); // sockets, fifos, devices: not configuration
         }
-      }),
-    );
+      } catch (err) {
+        tree.delete(r);
+        problems.push(problem(a, `cannot read: ${(err as Error).message}`));
+      }
+    }
   };
-  await walk(dir, '', 0);
+  walk(dir, '', 0);
   return tree;
+}
+
+/** `readConfigTreeSync` behind the promise-returning signature callers already use. */
+export async function readConfigTree(dir: string, fs: ReadFs = nodeFs, problems: Problem[] = []): Promise<ConfigTree> {
+  return readConfigTreeSync(dir, fs, problems);
 }
 
 export function problem(file: string, message: string, fieldPath = ''): Problem {
@@ -267,7 +274,7 @@ export function parseGuestConfig(dir: string, tree: ConfigTree, _opts: ParseOpti
 /** Walk + parse in one call. */
 export async function readGuestConfig(dir: string, opts: ParseOptions & { fs?: ReadFs } = {}): Promise<ParsedGuestConfig & { tree: ConfigTree }> {
   const walkProblems: Problem[] = [];
-  const tree = await readConfigTree(dir, opts.fs ?? fsp, walkProblems);
+  const tree = readConfigTreeSync(dir, opts.fs ?? nodeFs, walkProblems);
   const parsed = parseGuestConfig(dir, tree, opts);
   return { ...parsed, problems: [...walkProblems, ...parsed.problems], tree };
 }

@@ -44,16 +44,21 @@ export function canonicalJson(value: unknown): string {
 /**
  * Digest over everything observed, except counters that move without anything
  * being changed (task counts of running contexts).
+ *
+ * The value is sha256 over the canonical JSON of
+ * `{guests, hostName, unmanagedContexts, vciVersion}`; it is fed to the hash a
+ * guest at a time, so no serialization of the whole host is ever held in
+ * memory (the canonical form sorts keys, so the pieces come in that order).
  */
 export function digestHost(host: Omit<ObservedHost, 'digest'>): string {
-  const stable = {
-    hostName: host.hostName,
-    vciVersion: host.vciVersion ?? null,
-    guests: host.guests.map((g) => ({
-      ...g,
-      runtime: g.runtime ? { ...g.runtime, tasks: undefined } : undefined,
-    })),
-    unmanagedContexts: host.unmanagedContexts.map((c) => ({ ...c, tasks: undefined })),
-  };
-  return createHash('sha256').update(canonicalJson(stable)).digest('hex');
+  const h = createHash('sha256');
+  h.update('{"guests":[');
+  host.guests.forEach((g, i) => {
+    if (i > 0) h.update(',');
+    h.update(canonicalJson({ ...g, runtime: g.runtime ? { ...g.runtime, tasks: undefined } : undefined }));
+  });
+  h.update(`],"hostName":${JSON.stringify(host.hostName)}`);
+  h.update(`,"unmanagedContexts":${canonicalJson(host.unmanagedContexts.map((c) => ({ ...c, tasks: undefined })))}`);
+  h.update(`,"vciVersion":${JSON.stringify(host.vciVersion ?? null)}}`);
+  return h.digest('hex');
 }

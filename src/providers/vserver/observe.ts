@@ -3,16 +3,19 @@
  * /proc/virtnet, configured guests from /etc/vservers, combined with
  * util-vserver's own "running" rule (reference §7.1).
  *
- * Linear by design: every file is read once with bounded concurrency, and no
- * process is spawned unless the files are ambiguous (see `decideRunning`).
+ * Linear by design: every file is read once, synchronously (issue 12: one
+ * promise per small file cost several times the read itself), a guest at a
+ * time; each guest's config digest is taken as it is read and its raw tree
+ * dropped. The event loop gets a turn between batches of guests. No process is
+ * spawned unless the files are ambiguous (see `decideRunning`).
  */
-import fsp from 'node:fs/promises';
+import nodeFs from 'node:fs';
 import path from 'node:path';
 import { VsError, type Problem } from '../../errors.js';
 import { LIMIT_NAMES, type CgroupSpec, type LimitName, type LimitValue, type ObservedGuest, type ObservedHost, type RuntimeState, type UnmanagedContext } from '../../model/guest.js';
 import type { CommandRunner } from '../command-runner.js';
-import { readCgroupHost, readLiveCgroup, resolveCgroupLayout } from './cgroup-layout.js';
-import { parseGuestConfig, problem, readConfigTree, type ConfigTree, type ReadFs } from './config-read.js';
+import { readCgroupHostSync, readLiveCgroupSync, resolveCgroupLayout } from './cgroup-layout.js';
+import { parseGuestConfig, problem, readConfigTreeSync, type ConfigEntry, type ReadFs } from './config-read.js';
 import { digestConfigTree, digestHost } from './digest.js';
 import { unmodelledEntries } from './unmodelled.js';
 import { toolPath, type HostPaths } from './host-paths.js';
@@ -41,22 +44,8 @@ export interface ObserveDeps {
   /** only used when files are ambiguous (run file vs context file, two claims on one xid) */
   runner?: CommandRunner;
   hostName: string;
-  /** parallel file reads (default 32) */
-  concurrency?: number;
-}
-
-/** Maps items with at most `limit` promises in flight; keeps the input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
+  /** guests read between two turns of the event loop (default 256) */
+  batch?: number;
 }
 
 const isMissing = (err: unknown): boolean => {
@@ -64,9 +53,9 @@ const isMissing = (err: unknown): boolean => {
   return code === 'ENOENT' || code === 'ENOTDIR';
 };
 
-async function readOptional(fs: ReadFs, file: string): Promise<string | undefined> {
+function readOptional(fs: ReadFs, file: string): string | undefined {
   try {
-    return await fs.readFile(file, 'utf8');
+    return fs.readFileSync(file, 'utf8');
   } catch (err) {
     if (isMissing(err)) return undefined;
     throw err;
@@ -91,9 +80,9 @@ interface ProcState {
 
 const ID_DIR = /^[1-9]\d*$/;
 
-async function listIds(fs: ReadFs, dir: string): Promise<number[] | undefined> {
+function listIds(fs: ReadFs, dir: string): number[] | undefined {
   try {
-    const names = await fs.readdir(dir);
+    const names = fs.readdirSync(dir);
     return names.filter((n) => ID_DIR.test(n)).map(Number).sort((a, b) => a - b);
   } catch (err) {
     if (isMissing(err)) return undefined;
@@ -102,13 +91,15 @@ async function listIds(fs: ReadFs, dir: string): Promise<number[] | undefined> {
 }
 
 /** One context's status, info, limits and UTS names; undefined when it went away. */
-async function readContext(fs: ReadFs, virtual: string, xid: number): Promise<ContextState | undefined> {
+function readContext(fs: ReadFs, virtual: string, xid: number): ContextState | undefined {
   const dir = path.join(virtual, String(xid));
   const file = (n: string) => path.join(dir, n);
-  const statusText = await readOptional(fs, file('status'));
+  const statusText = readOptional(fs, file('status'));
   if (statusText === undefined) return undefined; // context went away
   const ctx: ContextState = { xid, status: parseXidStatus(statusText, file('status')) };
-  const [infoText, limitText, nsText] = await Promise.all([readOptional(fs, file('info')), readOptional(fs, file('limit')), readOptional(fs, file('nsproxy'))]);
+  const infoText = readOptional(fs, file('info'));
+  const limitText = readOptional(fs, file('limit'));
+  const nsText = readOptional(fs, file('nsproxy'));
   if (infoText !== undefined) ctx.info = parseXidInfo(infoText, file('info'));
   if (limitText !== undefined) ctx.limits = parseLimit(limitText, file('limit'));
   if (nsText !== undefined) {
@@ -124,19 +115,19 @@ async function readContext(fs: ReadFs, virtual: string, xid: number): Promise<Co
  * refuses a value (reference §10 LIVE: vlimit). Only a listed context counts
  * (a dead context's directory may still resolve, §10). Undefined: not running.
  */
-export async function readContextRuntime(paths: HostPaths, xid: number, fs: ReadFs = fsp): Promise<RuntimeState | undefined> {
+export function readContextRuntime(paths: HostPaths, xid: number, fs: ReadFs = nodeFs): RuntimeState | undefined {
   const virtual = path.join(paths.proc, 'virtual');
-  if (!((await listIds(fs, virtual)) ?? []).includes(xid)) return undefined;
-  const ctx = await readContext(fs, virtual, xid);
+  if (!(listIds(fs, virtual) ?? []).includes(xid)) return undefined;
+  const ctx = readContext(fs, virtual, xid);
   return ctx ? runtimeOf(ctx, undefined, undefined) : undefined;
 }
 
 /** Reads every context and network context. A context that vanishes while being read is skipped. */
-export async function readProc(paths: HostPaths, fs: ReadFs, concurrency: number, problems: Problem[]): Promise<ProcState> {
+export function readProc(paths: HostPaths, fs: ReadFs, problems: Problem[]): ProcState {
   const virtual = path.join(paths.proc, 'virtual');
   const virtnet = path.join(paths.proc, 'virtnet');
   const state: ProcState = { contexts: new Map(), nets: new Map() };
-  const info = await readOptional(fs, path.join(virtual, 'info'));
+  const info = readOptional(fs, path.join(virtual, 'info'));
   if (info === undefined) {
     // Planning against a host whose contexts cannot be seen would call every guest stopped
     // and every change safe: refuse, naming what is missing.
@@ -144,26 +135,24 @@ export async function readProc(paths: HostPaths, fs: ReadFs, concurrency: number
   }
   state.vciVersion = parseVciInfo(info, path.join(virtual, 'info')).vciVersion;
 
-  const xids = (await listIds(fs, virtual)) ?? [];
-  await mapLimit(xids, concurrency, async (xid) => {
+  for (const xid of listIds(fs, virtual) ?? []) {
     try {
-      const ctx = await readContext(fs, virtual, xid);
+      const ctx = readContext(fs, virtual, xid);
       if (ctx) state.contexts.set(xid, ctx);
     } catch (err) {
       problems.push(problem(path.join(virtual, String(xid)), err instanceof Error ? err.message : String(err)));
     }
-  });
+  }
 
-  const nids = (await listIds(fs, virtnet)) ?? [];
-  await mapLimit(nids, concurrency, async (nid) => {
+  for (const nid of listIds(fs, virtnet) ?? []) {
     const f = path.join(virtnet, String(nid), 'info');
     try {
-      const text = await readOptional(fs, f);
+      const text = readOptional(fs, f);
       if (text !== undefined) state.nets.set(nid, parseNetInfo(text, f));
     } catch (err) {
       problems.push(problem(f, err instanceof Error ? err.message : String(err)));
     }
-  });
+  }
   return state;
 }
 
@@ -198,10 +187,16 @@ function runtimeOf(ctx: ContextState, net: NetInfo | undefined, contextName: str
 
 // ---------------------------------------------------------------- /etc/vservers
 
+/** What observe keeps of a config dir once it is read (the raw tree is dropped). */
 interface GuestRead {
   name: string;
   dir: string;
-  tree: ConfigTree;
+  configDigest: string;
+  /** the `run` entry (file or link) */
+  run?: ConfigEntry;
+  nocgroup: boolean;
+  /** first line of `cgroup/name`, if set */
+  cgroupName?: string;
   spec: ObservedGuest['spec'];
   contextFile?: number;
   /** nid: `ncontext`, else the context id */
@@ -209,6 +204,8 @@ interface GuestRead {
   runXid?: number;
   managed: boolean;
   problems: Problem[];
+  /** config entries vsgitops does not model (kept as is, not managed) */
+  unmodelled?: ReturnType<typeof unmodelledEntries>;
 }
 
 /** Where a `run` link points on this host (a simulated host keeps run files under DIR). */
@@ -220,8 +217,8 @@ function resolveRunTarget(paths: HostPaths, dir: string, target: string): string
   return path.join(paths.root, target);
 }
 
-async function readRunXid(paths: HostPaths, fs: ReadFs, g: GuestRead): Promise<number | undefined> {
-  const e = g.tree.get('run');
+function readRunXid(paths: HostPaths, fs: ReadFs, g: GuestRead): number | undefined {
+  const e = g.run;
   if (!e) return undefined;
   let text: string | undefined;
   let where = path.join(g.dir, 'run');
@@ -229,7 +226,7 @@ async function readRunXid(paths: HostPaths, fs: ReadFs, g: GuestRead): Promise<n
   else if (e.kind === 'symlink') {
     where = resolveRunTarget(paths, g.dir, e.target);
     try {
-      text = await readOptional(fs, where);
+      text = readOptional(fs, where);
     } catch (err) {
       g.problems.push(problem(where, `cannot read run file: ${(err as Error).message}`));
     }
@@ -246,10 +243,10 @@ async function readRunXid(paths: HostPaths, fs: ReadFs, g: GuestRead): Promise<n
 /** Names util-vserver's isRegularFile rejects (UV scripts/functions:74-76). */
 const BACKUP_NAME = /(\.rpmsave|\.rpmnew|\.rpmorig|\.cfsaved.*|\.~.*~|~)$/;
 
-async function listGuestDirs(paths: HostPaths, fs: ReadFs, problems: Problem[]): Promise<string[]> {
+function listGuestDirs(paths: HostPaths, fs: ReadFs, problems: Problem[]): string[] {
   let entries;
   try {
-    entries = await fs.readdir(paths.etcVservers, { withFileTypes: true });
+    entries = fs.readdirSync(paths.etcVservers, { withFileTypes: true });
   } catch (err) {
     if (isMissing(err)) {
       problems.push(problem(paths.etcVservers, 'missing: no guests configured'));
@@ -264,7 +261,7 @@ async function listGuestDirs(paths: HostPaths, fs: ReadFs, problems: Problem[]):
     if (e.isDirectory()) candidates.push(e.name);
     else if (e.isSymbolicLink()) {
       try {
-        const st = await fs.stat(path.join(paths.etcVservers, e.name));
+        const st = fs.statSync(path.join(paths.etcVservers, e.name));
         if (st.isDirectory()) candidates.push(e.name);
         else files.add(e.name);
       } catch {
@@ -277,8 +274,15 @@ async function listGuestDirs(paths: HostPaths, fs: ReadFs, problems: Problem[]):
     const dir = path.join(paths.etcVservers, name);
     // getAllVservers (UV scripts/functions:581-583) considers only dirs with a vdir; a dir with
     // neither vdir nor context (local-interfaces/, CVS/) is not a guest.
-    const has = async (f: string) => fs.lstat(path.join(dir, f)).then(() => true, () => false);
-    if (!(await has('vdir')) && !(await has('context'))) {
+    const has = (f: string) => {
+      try {
+        fs.lstatSync(path.join(dir, f));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    if (!has('vdir') && !has('context')) {
       problems.push(problem(dir, 'not a guest (no vdir, no context file): skipped'));
       continue;
     }
@@ -286,7 +290,7 @@ async function listGuestDirs(paths: HostPaths, fs: ReadFs, problems: Problem[]):
       problems.push(problem(dir, 'backup name (isRegularFile skips *~, *.~N~, *.rpmnew, …): util-vserver does not start it on boot; skipped'));
       continue;
     }
-    if (await has('legacy')) problems.push(problem(path.join(dir, 'legacy'), 'legacy file: util-vserver runs this guest with its pre-0.30 scripts, which vsgitops does not model'));
+    if (has('legacy')) problems.push(problem(path.join(dir, 'legacy'), 'legacy file: util-vserver runs this guest with its pre-0.30 scripts, which vsgitops does not model'));
     names.push(name);
   }
   for (const f of [...files].sort()) {
@@ -298,13 +302,28 @@ async function listGuestDirs(paths: HostPaths, fs: ReadFs, problems: Problem[]):
   return names.sort();
 }
 
-async function readGuest(paths: HostPaths, fs: ReadFs, name: string): Promise<GuestRead> {
+function readGuest(paths: HostPaths, fs: ReadFs, name: string): GuestRead {
   const dir = path.join(paths.etcVservers, name);
   const problems: Problem[] = [];
-  const tree = await readConfigTree(dir, fs, problems);
+  const tree = readConfigTreeSync(dir, fs, problems);
   const parsed = parseGuestConfig(dir, tree);
   problems.push(...parsed.problems);
-  const g: GuestRead = { name, dir, tree, spec: parsed.spec, managed: false, problems };
+  const cgroupName = tree.get('cgroup/name');
+  const g: GuestRead = {
+    name,
+    dir,
+    configDigest: digestConfigTree(tree),
+    nocgroup: tree.has('nocgroup'),
+    spec: parsed.spec,
+    managed: false,
+    problems,
+  };
+  const run = tree.get('run');
+  if (run) g.run = run;
+  if (cgroupName?.kind === 'file') {
+    const first = cgroupName.content.split('\n')[0]!.trim();
+    if (first) g.cgroupName = first;
+  }
   if (parsed.contextFile !== undefined) g.contextFile = parsed.contextFile;
   const nc = tree.get('ncontext');
   const ncText = nc && (nc.kind === 'file' ? nc.content : nc.kind === 'symlink' ? nc.content : undefined);
@@ -320,7 +339,9 @@ async function readGuest(paths: HostPaths, fs: ReadFs, name: string): Promise<Gu
       problems.push(problem(path.join(dir, MARKER_FILE), 'ownership marker is not valid JSON'));
     }
   }
-  g.runXid = await readRunXid(paths, fs, g);
+  const extra = unmodelledEntries(tree);
+  if (extra.length > 0) g.unmodelled = extra;
+  g.runXid = readRunXid(paths, fs, g);
   return g;
 }
 
@@ -330,7 +351,8 @@ function brokenGuest(paths: HostPaths, name: string, err: unknown): GuestRead {
   return {
     name,
     dir,
-    tree: new Map(),
+    configDigest: digestConfigTree(new Map()),
+    nocgroup: false,
     spec: { name, context: 0, nodename: '', runState: 'stopped', startOnBoot: false, initStyle: 'sysv', interfaces: [], flags: [], bcaps: [], ccaps: [], limits: {}, cgroup: {}, fstab: [] },
     managed: false,
     problems: [problem(dir, `cannot read guest configuration: ${err instanceof Error ? err.message : String(err)}`)],
@@ -418,40 +440,44 @@ async function decideRunning(
  * Live cgroup values of running guests, where util-vserver put their cgroups
  * (§6.12). The host-wide layout inputs are read once, and only if a guest runs.
  */
-async function readLiveCgroups(paths: HostPaths, fs: ReadFs, running: GuestRead[], concurrency: number): Promise<Map<string, CgroupSpec>> {
+function readLiveCgroups(paths: HostPaths, fs: ReadFs, running: GuestRead[]): Map<string, CgroupSpec> {
   const out = new Map<string, CgroupSpec>();
-  const withCgroup = running.filter((g) => !g.tree.has('nocgroup'));
+  const withCgroup = running.filter((g) => !g.nocgroup);
   if (withCgroup.length === 0) return out;
-  const host = await readCgroupHost(paths, fs);
-  await mapLimit(withCgroup, concurrency, async (g) => {
-    const entry = g.tree.get('cgroup/name');
-    const guestName = entry?.kind === 'file' ? entry.content.split('\n')[0]!.trim() || undefined : undefined;
-    const layout = resolveCgroupLayout(paths, { ...host, guest: g.name, ...(guestName !== undefined ? { guestName } : {}) });
-    const live = await readLiveCgroup(layout, fs);
+  const host = readCgroupHostSync(paths, fs);
+  for (const g of withCgroup) {
+    const layout = resolveCgroupLayout(paths, { ...host, guest: g.name, ...(g.cgroupName !== undefined ? { guestName: g.cgroupName } : {}) });
+    const live = readLiveCgroupSync(layout, fs);
     if (Object.keys(live).length > 0) out.set(g.name, live);
-  });
+  }
   return out;
 }
 
 // ---------------------------------------------------------------- observeHost
 
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export async function observeHost(paths: HostPaths, deps: ObserveDeps): Promise<ObservedHost> {
-  const fs = deps.fs ?? fsp;
-  const concurrency = deps.concurrency ?? 32;
+  const fs = deps.fs ?? nodeFs;
+  const batch = Math.max(1, deps.batch ?? 256);
   const hostProblems: Problem[] = [];
 
-  const [proc, names] = await Promise.all([readProc(paths, fs, concurrency, hostProblems), listGuestDirs(paths, fs, hostProblems)]);
+  const proc = readProc(paths, fs, hostProblems);
+  const names = listGuestDirs(paths, fs, hostProblems);
 
-  const guests = await mapLimit(names, concurrency, async (name) => {
+  const guests: GuestRead[] = [];
+  for (let i = 0; i < names.length; i++) {
+    if (i > 0 && i % batch === 0) await yieldToEventLoop();
+    const name = names[i]!;
     try {
-      return await readGuest(paths, fs, name);
+      guests.push(readGuest(paths, fs, name));
     } catch (err) {
-      return brokenGuest(paths, name, err);
+      guests.push(brokenGuest(paths, name, err));
     }
-  });
+  }
 
   const { verdicts, names: contextNames } = await decideRunning(paths, guests, proc, deps.runner);
-  const liveCgroups = await readLiveCgroups(paths, fs, guests.filter((g) => verdicts.get(g.name)!.running), concurrency);
+  const liveCgroups = readLiveCgroups(paths, fs, guests.filter((g) => verdicts.get(g.name)!.running));
   const explained = new Set<number>();
   const observed: ObservedGuest[] = guests.map((g) => {
     const v = verdicts.get(g.name)!;
@@ -460,7 +486,7 @@ export async function observeHost(paths: HostPaths, deps: ObserveDeps): Promise<
       running: v.running,
       managed: g.managed,
       staleRunFile: v.stale,
-      configDigest: digestConfigTree(g.tree),
+      configDigest: g.configDigest,
     };
     if (v.running && g.runXid !== undefined) {
       explained.add(g.runXid);
@@ -470,8 +496,7 @@ export async function observeHost(paths: HostPaths, deps: ObserveDeps): Promise<
       if (cg) og.runtime.cgroup = cg;
     }
     if (g.problems.length > 0) og.problems = g.problems;
-    const extra = unmodelledEntries(g.tree);
-    if (extra.length > 0) og.unmodelled = extra;
+    if (g.unmodelled) og.unmodelled = g.unmodelled;
     return og;
   });
 

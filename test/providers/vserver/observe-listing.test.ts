@@ -26,12 +26,12 @@ const noRunner: CommandRunner = {
 
 /** fs whose readdir of `dir` leaves out `hidden` (the kernel's listing of a dead context). */
 function unlisting(dir: string, hidden: string): ReadFs {
-  const readdir = (async (p: fs.PathLike, opts?: unknown) => {
-    const entries = (await fsp.readdir(p, opts as never)) as unknown as (string | fs.Dirent)[];
+  const readdirSync = ((p: fs.PathLike, opts?: unknown) => {
+    const entries = fs.readdirSync(p, opts as never) as unknown as (string | fs.Dirent)[];
     if (path.resolve(String(p)) !== dir) return entries;
     return entries.filter((e) => (typeof e === 'string' ? e : e.name) !== hidden);
-  }) as unknown as ReadFs['readdir'];
-  return { readFile: fsp.readFile, readdir, lstat: fsp.lstat, stat: fsp.stat, readlink: fsp.readlink };
+  }) as unknown as ReadFs['readdirSync'];
+  return { readFileSync: fs.readFileSync, readdirSync, lstatSync: fs.lstatSync, statSync: fs.statSync, readlinkSync: fs.readlinkSync };
 }
 
 test('observe trusts only the /proc/virtual listing: a dead xid whose directory still resolves is not running', async (t) => {

@@ -1,5 +1,6 @@
 import test from 'ava';
 import type { VsError } from '../../../src/errors.js';
+import syncFs from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -171,11 +172,11 @@ test('one unreadable config dir is reported, the others are observed', async (t)
   const paths = await makeHost();
   const broken = path.join(paths.etcVservers, 'quiet');
   const failingFs = {
-    ...fs,
-    readdir: (async (p: string, opts?: unknown) => {
+    ...syncFs,
+    readdirSync: ((p: string, opts?: unknown) => {
       if (p === broken) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
-      return (fs.readdir as (p: string, o?: unknown) => Promise<unknown>)(p, opts);
-    }) as typeof fs.readdir,
+      return (syncFs.readdirSync as (p: string, o?: unknown) => unknown)(p, opts);
+    }) as typeof syncFs.readdirSync,
   };
   const host = await observeHost(paths, { hostName: 'h', fs: failingFs });
   const quiet = host.guests.find((g) => g.spec.name === 'quiet')!;

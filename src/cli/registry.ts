@@ -7,6 +7,7 @@ import { registerDrift } from './drift.js';
 import { registerRun } from './run.js';
 import { registerSim } from './sim.js';
 import { registerCompletion } from './completion.js';
+import { registerShow } from './show.js';
 
 /**
  * Each CLI command lives in its own file and exports a `register` function.
@@ -19,6 +20,7 @@ export const commands: RegisterCommand[] = [
   validate,
   registerPlan,
   registerApply,
+  registerShow,
   registerDrift,
   registerObserve,
   (p, s) => registerStatusCommand(p, s),

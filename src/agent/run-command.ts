@@ -16,6 +16,7 @@ import { openSource } from './sources/index.js';
 import { clearSuspension, readSuspensionRecord, suspensionAt, writeSuspension } from './suspend.js';
 import type { Clock, PassFn, RandomFn } from './types.js';
 import { summarizePass } from './pass-log.js';
+import { systemdNotifier, type Notifier } from './sd-notify.js';
 
 /** What the CLI wiring supplies; everything but createPass has a production default. */
 export interface AgentDeps {
@@ -38,6 +39,8 @@ export interface AgentDeps {
   /** where signals come from (tests pass an EventEmitter) */
   signals?: NodeJS.EventEmitter;
   stdout?: (s: string) => void;
+  /** systemd notifications (default: systemd-notify when NOTIFY_SOCKET is set) */
+  notifier?: (log: Logger) => Notifier;
 }
 
 interface RunFlags extends Omit<ConfigOverrides, 'labels' | 'source'> {
@@ -136,7 +139,18 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
         setExit(OK_RESULTS.has(result.result) ? 0 : 1);
         return;
       }
-      const agent = await Agent.start(config, rt);
+      // Type=notify: ready once the first pass is done, watchdog pings while the event loop runs
+      const notifier = deps.notifier?.(log) ?? systemdNotifier(process.env, log);
+      let announced = false;
+      const onResult = async (result: PassResult, c: AgentConfig) => {
+        await deps.onResult?.(result, c);
+        if (!announced) {
+          announced = true;
+          await notifier.ready(`first pass: ${result.result}${result.revision ? ` at ${result.revision.slice(0, 12)}` : ''}`);
+        }
+      };
+      const agent = await Agent.start(config, { ...rt, onResult });
+      const watchdog = notifier.watchdogIntervalMs === null ? undefined : setInterval(() => void notifier.watchdog(), notifier.watchdogIntervalMs);
       const signals = deps.signals ?? process;
       const onStop = (sig: string) => () => {
         void agent.stop(sig);
@@ -150,6 +164,8 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
       try {
         await agent.done;
       } finally {
+        if (watchdog) clearInterval(watchdog);
+        await notifier.stopping();
         signals.off('SIGTERM', onTerm);
         signals.off('SIGINT', onInt);
         signals.off('SIGHUP', onHup);

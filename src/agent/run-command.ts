@@ -257,7 +257,10 @@ export async function runOnce(
       } finally {
         rt.clock.clearTimeout(timer);
       }
-      rt.log.info('pass', { ...summarizePass(result), dryRun: suspended });
+      const fields = { ...summarizePass(result), dryRun: suspended };
+      // a failed pass (or a refused revision) is an error, visible at VSGITOPS_LOG_LEVEL=error
+      if (result.result === 'failed' || result.result === 'invalid') rt.log.error('pass', fields);
+      else rt.log.info('pass', fields);
       await rt.onResult?.(result, config);
       return result;
     } finally {

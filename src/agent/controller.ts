@@ -195,7 +195,8 @@ export class Controller {
       if (!this.stopped) this.scheduleResync();
     }
     const fields = { ...summarizePass(result), dryRun: suspension.active, ...(retryInMs !== null ? { retryInMs } : {}) };
-    if (result.result === 'failed' || result.result === 'invalid' || result.result === 'blocked') log.warn('pass', fields);
+    if (result.result === 'failed' || result.result === 'invalid') log.error('pass', fields);
+    else if (result.result === 'blocked') log.warn('pass', fields);
     else log.info('pass', fields);
     try {
       await this.opts.onResult?.(result);

@@ -16,6 +16,7 @@ import { openSource } from './sources/index.js';
 import { clearSuspension, readSuspensionRecord, suspensionAt, writeSuspension } from './suspend.js';
 import type { Clock, PassFn, RandomFn } from './types.js';
 import { summarizePass } from './pass-log.js';
+import { systemdNotifier, type Notifier } from './sd-notify.js';
 
 /** What the CLI wiring supplies; everything but createPass has a production default. */
 export interface AgentDeps {
@@ -38,6 +39,8 @@ export interface AgentDeps {
   /** where signals come from (tests pass an EventEmitter) */
   signals?: NodeJS.EventEmitter;
   stdout?: (s: string) => void;
+  /** systemd notifications (default: systemd-notify when NOTIFY_SOCKET is set) */
+  notifier?: (log: Logger) => Notifier;
 }
 
 interface RunFlags extends Omit<ConfigOverrides, 'labels' | 'source'> {
@@ -141,7 +144,18 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
         setExit(result.result === 'blocked' ? EXIT.BLOCKED : OK_RESULTS.has(result.result) ? EXIT.OK : EXIT.ERROR);
         return;
       }
-      const agent = await Agent.start(config, rt);
+      // Type=notify: ready once the first pass is done, watchdog pings while the event loop runs
+      const notifier = deps.notifier?.(log) ?? systemdNotifier(process.env, log);
+      let announced = false;
+      const onResult = async (result: PassResult, c: AgentConfig) => {
+        await deps.onResult?.(result, c);
+        if (!announced) {
+          announced = true;
+          await notifier.ready(`first pass: ${result.result}${result.revision ? ` at ${result.revision.slice(0, 12)}` : ''}`);
+        }
+      };
+      const agent = await Agent.start(config, { ...rt, onResult });
+      const watchdog = notifier.watchdogIntervalMs === null ? undefined : setInterval(() => void notifier.watchdog(), notifier.watchdogIntervalMs);
       const signals = deps.signals ?? process;
       const onStop = (sig: string) => () => {
         void agent.stop(sig);
@@ -155,6 +169,8 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
       try {
         await agent.done;
       } finally {
+        if (watchdog) clearInterval(watchdog);
+        await notifier.stopping();
         signals.off('SIGTERM', onTerm);
         signals.off('SIGINT', onInt);
         signals.off('SIGHUP', onHup);
@@ -246,7 +262,10 @@ export async function runOnce(
       } finally {
         rt.clock.clearTimeout(timer);
       }
-      rt.log.info('pass', { ...summarizePass(result), dryRun: suspended });
+      const fields = { ...summarizePass(result), dryRun: suspended };
+      // a failed pass (or a refused revision) is an error, visible at VSGITOPS_LOG_LEVEL=error
+      if (result.result === 'failed' || result.result === 'invalid') rt.log.error('pass', fields);
+      else rt.log.info('pass', fields);
       await rt.onResult?.(result, config);
       return result;
     } finally {

@@ -5,7 +5,7 @@ import { VsError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { execaRunner } from '../providers/command-runner.js';
 import { checkSavedPlan, computePlan, executePlan, recordUnchanged, type PipelineOptions } from '../reconciler/pipeline.js';
-import { planExitCode, renderChangeSetText, renderPlanJson, renderPlanText } from '../reconciler/render.js';
+import { planExitCode, renderChangeSetText, renderPlanJson, renderPlanText, useColor } from '../reconciler/render.js';
 import { PLAN_FORMAT_VERSION, type Plan } from '../reconciler/types.js';
 import { EXIT } from './exit.js';
 import { stringifyExact } from '../text/json.js';
@@ -29,6 +29,7 @@ interface PlanOpts extends SourceOptions, HostOptions, ConfigurableOptions, GitC
   maxDeletes?: number;
   maxDeleteShare?: number;
   allowMassDelete?: boolean;
+  color?: boolean;
 }
 
 interface ApplyOpts extends PlanOpts {
@@ -44,7 +45,8 @@ function addPlanOptions(cmd: Command): Command {
     .addOption(outputOption())
     .option('--max-deletes <n>', 'refuse a pass that would remove more managed guests than this (default 5)', (v) => positiveInt(v, '--max-deletes'))
     .option('--max-delete-share <fraction>', 'refuse a pass that would remove more than this share of managed guests (default 0.25)', parseShare)
-    .option('--allow-mass-delete', 'override the deletion breaker for this run');
+    .option('--allow-mass-delete', 'override the deletion breaker for this run')
+    .option('--no-color', 'no colour in text output (also NO_COLOR, or when stdout is not a terminal)');
 }
 
 async function pipelineOptions(cmd: Command, dir: string | undefined, o: PlanOpts, use: { apply?: boolean } = {}): Promise<PipelineOptions> {
@@ -118,7 +120,7 @@ export const registerPlan: RegisterCommand = (program, setExit) => {
       const computed = await computePlan(popts);
       if (computed.desiredState.problems.length > 0) throw invalidRevision(computed.desiredState.problems, computed.desiredState.revision);
       if (o.out) await fsp.writeFile(o.out, renderPlanJson(computed.plan) + '\n');
-      process.stdout.write(o.output === 'json' ? renderPlanJson(computed.plan) + '\n' : renderPlanText(computed.plan));
+      process.stdout.write(o.output === 'json' ? renderPlanJson(computed.plan) + '\n' : renderPlanText(computed.plan, { color: useColor(o.color, process.stdout, process.env) }));
       setExit(blockedExit(computed, popts.log) ?? planExitCode(computed.plan));
     });
 };
@@ -163,11 +165,11 @@ async function applyLocked(popts: PipelineOptions, o: ApplyOpts, setExit: (code:
   if (o.plan) checkSavedPlan(await readSavedPlan(o.plan), computed);
   const text = o.output === 'text';
   if (o.dryRun) {
-    process.stdout.write(text ? renderPlanText(plan) : renderPlanJson(plan) + '\n');
+    process.stdout.write(text ? renderPlanText(plan, { color: useColor(o.color, process.stdout, process.env) }) : renderPlanJson(plan) + '\n');
     setExit(blockedExit(computed, popts.log) ?? planExitCode(plan));
     return;
   }
-  if (text) process.stdout.write(renderPlanText(plan));
+  if (text) process.stdout.write(renderPlanText(plan, { color: useColor(o.color, process.stdout, process.env) }));
   if (plan.actions.length === 0) {
     await recordUnchanged(popts.host, computed, plan);
     if (!text) process.stdout.write(stringifyExact({ formatVersion: OUTPUT_FORMAT_VERSION, ok: true, plan, changeSet: null }) + '\n');
@@ -192,7 +194,7 @@ function blockedExit(computed: Computed, log: { warn: (m: string) => unknown }):
   return EXIT.BLOCKED;
 }
 
-async function readSavedPlan(file: string): Promise<Plan> {
+export async function readSavedPlan(file: string): Promise<Plan> {
   let plan: Plan;
   try {
     plan = JSON.parse(await fsp.readFile(file, 'utf8')) as Plan;

@@ -15,14 +15,14 @@ export type RegisterCommand = (program: Command, setExit: (code: number) => void
 export const commandModules: { names: string[]; load: () => Promise<RegisterCommand[]> }[] = [
   { names: ['validate'], load: async () => [(await import('./validate.js')).register] },
   { names: ['plan', 'apply'], load: async () => import('./plan-command.js').then((m) => [m.registerPlan, m.registerApply]) },
+  { names: ['show'], load: async () => [(await import('./show.js')).registerShow] },
   { names: ['drift'], load: async () => [(await import('./drift.js')).registerDrift] },
   { names: ['observe'], load: async () => [(await import('./observe.js')).registerObserve] },
   { names: ['status'], load: async () => import('./status.js').then((m) => [(p: Command, s: (code: number) => void) => m.registerStatusCommand(p, s)]) },
   { names: ['run'], load: async () => [(await import('./run.js')).registerRun] },
   { names: ['sim'], load: async () => [(await import('./sim.js')).registerSim] },
   { names: ['host'], load: async () => [(await import('./host.js')).registerHost] },
-  // completion scripts name every command: load them all
-  { names: ['completion'], load: async () => [...(await everyOther('completion')), (await import('./completion.js')).registerCompletion] },
+  { names: ['completion'], load: async () => [(await import('./completion.js')).registerCompletion] },
   { names: ['diff'], load: async () => [(await import('./diff.js')).registerDiff] },
   { names: ['promote'], load: async () => [(await import('./promote.js')).registerPromote] },
   { names: ['fleet'], load: async () => [(await import('./fleet.js')).registerFleet] },
@@ -30,14 +30,11 @@ export const commandModules: { names: string[]; load: () => Promise<RegisterComm
   { names: ['adopt'], load: async () => [(await import('./adopt.js')).registerAdopt] },
 ];
 
-async function everyOther(name: string): Promise<RegisterCommand[]> {
-  return (await Promise.all(commandModules.filter((m) => !m.names.includes(name)).map((m) => m.load()))).flat();
-}
-
 /** The register functions for this command line: the named command's module only, else every module. */
 export async function loadCommands(argv: readonly string[]): Promise<RegisterCommand[]> {
   const name = argv[0];
-  const own = commandModules.find((m) => name !== undefined && m.names.includes(name));
+  // completion scripts name every command: it needs them all, like help does
+  const own = name === 'completion' ? undefined : commandModules.find((m) => name !== undefined && m.names.includes(name));
   if (own) {
     const all = await own.load();
     // a module defining several commands (plan, apply): register only the one asked for

@@ -143,7 +143,11 @@ export function planHost(input: PlanInput): Plan {
   const actions: PlannedAction[] = [];
   for (const c of candidates) {
     if (c.blocked) blocked.push({ guest: c.action.guest, reason: c.blocked });
-    else actions.push(c.action);
+    else {
+      // the manifest the action comes from, for people reading the plan (file:line)
+      const origin = desiredByName.get(c.action.guest)?.origin;
+      actions.push(origin ? { ...c.action, manifest: { file: origin.file, line: origin.line } } : c.action);
+    }
   }
   const ordered = orderActions(actions);
   const touched = new Set([...ordered.map((a) => a.guest), ...blocked.map((b) => b.guest)]);

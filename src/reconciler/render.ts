@@ -31,6 +31,54 @@ const EFFECT_LABEL: Record<FieldChange['effect'], string> = {
   none: 'no effect',
 };
 
+/** The model's field names as the manifest spells them (docs/manifest.md). */
+const MANIFEST_FIELD: Record<string, string> = {
+  'cgroup.memoryLimit': 'memory.limit',
+  'cgroup.cpuShares': 'cpu.shares',
+  'cgroup.cpuQuotaUs': 'cpu.quotaUs',
+  'cgroup.cpuPeriodUs': 'cpu.periodUs',
+  'cgroup.cpusetCpus': 'cpu.cpus',
+  'cgroup.cpusetMems': 'cpu.mems',
+  bcaps: 'capabilities.system',
+  ccaps: 'capabilities.context',
+  nodename: 'uts.nodename',
+  domainname: 'uts.domainname',
+  runState: 'state',
+  initStyle: 'init.style',
+  'disk.spaceKiB': 'disk.space',
+  'disk.reservedPercent': 'disk.reserved',
+};
+
+/** A field path of the plan (the model's) as the manifest names it, e.g. cgroup.memoryLimit -> memory.limit. */
+export function manifestField(path: string): string {
+  // runtime.X: the running guest's X (the cause label says "runtime drift")
+  if (path.startsWith('runtime.')) return manifestField(path.slice('runtime.'.length));
+  return MANIFEST_FIELD[path] ?? path;
+}
+
+const IEC: Array<[string, number]> = [
+  ['Ti', 2 ** 40],
+  ['Gi', 2 ** 30],
+  ['Mi', 2 ** 20],
+  ['Ki', 2 ** 10],
+];
+
+/** Bytes in the manifest's notation: 1073741824 -> 1Gi (the largest unit that divides exactly). */
+export function formatBytes(bytes: number): string {
+  for (const [unit, size] of IEC) if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  return String(bytes);
+}
+
+function formatLimit(o: Record<string, unknown>): string {
+  const base = o.soft === o.hard ? String(o.soft) : `soft ${String(o.soft)}, hard ${String(o.hard)}`;
+  return o.min !== undefined ? `${base}, min ${String(o.min)}` : base;
+}
+
+function formatDisk(o: Record<string, unknown>): string {
+  const dir = o.directory !== undefined ? `, directory ${String(o.directory)}` : '';
+  return `space ${formatBytes(Number(o.spaceKiB) * 1024)}, inodes ${String(o.inodes)}, reserved ${String(o.reservedPercent)}%${dir}`;
+}
+
 /** One value as text: strings quoted, lists in brackets, interfaces / fstab entries / limits in their own notation. */
 export function formatValue(v: unknown): string {
   if (v === undefined || v === null) return '(none)';
@@ -43,48 +91,93 @@ export function formatValue(v: unknown): string {
     return `${o.device === null ? 'nodev' : String(o.device)} ${o.address}/${o.prefix}${label}`;
   }
   if (typeof o.mountpoint === 'string') return `${o.device} ${o.mountpoint} ${o.type} ${o.options} ${o.dump} ${o.pass}`;
-  if ('soft' in o && 'hard' in o) return `soft=${o.soft} hard=${o.hard}${o.min !== undefined ? ` min=${o.min}` : ''}`;
-  if (typeof o.spaceKiB === 'number') return `${o.directory} ${o.spaceKiB} KiB, ${o.inodes} inodes, ${o.reservedPercent}% reserved`;
-  return JSON.stringify(v);
+  if ('soft' in o && 'hard' in o) return formatLimit(o);
+  if (typeof o.spaceKiB === 'number') return formatDisk(o);
+  return Object.entries(o)
+    .map(([k, x]) => `${k} ${formatValue(x)}`)
+    .join(', ');
+}
+
+/** A value of a plan field in the manifest's units (memory.limit and disk.space in Ki/Mi/Gi). */
+export function formatFieldValue(path: string, v: unknown): string {
+  if (path.startsWith('runtime.')) return formatFieldValue(path.slice('runtime.'.length), v);
+  if (typeof v === 'number' && path === 'cgroup.memoryLimit') return formatBytes(v);
+  if (typeof v === 'number' && path === 'disk.spaceKiB') return formatBytes(v * 1024);
+  return formatValue(v);
+}
+
+export interface TextOptions {
+  /** ANSI colour for the action symbols (callers decide: a TTY, no NO_COLOR, no --no-color) */
+  color?: boolean;
+}
+
+const COLOR: Record<ActionKind, string> = { create: '32', update: '33', replace: '31', delete: '31', start: '36', stop: '35' };
+
+function symbol(kind: ActionKind, color: boolean | undefined): string {
+  const sym = SYMBOLS[kind].padEnd(3);
+  return color ? `\u001b[${COLOR[kind]}m${sym}\u001b[0m` : sym;
 }
 
 function changeLine(c: FieldChange): string {
-  const line = `      ${c.path}: ${formatValue(c.before)} -> ${formatValue(c.after)} (${EFFECT_LABEL[c.effect]}${CAUSE_LABEL[c.cause]})`;
+  const line = `      ${manifestField(c.path)}: ${formatFieldValue(c.path, c.before)} -> ${formatFieldValue(c.path, c.after)} (${EFFECT_LABEL[c.effect]}${CAUSE_LABEL[c.cause]})`;
   return c.note ? `${line}\n        note: ${c.note}` : line;
 }
 
-function header(a: PlannedAction): string {
-  const sym = SYMBOLS[a.kind].padEnd(3);
-  let detail = '';
+function where(a: PlannedAction): string {
+  return a.manifest ? ` at ${a.manifest.file}:${a.manifest.line}` : '';
+}
+
+function headerDetail(a: PlannedAction): string {
   if (a.kind === 'create' && a.after) {
     const b = a.build;
-    detail = ` (context ${a.after.context}${b ? `, build ${b.method}${b.distribution ? ' ' + b.distribution : ''}` : ''}${a.after.runState === 'running' ? ', then start' : ''})`;
-  } else if (a.kind === 'delete') {
-    detail = a.deletion === 'delete' ? ' (delete: remove the guest and its files)' : ' (retain: stop, move the configuration aside, keep the files)';
-  } else if (a.kind === 'replace' && a.before && a.after) {
-    detail = ` (context ${a.before.context} -> ${a.after.context})`;
+    return ` (context ${a.after.context}${b ? `, build ${b.method}${b.distribution ? ' ' + b.distribution : ''}` : ''}${a.after.runState === 'running' ? ', then start' : ''})`;
   }
-  const restart = a.restart ? ' (restart)' : '';
-  return `  ${sym} ${a.kind} ${a.guest}${detail}${restart}`;
+  if (a.kind === 'delete') return a.deletion === 'delete' ? ' (delete: remove the guest and its files)' : ' (retain: stop, move the configuration aside, keep the files)';
+  if (a.kind === 'replace' && a.before && a.after) return ` (context ${a.before.context} -> ${a.after.context})`;
+  return '';
+}
+
+function header(a: PlannedAction, opts: TextOptions): string {
+  return `  ${symbol(a.kind, opts.color)} ${a.kind} ${a.guest}${where(a)}${headerDetail(a)}${a.restart ? ' (restart)' : ''}`;
+}
+
+/**
+ * The reason line, without what the field lines below already say: an update's reason is its
+ * field list (omitted), a replace's reason ends with it (cut).
+ */
+function reasonText(a: PlannedAction): string | undefined {
+  if (a.kind === 'update' && a.changes.length > 0) return undefined;
+  if (a.kind === 'replace') return a.reason.split('; ')[0];
+  return a.reason;
+}
+
+const CGROUP_ORDER = ['memoryLimit', 'cpuShares', 'cpuQuotaUs', 'cpuPeriodUs', 'cpusetCpus', 'cpusetMems'] as const;
+
+/** A created guest's settings, one per line in the manifest's terms (no JSON). */
+export function createFields(a: PlannedAction): Array<[string, string]> {
+  if (!a.after) return [];
+  const s = a.after;
+  const out: Array<[string, string]> = [['uts.nodename', formatValue(s.nodename)]];
+  if (s.domainname !== undefined) out.push(['uts.domainname', formatValue(s.domainname)]);
+  for (const i of s.interfaces) out.push([`interfaces[${i.name}]`, formatValue(i)]);
+  for (const n of Object.keys(s.limits).sort()) out.push([`limits.${n}`, formatValue(s.limits[n as keyof typeof s.limits])]);
+  if (s.initStyle !== 'sysv') out.push(['init.style', formatValue(s.initStyle)]);
+  if (s.flags.length > 0) out.push(['flags', formatValue(s.flags)]);
+  if (s.bcaps.length > 0) out.push(['capabilities.system', formatValue(s.bcaps)]);
+  if (s.ccaps.length > 0) out.push(['capabilities.context', formatValue(s.ccaps)]);
+  for (const k of CGROUP_ORDER) {
+    const v = s.cgroup[k];
+    if (v !== undefined) out.push([manifestField(`cgroup.${k}`), formatFieldValue(`cgroup.${k}`, v)]);
+  }
+  if (s.disk) out.push(['disk', formatDisk(s.disk as unknown as Record<string, unknown>)]);
+  for (const f of s.fstab) out.push([`fstab[${f.mountpoint}]`, formatValue(f)]);
+  if (s.startOnBoot) out.push(['startOnBoot', 'true']);
+  out.push(['state', formatValue(s.runState)]);
+  return out;
 }
 
 function createLines(a: PlannedAction): string[] {
-  if (!a.after) return [];
-  const s = a.after;
-  const lines = [`      nodename: ${formatValue(s.nodename)}`];
-  for (const i of s.interfaces) lines.push(`      interfaces[${i.name}]: ${formatValue(i)}`);
-  const limits = Object.keys(s.limits).sort();
-  if (limits.length > 0) lines.push(`      limits: ${limits.map((n) => `${n} ${formatValue(s.limits[n as keyof typeof s.limits])}`).join('; ')}`);
-  if (s.domainname !== undefined) lines.push(`      domainname: ${formatValue(s.domainname)}`);
-  if (s.initStyle !== 'sysv') lines.push(`      initStyle: ${s.initStyle}`);
-  if (s.flags.length > 0) lines.push(`      flags: ${s.flags.join(', ')}`);
-  if (s.bcaps.length > 0) lines.push(`      bcaps: ${s.bcaps.join(', ')}`);
-  if (s.ccaps.length > 0) lines.push(`      ccaps: ${s.ccaps.join(', ')}`);
-  if (Object.keys(s.cgroup).length > 0) lines.push(`      cgroup: ${formatValue(s.cgroup)}`);
-  if (s.disk) lines.push(`      disk: ${formatValue(s.disk)}`);
-  if (s.startOnBoot) lines.push('      startOnBoot: true');
-  lines.push(`      runState: ${s.runState}`);
-  return lines;
+  return createFields(a).map(([k, v]) => `      ${k}: ${v}`);
 }
 
 function restartText(n: number): string {
@@ -107,14 +200,15 @@ export function renderPlanSummary(plan: Plan): string {
   return line + '.';
 }
 
-export function renderPlanText(plan: Plan): string {
+export function renderPlanText(plan: Plan, opts: TextOptions = {}): string {
   const out: string[] = [];
   out.push(`vsgitops plan for host ${plan.hostName}${plan.revision ? ` at revision ${plan.revision}` : ''}`);
   if (plan.actions.length > 0) {
     out.push(LEGEND, '');
     for (const a of plan.actions) {
-      out.push(header(a));
-      out.push(`      reason: ${a.reason}`);
+      out.push(header(a, opts));
+      const reason = reasonText(a);
+      if (reason !== undefined) out.push(`      reason: ${reason}`);
       if (a.kind === 'create') out.push(...createLines(a));
       for (const c of a.changes) out.push(changeLine(c));
     }
@@ -199,4 +293,53 @@ export function renderPlan(plan: Plan, format: RenderFormat): string {
 
 export function renderChangeSet(cs: ChangeSet, format: RenderFormat): string {
   return format === 'json' ? renderChangeSetJson(cs) : renderChangeSetText(cs);
+}
+
+function mdCell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/`/g, "'").replace(/\r?\n/g, ' ');
+}
+
+function mdCode(text: string): string {
+  return '`' + mdCell(text) + '`';
+}
+
+/** The plan as Markdown, for a pull request or merge request comment. */
+export function renderPlanMarkdown(plan: Plan): string {
+  const out: string[] = [];
+  out.push(`### vsgitops plan for host ${mdCode(plan.hostName)}${plan.revision ? ` at revision ${mdCode(plan.revision)}` : ''}`, '');
+  out.push(`**${renderPlanSummary(plan)}**`, '');
+  if (plan.actions.length > 0) {
+    out.push('| | action | guest | manifest |', '|---|---|---|---|');
+    for (const a of plan.actions) {
+      out.push(`| ${mdCode(SYMBOLS[a.kind])} | ${a.kind}${a.restart ? ' (restart)' : ''}${a.destructive ? ' ⚠' : ''} | ${mdCode(a.guest)} | ${a.manifest ? mdCode(`${a.manifest.file}:${a.manifest.line}`) : '–'} |`);
+    }
+    for (const a of plan.actions) {
+      out.push('', `#### ${mdCode(SYMBOLS[a.kind])} ${a.kind} ${mdCode(a.guest)}${mdCell(headerDetail(a))}${a.restart ? ' (restart)' : ''}`, '');
+      const reason = reasonText(a);
+      if (reason !== undefined) out.push(mdCell(reason), '');
+      if (a.kind === 'create') {
+        out.push('| field | value |', '|---|---|');
+        for (const [k, v] of createFields(a)) out.push(`| ${mdCode(k)} | ${mdCode(v)} |`);
+      }
+      if (a.changes.length > 0) {
+        out.push('| field | before | after | effect |', '|---|---|---|---|');
+        for (const c of a.changes) {
+          const effect = `${EFFECT_LABEL[c.effect]}${CAUSE_LABEL[c.cause]}${c.note ? `; ${c.note}` : ''}`;
+          out.push(`| ${mdCode(manifestField(c.path))} | ${mdCode(formatFieldValue(c.path, c.before))} | ${mdCode(formatFieldValue(c.path, c.after))} | ${mdCell(effect)} |`);
+        }
+      }
+    }
+  }
+  const list = (title: string, items: string[]) => {
+    if (items.length > 0) out.push('', `**${title}**`, '', ...items.map((i) => `- ${mdCell(i)}`));
+  };
+  list('Blocked (not changed)', plan.blocked.map((b) => `${b.guest}: ${b.reason}`));
+  list('Unmanaged (never touched)', plan.unmanaged.map((u) => `${u.guest ?? `context ${u.xid}`}: ${u.reason}`));
+  list('Warnings', plan.warnings);
+  return out.join('\n').replace(/\n{3,}/g, '\n\n') + '\n';
+}
+
+/** Whether to colour text output: a terminal, NO_COLOR unset (https://no-color.org), no --no-color. */
+export function useColor(flag: boolean | undefined, stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
+  return flag !== false && stream.isTTY === true && (env.NO_COLOR ?? '') === '';
 }

@@ -62,6 +62,8 @@ export interface PlannedAction {
   driftMode: DriftMode;
   /** observed context id when running (so apply need not re-observe) */
   runningXid?: number;
+  /** the manifest of the guest (absent for a guest no longer in git); for people only */
+  manifest?: { file: string; line: number };
 }
 
 export interface BlockedGuest {

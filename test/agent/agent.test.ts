@@ -196,3 +196,34 @@ test('agent: a reload with a bad configuration keeps the running one', async (t)
   await until(() => seen.some((s) => s.revision === next));
   t.is(agent.failure, null);
 });
+
+test('run command under systemd: READY=1 once, after the first pass; watchdog pings; STOPPING=1 at the end', async (t) => {
+  const dir = await tmp('vsgitops-notify-');
+  await initRepo(path.join(dir, 'repo'));
+  const cfgFile = path.join(dir, 'agent.yaml');
+  await fs.promises.writeFile(cfgFile, 'source: {url: ./repo}\nstateDir: ./state\nhostName: h\n');
+  const sent: string[] = [];
+  let passes = 0;
+  const createPass = (): PassFn => async (req) => {
+    passes++;
+    t.false(sent.includes('ready'), 'not ready before the first pass has finished');
+    return passResult('applied', req.trigger);
+  };
+  const notifier = () => ({
+    enabled: true,
+    watchdogIntervalMs: 20,
+    ready: async () => void sent.push('ready'),
+    watchdog: async () => void sent.push('watchdog'),
+    stopping: async () => void sent.push('stopping'),
+  });
+  const signals = new EventEmitter();
+  const program = new Command().exitOverride();
+  registerRunCommands(program, () => undefined, { createPass, signals, notifier, createLogger: () => silentLogger() });
+  const running = program.parseAsync(['run', '--config', cfgFile], { from: 'user' });
+  await until(() => sent.includes('ready') && sent.filter((s) => s === 'watchdog').length >= 2);
+  signals.emit('SIGTERM');
+  await running;
+  t.true(passes >= 1);
+  t.is(sent.filter((s) => s === 'ready').length, 1);
+  t.is(sent.at(-1), 'stopping');
+});

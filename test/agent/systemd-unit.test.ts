@@ -11,7 +11,9 @@ const directives = unit
 const get = (k: string) => directives.filter(([key]) => key === k).map(([, v]) => v);
 
 const required: [string, RegExp][] = [
-  ['Type', /^simple$/],
+  ['Type', /^notify$/],
+  ['NotifyAccess', /^all$/],
+  ['WatchdogSec', /^\d+(min|s)$/],
   ['Restart', /^on-failure$/],
   ['KillSignal', /^SIGTERM$/],
   ['KillMode', /^process$/],

@@ -9,7 +9,7 @@ import { cli } from '../helpers/e2e.js';
 const SOURCE = ['validate', 'plan', 'apply', 'drift', 'run'];
 const HOST = ['plan', 'apply', 'drift', 'observe', 'status', 'run', 'suspend', 'resume'];
 const OUTPUT = ['validate', 'plan', 'apply', 'drift', 'observe', 'status', 'suspend', 'resume'];
-const ALL = [...new Set([...SOURCE, ...HOST, ...OUTPUT, 'sim', 'sim init'])];
+const ALL = [...new Set([...SOURCE, ...HOST, ...OUTPUT, 'show', 'completion', 'sim', 'sim init'])];
 
 const helps = new Map<string, Promise<string>>();
 function help(cmd: string): Promise<string> {
@@ -49,7 +49,7 @@ for (const cmd of ALL) {
     }
     for (const retired of ['--source', '--label']) t.false(f.has(retired), `${cmd} does not show ${retired}`);
     if (f.has('--ref')) t.regex(text, /--ref <[a-z]+>\s+[^\n]*\n?[^\n]*HEAD/, 'one --ref default: HEAD');
-    t.regex(text, /\nExamples:\n( {2}\$ vsgitops [^\n]+\n)+\nExit codes:\n/);
+    t.regex(text, /\nExamples:\n( {2}\$ [^\n]*vsgitops [^\n]+\n)+\nExit codes:\n/);
     const codes = text.split('\nExit codes:\n')[1]!.trim().split('\n');
     t.true(codes.length >= 2);
     t.regex(codes[0]!, /^ {0,2}0 /);
@@ -60,5 +60,5 @@ for (const cmd of ALL) {
 
 test('the top-level help lists every command', async (t) => {
   const r = await cli(['--help']);
-  for (const cmd of ['validate', 'plan', 'apply', 'drift', 'observe', 'status', 'run', 'suspend', 'resume', 'sim']) t.regex(r.stdout, new RegExp(`\\n  ${cmd} `));
+  for (const cmd of ['validate', 'plan', 'apply', 'show', 'drift', 'observe', 'status', 'run', 'suspend', 'resume', 'sim', 'completion']) t.regex(r.stdout, new RegExp(`\\n  ${cmd} `));
 });

@@ -59,3 +59,18 @@ test('-c: plan, drift, status and suspend take the source, host and state direct
   t.is(resumed.stdout, 'resumed (was suspended by ' + resumed.stdout.split('by ')[1]);
   t.regex(resumed.stdout, /maintenance/);
 });
+
+test('a failed pass is logged at error: visible with VSGITOPS_LOG_LEVEL=error', async (t) => {
+  const dir = await tempDir('run-error');
+  t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
+  const sim = path.join(dir, 'host');
+  t.is((await cli(['sim', 'init', sim, '--name', 'host-a'])).exitCode, 0);
+  const repo = await masterRepo(dir);
+  await fsp.writeFile(path.join(repo, 'manifests/web.yaml'), 'apiVersion: vsgitops.io/v1\nkind: VServer\nmetadata: {name: web}\nspec: {context: 1}\n');
+  await execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', 'commit', '-qam', 'broken'], { cwd: repo });
+  const r = await cli(['run', '--once', '--repo', repo, '--path', 'manifests', '--host', `sim:${sim}`], { env: { VSGITOPS_LOG_LEVEL: 'error' } });
+  t.is(r.exitCode, 1);
+  const lines = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: string; message: string; result?: string });
+  t.true(lines.some((l) => l.level === 'error' && l.message === 'pass' && l.result === 'invalid'), r.stderr);
+  t.false(lines.some((l) => l.level === 'info'));
+});

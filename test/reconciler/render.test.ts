@@ -1,7 +1,10 @@
 import test from 'ava';
 import { planHost } from '../../src/reconciler/plan.js';
 import {
+  formatBytes,
+  formatFieldValue,
   formatValue,
+  manifestField,
   planExitCode,
   renderChangeSetJson,
   renderChangeSetSummary,
@@ -37,16 +40,16 @@ Symbols: + create, ~ update in place, -/+ replace (destroy and re-create), - del
 
   -   delete old (retain: stop, move the configuration aside, keep the files)
       reason: no longer in git; deletion policy retain: stop it and move its configuration aside, keeping its files
-  ~   update web (restart)
-      reason: changed in git: interfaces[0].address, limits.nproc.hard; the running guest is restarted
+  ~   update web at guests/web.yaml:1 (restart)
       interfaces[0].address: "192.0.2.1" -> "192.0.2.50" (restart)
       limits.nproc.hard: 300 -> 400 (live)
-  +   create new (context 1002, build debootstrap bookworm, then start)
+  +   create new at guests/new.yaml:1 (context 1002, build debootstrap bookworm, then start)
       reason: in git, not on the host: build and configure it, then start it
-      nodename: "new"
+      uts.nodename: "new"
       interfaces[0]: eth0 192.0.2.2/24
+      fstab[/proc]: none /proc proc defaults 0 0
       startOnBoot: true
-      runState: running
+      state: "running"
 
 Blocked (not changed):
   ! w: drift (warn mode): initStyle "plain" -> "sysv" (config-drift)
@@ -67,12 +70,13 @@ test('text rendering: replace, start, stop, drift causes, build notes and warnin
     .guest('u', (g) => g.build({ distribution: 'trixie' }).observed({ nodename: 'hand' }).runtime((r) => { r.nodename = 'hand'; }), 1103)
     .guest('v', (g) => g.build({ distribution: 'trixie' }), 1104)));
   const lines = text.split('\n');
-  t.true(lines.includes('  -/+ replace db (context 1100 -> 2001) (restart)'));
+  t.true(lines.includes('  -/+ replace db at guests/db.yaml:1 (context 1100 -> 2001) (restart)'));
   t.true(lines.includes('      context: 1100 -> 2001 (restart)'));
-  t.true(lines.includes('  >   start s'));
-  t.true(lines.includes('      runtime.runState: "stopped" -> "running" (live, runtime drift)'));
-  t.true(lines.includes('  .   stop t'));
-  t.true(lines.includes('      nodename: "hand" -> "u" (live, config drift)'));
+  t.true(lines.includes('  >   start s at guests/s.yaml:1'));
+  t.true(lines.includes('      state: "stopped" -> "running" (live, runtime drift)'));
+  t.true(lines.includes('  .   stop t at guests/t.yaml:1'));
+  t.true(lines.includes('      uts.nodename: "hand" -> "u" (live, config drift)'));
+  t.false(lines.some((l) => /reason: changed in git/.test(l)), 'an update has no reason line repeating its fields');
   t.true(lines.includes('      build.distribution: "bookworm" -> "trixie" (no effect)'));
   t.true(lines.includes('        note: build settings only apply when a guest is created'));
   t.true(lines.includes('  * v: build.distribution changed; build settings only apply when a guest is created'));
@@ -132,9 +136,16 @@ test('formatValue notations', (t) => {
   t.is(formatValue(['lock', '~nproc']), '[lock, ~nproc]');
   t.is(formatValue({ name: '1', device: null, address: '2001:db8::1', family: 6, prefix: 64, label: 'v6' }), 'nodev 2001:db8::1/64 label v6');
   t.is(formatValue({ device: 'none', mountpoint: '/tmp', type: 'tmpfs', options: 'size=16m', dump: 0, pass: 0 }), 'none /tmp tmpfs size=16m 0 0');
-  t.is(formatValue({ soft: 100, hard: 'inf' }), 'soft=100 hard=inf');
-  t.is(formatValue({ directory: '/v/a', spaceKiB: 10, inodes: 20, reservedPercent: 5 }), '/v/a 10 KiB, 20 inodes, 5% reserved');
-  t.is(formatValue({ memoryLimit: 1 }), '{"memoryLimit":1}');
+  t.is(formatValue({ soft: 100, hard: 'inf' }), 'soft 100, hard inf');
+  t.is(formatValue({ soft: 4096, hard: 4096 }), '4096', 'soft = hard: one number, as the manifest writes it');
+  t.is(formatValue({ directory: '/v/a', spaceKiB: 10, inodes: 20, reservedPercent: 5 }), 'space 10Ki, inodes 20, reserved 5%, directory /v/a');
+  t.is(formatValue({ memoryLimit: 1 }), 'memoryLimit 1', 'never JSON');
+  t.is(formatBytes(3 * 2 ** 30), '3Gi');
+  t.is(formatBytes(1536), '1536');
+  t.is(manifestField('cgroup.memoryLimit'), 'memory.limit');
+  t.is(manifestField('runtime.bcaps'), 'capabilities.system');
+  t.is(formatFieldValue('cgroup.memoryLimit', 2 ** 31), '2Gi');
+  t.is(formatFieldValue('disk.spaceKiB', 2 ** 20), '1Gi');
 });
 
 const changeSet: ChangeSet = {
@@ -191,9 +202,9 @@ test('a create shows the flags, capabilities, cgroup and disk it will configure'
   const rich = { flags: ['virt_mem'], bcaps: ['~SYS_CHROOT'], ccaps: ['secure_mount'], cgroup: { cpuShares: 512 }, disk: { directory: '/vservers/rich', spaceKiB: 1024, inodes: 10, reservedPercent: 5 } };
   const plan = planHost(host().newGuest('rich', (g) => g.desired(rich), 1500).build());
   const text = renderPlanText(plan);
-  t.regex(text, /flags: virt_mem/);
-  t.regex(text, /bcaps: ~SYS_CHROOT/);
-  t.regex(text, /ccaps: secure_mount/);
-  t.regex(text, /cgroup: .*cpuShares/);
-  t.regex(text, /disk: \/vservers\/rich 1024 KiB, 10 inodes, 5% reserved/);
+  t.regex(text, /flags: \[virt_mem\]/);
+  t.regex(text, /capabilities\.system: \[~SYS_CHROOT\]/);
+  t.regex(text, /capabilities\.context: \[secure_mount\]/);
+  t.regex(text, /cpu\.shares: 512/);
+  t.regex(text, /disk: space 1Mi, inodes 10, reserved 5%, directory \/vservers\/rich/);
 });

@@ -120,7 +120,8 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .option('--repo <path-or-url>', 'git repository (local path or http(s) URL); manifests are read from the commit, not the working copy')
     .option('--ref <ref>', "branch, tag or commit to read (default: the repository's HEAD)")
     .option('--path <subdir>', 'folder inside the repository that holds the manifests')
-    .addOption(new Option('--output <format>', 'text or json (one versioned JSON document on stdout)').choices(['text', 'json']))
+    // no default: --format may name the format instead
+    .addOption(outputOption().default(undefined))
     .addOption(new Option('--format <format>', 'output format; github: ::error annotations for GitHub Actions, junit: JUnit XML for GitLab').choices(['text', 'json', 'github', 'junit']))
     .option('--host-name <name>', 'also report the guests placed on this host')
     .option('--host-label <key=value>', 'a label of that host (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])

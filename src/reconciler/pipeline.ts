@@ -16,6 +16,7 @@ import { inventoryEntryFor, readInventory, updateInventory, writeInventory } fro
 import type { Inventory } from './inventory-types.js';
 import { planHost, DEFAULT_PLAN_OPTIONS } from './plan.js';
 import { writeHostFile } from '../host/identity.js';
+import type { Fleet } from '../desired/fleet.js';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
@@ -68,7 +69,8 @@ export async function computePlan(opts: PipelineOptions): Promise<Computed> {
   const journalWarning = opts.recover ? await recover(opts) : await pendingJournalWarning(opts.host.paths.stateDir);
   const desiredState = await loadDesiredState(opts.source, opts.cacheManifests ? { cache: true } : {});
   const valid = desiredState.problems.length === 0;
-  const desired = valid ? selectForHost(desiredState.guests, { name: opts.host.name, labels: opts.host.labels }) : [];
+  const identity = valid ? placementIdentity(opts.host, desiredState.fleet) : { name: opts.host.name, labels: opts.host.labels, warnings: [] };
+  const desired = valid ? selectForHost(desiredState.guests, identity) : [];
   const here = new Set(desired.map((d) => d.spec.name));
   const placedElsewhere = valid ? desiredState.guests.map((g) => g.spec.name).filter((n) => !here.has(n)) : [];
   const [observed, inventory] = opts.observation
@@ -87,9 +89,33 @@ export async function computePlan(opts: PipelineOptions): Promise<Computed> {
     inventory,
     options: { ...DEFAULT_PLAN_OPTIONS, ...stripUndefined(opts.deleteGuard ?? {}), allowPlacementDelete: opts.host.identityChange === true },
   });
+  plan.warnings.unshift(...identity.warnings);
   if (journalWarning) plan.warnings.unshift(journalWarning);
   return { desiredState, desired, observed, inventory, plan };
 }
+
+/**
+ * The name and labels that place manifests on this host. A host knows its
+ * name locally (host.yaml); where the revision has a fleet file, that file
+ * gives its labels (and environment). A host missing from the fleet file is
+ * an error: planning with no labels would make its guests look "no longer
+ * placed here".
+ */
+export function placementIdentity(host: HostTarget, fleet: Fleet | undefined): { name: string; labels: Record<string, string>; warnings: string[] } {
+  if (!fleet) return { name: host.name, labels: host.labels, warnings: [] };
+  const entry = fleet.hosts.find((h) => h.name === host.name);
+  if (!entry) {
+    throw new VsError('HOST_IDENTITY', `host "${host.name}" is not in the fleet file ${fleet.file}: nothing was planned or changed (add the host there, or correct this host's name with "vsgitops host init --name … --host-identity-change")`, { file: fleet.file, host: host.name });
+  }
+  const own = Object.keys(host.labels);
+  const differs = own.length > 0 && (own.length !== Object.keys(entry.labels).length || own.some((k) => entry.labels[k] !== host.labels[k]));
+  const warnings = differs
+    ? [`labels of ${host.name} come from the fleet file (${entry.origin.file}:${entry.origin.line}: ${fmtLabels(entry.labels)}); the host's own labels (${fmtLabels(host.labels)}) are not used`]
+    : [];
+  return { name: host.name, labels: { ...entry.labels }, warnings };
+}
+
+const fmtLabels = (l: Record<string, string>) => Object.keys(l).sort().map((k) => `${k}=${l[k]}`).join(',') || 'none';
 
 async function recover(opts: PipelineOptions): Promise<string | undefined> {
   const { paths, name } = opts.host;

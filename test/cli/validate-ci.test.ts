@@ -40,7 +40,7 @@ test('validate with a fleet file lists the guests of every host; JSON too', asyn
 
 test('validate --repo refuses credentials in the URL (before any network access)', async (t) => {
   const r = await run(['validate', '--repo', 'https://user:secret@git.example.invalid/ops.git']);
-  t.is(r.exitCode, 2);
+  t.is(r.exitCode, 64, 'a usage error');
   t.regex(r.stderr, /must not contain credentials/);
   t.notRegex(r.stderr + r.stdout, /secret/);
 });

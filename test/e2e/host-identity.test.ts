@@ -87,3 +87,25 @@ test('a host without /proc/virtual is not a VServer host: plan, apply, drift and
   }
   t.false(await exists(path.join(env.sim, 'etc/vservers/web1')));
 });
+
+test('with a fleet file, a host knows only its name: its labels come from the fleet file; a host missing from it plans nothing', async (t) => {
+  const dir = await tempDir('hostid-fleet');
+  const repo = await TestRepo.create(dir);
+  const sim = path.join(dir, 'host');
+  t.is((await cli(['sim', 'init', sim, '--name', 'vs-fra1'])).exitCode, 0);
+  const fleet = (hosts: string) => `apiVersion: vsgitops.io/v1\nkind: Fleet\nenvironments: {prod: {ref: main}}\nhosts:\n${hosts}`;
+  const web = manifest({ name: 'web1', context: 1001 }).replace(/hosts: \{names: \[[^\]]*\]\}/, 'hosts: {matchLabels: {site: fra1}}');
+  await repo.commit({ 'fleet.yaml': fleet('  - {name: vs-fra1, environment: prod, labels: {site: fra1}}\n'), 'web1.yaml': web });
+  const src = ['--repo', repo.dir, '--path', 'manifests', '--host', `sim:${sim}`];
+  const plan = await cli(['plan', ...src, '--output', 'json']);
+  t.is(plan.exitCode, 2, plan.stderr);
+  t.deepEqual((JSON.parse(plan.stdout) as { actions: { kind: string; guest: string }[] }).actions.map((a) => `${a.kind} ${a.guest}`), ['create web1']);
+  // labels typed on the host that disagree with the fleet file are not used (and said so)
+  const other = await cli(['plan', ...src, '--host-label', 'site=ams1']);
+  t.is(other.exitCode, 2, other.stderr);
+  t.regex(other.stdout + other.stderr, /labels of vs-fra1 come from the fleet file/);
+  await repo.commit({ 'fleet.yaml': fleet('  - {name: vs-ams1, environment: prod, labels: {site: fra1}}\n'), 'web1.yaml': web.replace('site: fra1', 'site: fra1') });
+  const missing = await cli(['plan', ...src]);
+  t.is(missing.exitCode, 1);
+  t.regex(missing.stderr, /host "vs-fra1" is not in the fleet file/);
+});

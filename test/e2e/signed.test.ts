@@ -121,6 +121,6 @@ test('apply --build-timeout: a hanging build is stopped at the given time, not a
   t.is(changeSet.entries[0]!.outcome, 'failed');
   t.regex(changeSet.entries[0]!.error!.message, /timed out after 2000 ms/);
   const bad = await cli(['apply', m, '--host', `sim:${sim}`, '--host-name', 'host-a', '--yes', '--build-timeout', 'soon']);
-  t.is(bad.exitCode, 1);
+  t.is(bad.exitCode, 64, 'a usage error');
   t.regex(bad.stderr, /--build-timeout: "soon" is not a duration/);
 });

@@ -116,6 +116,7 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
     [
       [EXIT.OK, 'stopped by SIGTERM/SIGINT; --once: converged, or suspended'],
       [EXIT.ERROR, 'bad configuration, another agent holds the lock; --once: the pass failed or the revision is invalid'],
+      [EXIT.BLOCKED, '--once: the pass was blocked (guests blocked, deletion breaker tripped, or no manifests)'],
     ],
   );
   run.action(async (flags: RunFlags) => {

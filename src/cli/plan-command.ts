@@ -143,6 +143,7 @@ export const registerApply: RegisterCommand = (program, setExit) => {
       [EXIT.ERROR, 'an action failed; invalid revision; stale saved plan; destructive plan without --yes; lock held'],
       [EXIT.CHANGES, '--dry-run: changes pending'],
       [EXIT.DESTRUCTIVE, '--dry-run: changes include destruction'],
+      [EXIT.BLOCKED, 'blocked: guests blocked, deletion breaker tripped, or no manifests (the rest was applied)'],
     ],
   ).action(async (dir: string | undefined, o: ApplyOpts, c: Command) => {
       const popts = { ...(await pipelineOptions(c, dir, o, { apply: !o.dryRun })), ...(o.buildTimeout ? { buildTimeoutMs: o.buildTimeout } : {}) };

@@ -113,7 +113,7 @@ test('local repository: commits are applied by the agent alone; a burst coalesce
   t.is(await procLimit(sim, 1001), 320);
   const invalidLine = agent.passes().find((p) => p.revision === bad)!;
   t.is(invalidLine.result, 'invalid');
-  t.is(invalidLine.level, 'warn');
+  t.is(invalidLine.level, 'error', 'a refused revision is logged at error (issue 13)');
   // the next good commit is applied at once
   const fixed = await repo.commit({ 'web.yaml': web(400), 'app.yaml': app }, 'fixed');
   await statusReaches(stateDir, { applied: fixed, result: 'applied' }, agent);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /**
  * Plans and change sets for people (text, like `terraform plan`) and for
  * programs (versioned JSON). Pure.
@@ -113,9 +114,21 @@ export interface TextOptions {
 
 const COLOR: Record<ActionKind, string> = { create: '32', update: '33', replace: '31', delete: '31', start: '36', stop: '35' };
 
+/**
+ * Colour goes in after escaping (escapeControl shows every ESC as `\x1b`): the
+ * symbol carries a marker with a per-process nonce that no manifest value can
+ * contain, replaced by the real ANSI codes at the very end.
+ */
+const COLOR_MARK = `\uE000${randomBytes(6).toString('hex')}`;
+const COLOR_MARKED = new RegExp(`${COLOR_MARK}(\\d+);([^\\uE000]*)${COLOR_MARK}`, 'g');
+
 function symbol(kind: ActionKind, color: boolean | undefined): string {
   const sym = SYMBOLS[kind].padEnd(3);
-  return color ? `\u001b[${COLOR[kind]}m${sym}\u001b[0m` : sym;
+  return color ? `${COLOR_MARK}${COLOR[kind]};${sym}${COLOR_MARK}` : sym;
+}
+
+function applyColor(text: string): string {
+  return text.replace(COLOR_MARKED, (_m, code: string, sym: string) => `\u001b[${code}m${sym}\u001b[0m`);
 }
 
 function changeLine(c: FieldChange): string {
@@ -226,7 +239,7 @@ export function renderPlanText(plan: Plan, opts: TextOptions = {}): string {
     for (const w of plan.warnings) out.push(`  * ${w}`);
   }
   out.push('', renderPlanSummary(plan));
-  return escapeControl(out.join('\n') + '\n');
+  return applyColor(escapeControl(out.join('\n') + '\n'));
 }
 
 /** The plan as JSON (the plan already carries `formatVersion`). */

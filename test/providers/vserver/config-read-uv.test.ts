@@ -188,6 +188,9 @@ test('observe: dirs without vdir or context (local-interfaces/, CVS/), backup na
   await w('CVS/Entries', '');
   await w('real.~1700000000~/context', '1001\n');
   await w('old.conf', 'S_CONTEXT=5\n');
+  // a VServer kernel (observe refuses a host without /proc/virtual/info)
+  await fs.mkdir(path.join(paths.proc, 'virtual'), { recursive: true });
+  await fs.writeFile(path.join(paths.proc, 'virtual/info'), 'VCIVersion:\t0002:0308\nVCISyscall:\t236\nVCIKernel:\t13001f11\n');
   const host = await observeHost(paths, { hostName: 'h', runner: noRunner });
   t.deepEqual(host.guests.map((g) => g.spec.name), ['real']);
   const notes = (host.problems ?? []).map((p) => `${path.relative(paths.etcVservers, p.file)}: ${p.message}`);

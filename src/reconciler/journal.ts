@@ -18,6 +18,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { VsError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic.js';
 import type { Logger } from '../log.js';
 import type { Inventory, InventoryEntry } from './inventory-types.js';
 import type { ActionKind, Outcome } from './types.js';
@@ -147,4 +148,59 @@ export async function recoverJournal(deps: RecoveryDeps): Promise<{ replayed: nu
   await deps.writeInventory(inventory);
   await removeJournal(deps.stateDir);
   return { replayed: records.filter((r) => r.t === 'end').length, interrupted, adopted };
+}
+
+// ---------------------------------------------------------------- start intents
+
+/**
+ * Start intents (STATE_DIR/starting/NAME.json): written durably before each
+ * `vserver NAME start` vsgitops runs, removed when it succeeds. A start that
+ * dies half way (killed at any point of util-vserver's start sequence, or the
+ * apply itself killed) leaves its intent behind, whether or not the apply
+ * finished: the next apply or agent pass then knows that a context of that id
+ * without a run file is its own half-start, not somebody else's context.
+ */
+export const STARTING_DIR = 'starting';
+
+export interface StartIntent {
+  guest: string;
+  /** the context id the start was for (the guest's configured context) */
+  xid: number;
+  revision: string | null;
+  /** when the start began (ISO) */
+  at: string;
+}
+
+const startIntentFile = (stateDir: string, guest: string) => path.join(stateDir, STARTING_DIR, `${guest}.json`);
+
+export async function writeStartIntent(stateDir: string, intent: StartIntent): Promise<void> {
+  await writeFileAtomic(startIntentFile(stateDir, intent.guest), JSON.stringify(intent) + '\n');
+}
+
+export async function clearStartIntent(stateDir: string, guest: string): Promise<void> {
+  await fs.rm(startIntentFile(stateDir, guest), { force: true });
+}
+
+/** The start intents left behind; unreadable ones are skipped (and removed: they name nothing usable). */
+export async function readStartIntents(stateDir: string): Promise<StartIntent[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(path.join(stateDir, STARTING_DIR));
+  } catch {
+    return [];
+  }
+  const out: StartIntent[] = [];
+  for (const n of names.filter((x) => x.endsWith('.json')).sort()) {
+    const file = path.join(stateDir, STARTING_DIR, n);
+    try {
+      const st = await fs.lstat(file);
+      if (!st.isFile() || st.size > 4096) throw new Error('not a start intent');
+      const v = JSON.parse(await fs.readFile(file, 'utf8')) as Partial<StartIntent>;
+      if (typeof v.guest !== 'string' || `${v.guest}.json` !== n || typeof v.xid !== 'number' || !Number.isInteger(v.xid)) throw new Error('not a start intent');
+      out.push({ guest: v.guest, xid: v.xid, revision: typeof v.revision === 'string' ? v.revision : null, at: String(v.at ?? '') });
+    } catch {
+      await fs.rm(file, { force: true });
+    }
+  }
+  return out;
 }

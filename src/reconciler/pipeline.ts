@@ -21,7 +21,8 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { MARKER_FILE, markerContent } from '../providers/vserver/marker.js';
-import { JournalWriter, journalPath, readJournal, recoverJournal, removeJournal } from './journal.js';
+import { clearStartIntent, JournalWriter, journalPath, readJournal, readStartIntents, recoverJournal, removeJournal, writeStartIntent } from './journal.js';
+import { recoverHalfStarts } from '../providers/vserver/half-start.js';
 import type { ChangeSet, ChangeSetEntry, Plan, PlannedAction } from './types.js';
 
 export interface HostTarget {
@@ -118,6 +119,25 @@ export function placementIdentity(host: HostTarget, fleet: Fleet | undefined): {
 const fmtLabels = (l: Record<string, string>) => Object.keys(l).sort().map((k) => `${k}=${l[k]}`).join(',') || 'none';
 
 async function recover(opts: PipelineOptions): Promise<string | undefined> {
+  const warnings = [await recoverInterrupted(opts), await recoverStarts(opts)].filter((w): w is string => w !== undefined);
+  return warnings.length > 0 ? warnings.join('; ') : undefined;
+}
+
+/** Starts of vsgitops' own that died half way (their intents are still there): end the half-started contexts. */
+async function recoverStarts(opts: PipelineOptions): Promise<string | undefined> {
+  const intents = await readStartIntents(opts.host.paths.stateDir);
+  if (intents.length === 0) return undefined;
+  const results = await recoverHalfStarts(intents, { paths: opts.host.paths, runner: opts.runner, log: opts.log });
+  const cleaned = results.filter((r) => r.outcome === 'cleaned');
+  const left = results.filter((r) => r.outcome === 'not-ours' || r.outcome === 'still-there');
+  const parts = [
+    ...(cleaned.length > 0 ? [`a start by vsgitops died half way (${cleaned.map((r) => `${r.guest}, context ${r.xid}`).join('; ')}): the half-started context was ended and the guest is started again`] : []),
+    ...left.map((r) => `${r.guest}: ${r.detail}`),
+  ];
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}
+
+async function recoverInterrupted(opts: PipelineOptions): Promise<string | undefined> {
   const { paths, name } = opts.host;
   const r = await recoverJournal({
     stateDir: paths.stateDir,
@@ -134,8 +154,11 @@ async function recover(opts: PipelineOptions): Promise<string | undefined> {
 
 async function pendingJournalWarning(stateDir: string): Promise<string | undefined> {
   const records = await readJournal(stateDir).catch(() => undefined);
-  if (!records) return undefined;
-  return `an earlier apply was interrupted (${journalPath(stateDir)}); the next apply or agent pass finishes it before planning`;
+  const starts = await readStartIntents(stateDir).catch(() => []);
+  const parts: string[] = [];
+  if (records) parts.push(`an earlier apply was interrupted (${journalPath(stateDir)}); the next apply or agent pass finishes it before planning`);
+  if (starts.length > 0) parts.push(`a start by vsgitops did not finish (${starts.map((i) => `${i.guest}, context ${i.xid}`).join('; ')}); the next apply or agent pass ends a half-started context of it before planning`);
+  return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
 export interface ExecuteOptions extends PipelineOptions {
@@ -146,7 +169,17 @@ export interface ExecuteOptions extends PipelineOptions {
 /** Applies `plan` (fresh or saved) and records the outcome in the inventory. */
 export async function executePlan(opts: ExecuteOptions, computed: Computed, plan: Plan): Promise<ChangeSet> {
   await persistIdentity(opts.host);
-  const executor = new VServerExecutor({ paths: opts.host.paths, runner: opts.runner, hostName: opts.host.name, ...(opts.buildTimeoutMs ? { timeouts: { build: opts.buildTimeoutMs } } : {}) });
+  const stateDir = opts.host.paths.stateDir;
+  const executor = new VServerExecutor({
+    paths: opts.host.paths,
+    runner: opts.runner,
+    hostName: opts.host.name,
+    ...(opts.buildTimeoutMs ? { timeouts: { build: opts.buildTimeoutMs } } : {}),
+    startIntents: {
+      begin: (guest, xid) => writeStartIntent(stateDir, { guest, xid, revision: plan.revision, at: new Date().toISOString() }),
+      end: (guest) => clearStartIntent(stateDir, guest),
+    },
+  });
   let inventory = computed.inventory;
   const byName = new Map(computed.desired.map((d) => [d.spec.name, d]));
   // Each action's intent and outcome go to the journal (appended, fsynced): a crash at any

@@ -15,6 +15,7 @@ import { vsched } from './tools/vsched.js';
 import { naddress } from './tools/naddress.js';
 import { vdlimit } from './tools/vdlimit.js';
 import { vcontext } from './tools/vcontext.js';
+import { vkill } from './tools/vkill.js';
 import { vserverStat } from './tools/vserver-stat.js';
 import { vserverInfo } from './tools/vserver-info.js';
 import { vserver } from './vserver/vserver.js';
@@ -32,6 +33,7 @@ export const TOOLS: Record<string, Tool> = {
   naddress: (c, a) => naddress(c, a),
   vdlimit: (c, a) => vdlimit(c, a),
   vcontext,
+  vkill: (c, a) => vkill(c, a),
 };
 
 export const TOOL_NAMES = Object.keys(TOOLS);

@@ -26,6 +26,12 @@ export interface ExecutorOptions {
   /** wall clock, for names of retained config dirs */
   now?: () => Date;
   timeouts?: Partial<{ command: number; build: number; stop: number }>;
+  /**
+   * Records each `vserver NAME start` before it runs and clears it after it
+   * succeeded (the start intents of the apply journal): a start that dies half
+   * way is then recognised as vsgitops' own by the next pass.
+   */
+  startIntents?: { begin: (guest: string, xid: number) => Promise<void>; end: (guest: string) => Promise<void> };
 }
 
 /** What the kernel gives a new cgroup (cpuset lists come from the parent). */
@@ -69,6 +75,14 @@ export class VServerExecutor implements ActionExecutor {
     return r.stdout;
   }
 
+  /** `vserver NAME start`, with its start intent recorded around it. */
+  private async startGuest(name: string, xid: number | undefined, ctx: ExecuteContext): Promise<void> {
+    const intents = xid !== undefined ? this.opts.startIntents : undefined;
+    await intents?.begin(name, xid!);
+    await this.run('vserver', vserverArgs(name, 'start'), ctx);
+    await intents?.end(name);
+  }
+
   private async writeConfig(spec: GuestSpec): Promise<void> {
     const dir = this.cfgDir(spec.name);
     await writeConfigFiles(dir, renderConfigFiles(spec));
@@ -83,7 +97,7 @@ export class VServerExecutor implements ActionExecutor {
         return this.update(action, ctx);
       case 'start':
         if (action.after) await this.writeConfig(action.after);
-        await this.run('vserver', vserverArgs(action.guest, 'start'), ctx);
+        await this.startGuest(action.guest, action.after?.context ?? action.before?.context, ctx);
         return 'started';
       case 'stop':
         // util-vserver's stop acts on the configuration it finds (addresses to
@@ -126,7 +140,7 @@ export class VServerExecutor implements ActionExecutor {
       throw err;
     }
     await this.writeConfig(spec);
-    if (spec.runState === 'running') await this.run('vserver', vserverArgs(spec.name, 'start'), ctx);
+    if (spec.runState === 'running') await this.startGuest(spec.name, spec.context, ctx);
     return 'created';
   }
 
@@ -142,7 +156,7 @@ export class VServerExecutor implements ActionExecutor {
       // writing first would leave the old addresses on the host forever.
       await this.run('vserver', vserverArgs(after.name, 'stop'), ctx, this.timeouts.stop);
       await this.writeConfig(after);
-      await this.run('vserver', vserverArgs(after.name, 'start'), ctx);
+      await this.startGuest(after.name, after.context, ctx);
       return 'restarted';
     }
     await this.writeConfig(after);
@@ -260,7 +274,7 @@ export class VServerExecutor implements ActionExecutor {
     const after = need(action.after, action);
     if (action.runningXid !== undefined) await this.run('vserver', vserverArgs(after.name, 'stop'), ctx, this.timeouts.stop);
     await this.writeConfig(after);
-    if (after.runState === 'running') await this.run('vserver', vserverArgs(after.name, 'start'), ctx);
+    if (after.runState === 'running') await this.startGuest(after.name, after.context, ctx);
     return 'replaced';
   }
 

@@ -209,7 +209,7 @@ interface GuestRead {
 }
 
 /** Where a `run` link points on this host (a simulated host keeps run files under DIR). */
-function resolveRunTarget(paths: HostPaths, dir: string, target: string): string {
+export function resolveRunTarget(paths: HostPaths, dir: string, target: string): string {
   if (!path.isAbsolute(target)) return path.resolve(dir, target);
   if (paths.kind === 'local' || target === paths.root || target.startsWith(paths.root + path.sep)) return target;
   const std = '/var/run/vservers/';

@@ -203,7 +203,7 @@ export function readStartConfig(host: SimHost, g: GuestRef): StartConfig {
  * warnings printed on the way (vlimit's EINVAL); throws StartError on failure
  * (the caller then discards the state, as the dying process would).
  */
-export function startKernel(s: KernelState, g: GuestRef, cfg: StartConfig, now: number, hostNodename: string): { warnings: string; pids: number[] } {
+export function startKernel(s: KernelState, g: GuestRef, cfg: StartConfig, now: number, hostNodename: string, opts: { halfway?: boolean } = {}): { warnings: string; pids: number[] } {
   let warnings = '';
   if (cfg.nid !== null) {
     const n = s.nets[cfg.nid] ?? createNet(s, cfg.nid);
@@ -228,6 +228,15 @@ export function startKernel(s: KernelState, g: GuestRef, cfg: StartConfig, now: 
   setUts(c, readUtsDir(path.join(g.cfgdir, 'uts')).filter(([k]) => k !== 'context'));
   setUts(c, [['context', g.cfgdir]]);
   applyAttrs(c, cfg.attrs);
+  if (opts.halfway) {
+    // killed at save_ctxinfo (UV scripts/vserver.start:161): the exec chain's one
+    // process is in the context, which is still in setup (--endsetup comes later,
+    // :163); the host addresses (enableInterfaces, :121) are there already
+    const pids = spawn(s, c, 1);
+    if (cfg.nid !== null) s.nets[cfg.nid].procs += 1;
+    for (const a of cfg.hostAddrs) if (!s.hostAddresses.some((x) => x.dev === a.dev && x.ip === a.ip && x.prefix === a.prefix)) s.hostAddresses.push(a);
+    return { warnings, pids };
+  }
   const pids = spawn(s, c, 2);
   let flags = big(c.flags) & ~STATE_SETUP; // --endsetup
   if (cfg.initpid) {
@@ -269,6 +278,12 @@ function cgroupFilesIn(from: string, into: Map<string, string>): void {
 
 /** Filesystem effects after the kernel step: cgroup dir, run file, run.rev link. */
 export function startFiles(host: SimHost, g: GuestRef, cfg: StartConfig, pids: number[], runFilePath: string): void {
+  startCgroup(host, g, cfg, pids);
+  startRunFile(host, g, cfg, runFilePath);
+}
+
+/** attachToCgroup (UV scripts/vserver.start:126): the guest's cgroup, made before the exec chain. */
+export function startCgroup(host: SimHost, g: GuestRef, cfg: StartConfig, pids: number[]): void {
   if (cfg.cgroup !== null) {
     const cg = cfg.cgroup;
     // the kernel's values in a new cgroup, then .defaults/cgroup/*, then the guest's cgroup/* (§6.12)
@@ -286,6 +301,10 @@ export function startFiles(host: SimHost, g: GuestRef, cfg: StartConfig, pids: n
     for (const [f, src] of copied) fs.copyFileSync(src, path.join(dirOf(f), f));
     for (const dir of dirs) fs.writeFileSync(path.join(dir, 'tasks'), pids.map((p) => `${p}\n`).join(''));
   }
+}
+
+/** save_ctxinfo (UV scripts/vserver.start:161): the run file and the run.rev link. */
+export function startRunFile(host: SimHost, g: GuestRef, cfg: StartConfig, runFilePath: string): void {
   fs.mkdirSync(path.dirname(runFilePath), { recursive: true });
   fs.rmSync(runFilePath, { force: true });
   fs.writeFileSync(runFilePath, `${cfg.xid}\n`, { flag: 'wx' });

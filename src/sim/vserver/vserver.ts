@@ -9,7 +9,7 @@ import { checkpoint, fail, ToolExit, type ToolCtx } from '../tool-io.js';
 import { build } from './build.js';
 import { removeSimCgroup, simCgroupAt } from '../cgroup.js';
 import { fmtUptime, missingConfigMessage, resolveGuest, runFile, runningXid, type GuestRef } from './guest.js';
-import { readInterfaces, readStartConfig, startFailureText, startFiles, startKernel, StartError } from './start.js';
+import { readInterfaces, readStartConfig, startCgroup, startFailureText, startKernel, startRunFile, StartError } from './start.js';
 import { renderVinfo, renderNinfo } from './proc-self.js';
 import { resolveDeleteDirs } from './pkgmgmt.js';
 
@@ -38,11 +38,17 @@ export function start(ctx: ToolCtx, g: GuestRef): number {
     try {
       const cfg = readStartConfig(ctx.host, g);
       cfgInit = cfg.initCmd;
-      const { warnings, pids } = startKernel(s, g, cfg, ctx.host.now(), hostNodename(ctx));
+      // die-halfway: the start is killed at save_ctxinfo (UV scripts/vserver.start:161):
+      // host addresses (:121) and cgroup (:126) made, the context created by the exec
+      // chain (:148) with its one process still in it, in setup; no run file, no init.
+      // util-vserver's cleanup trap (:26-66) never runs for a killed process.
+      const halfway = ctx.fault?.action === 'die-halfway';
+      const { warnings, pids } = startKernel(s, g, cfg, ctx.host.now(), hostNodename(ctx), { halfway });
       ctx.io.err(warnings);
       commitKernel(ctx.host, s, { xids: [cfg.xid], nids: cfg.nid === null ? [] : [cfg.nid] });
-      checkpoint(ctx); // die-halfway: context up, no cgroup / run file
-      startFiles(ctx.host, g, cfg, pids, runFile(ctx.host, g));
+      startCgroup(ctx.host, g, cfg, pids);
+      checkpoint(ctx);
+      startRunFile(ctx.host, g, cfg, runFile(ctx.host, g));
       // the guest's init keeps running, holding the caller's fds 0-2 (vcontext --disconnect)
       const initPid = ctx.startInit?.(cfg.xid);
       if (initPid !== undefined) {

@@ -28,7 +28,8 @@ export const JOURNAL_FILE = 'apply-journal.jsonl';
 const MAX_JOURNAL_BYTES = 64 * 1024 * 1024;
 
 export type JournalRecord =
-  | { t: 'begin'; seq: number; guest: string; action: ActionKind; revision: string | null; intent?: InventoryEntry }
+  /** carried: kept from an earlier apply because its build was still running */
+  | { t: 'begin'; seq: number; guest: string; action: ActionKind; revision: string | null; intent?: InventoryEntry; carried?: boolean }
   /** inventory: the entry to set, null to drop it, absent: no change */
   | { t: 'end'; seq: number; guest: string; outcome: Outcome; inventory?: InventoryEntry | null };
 
@@ -43,7 +44,11 @@ export class JournalWriter {
 
   static async open(stateDir: string): Promise<JournalWriter> {
     await fs.mkdir(stateDir, { recursive: true, mode: 0o755 });
-    return new JournalWriter(await fs.open(journalPath(stateDir), 'a', 0o600));
+    // records carried over from an earlier apply (a build still running) keep their numbers
+    const carried = (await readJournal(stateDir)) ?? [];
+    const w = new JournalWriter(await fs.open(journalPath(stateDir), 'a', 0o600));
+    w.seq = carried.reduce((m, r) => Math.max(m, r.seq), 0);
+    return w;
   }
 
   nextSeq(): number {
@@ -92,6 +97,18 @@ export async function removeJournal(stateDir: string): Promise<void> {
   await fs.rm(journalPath(stateDir), { force: true });
 }
 
+/** Ends a journal: removed, or rewritten with only `keep` (actions still in progress elsewhere). */
+export async function finishJournal(stateDir: string, keep: JournalRecord[]): Promise<void> {
+  if (keep.length === 0) return removeJournal(stateDir);
+  await writeFileAtomic(journalPath(stateDir), keep.map((r) => JSON.stringify(r) + '\n').join(''));
+}
+
+/** Begin records of interrupted actions whose build is still running: kept in the journal for the next pass. */
+export async function carriedRecords(stateDir: string): Promise<JournalRecord[]> {
+  const records = (await readJournal(stateDir)) ?? [];
+  return records.filter((r) => r.t === 'begin' && r.carried === true && !records.some((e) => e.t === 'end' && e.seq === r.seq));
+}
+
 export interface Interrupted {
   guest: string;
   action: ActionKind;
@@ -124,6 +141,17 @@ export interface RecoveryDeps {
   readInventory: () => Promise<Inventory>;
   writeInventory: (inv: Inventory) => Promise<void>;
   log: Logger;
+  /** the pid of a `vserver NAME build` still running for this guest (a process scan), if any */
+  buildRunning?: (guest: string) => Promise<number | undefined>;
+  /** how long to wait for such a build to end (default 2 min) */
+  buildWaitMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** An interrupted create whose build is still running: not touched this pass. */
+export interface BuildInProgress {
+  guest: string;
+  pid: number;
 }
 
 /**
@@ -131,14 +159,24 @@ export interface RecoveryDeps {
  * inventory, marks guests it was building, then removes the journal. Returns
  * what was recovered (for logs and tests). Call with the apply lock held.
  */
-export async function recoverJournal(deps: RecoveryDeps): Promise<{ replayed: number; interrupted: Interrupted[]; adopted: string[] } | undefined> {
+export async function recoverJournal(deps: RecoveryDeps): Promise<{ replayed: number; interrupted: Interrupted[]; adopted: string[]; inProgress: BuildInProgress[] } | undefined> {
   const records = await readJournal(deps.stateDir);
   if (records === undefined) return undefined;
   const { inventory, interrupted } = replayJournal(await deps.readInventory(), records);
   const adopted: string[] = [];
+  const inProgress: BuildInProgress[] = [];
+  const keep: JournalRecord[] = [];
   for (const i of interrupted) {
     deps.log.warn(`${i.guest}: an earlier apply was interrupted during ${i.action}; finishing it`, { guest: i.guest, action: i.action });
     if (i.action !== 'create' || !i.intent) continue;
+    // util-vserver's build goes on without its caller: never write a configuration it is still writing
+    const pid = await waitForBuild(i.guest, deps);
+    if (pid !== undefined) {
+      inProgress.push({ guest: i.guest, pid });
+      const begin = records.find((r) => r.t === 'begin' && r.guest === i.guest && r.action === 'create' && !records.some((e) => e.t === 'end' && e.seq === r.seq));
+      if (begin) keep.push({ ...begin, carried: true } as JournalRecord);
+      continue;
+    }
     const exists = await fs.lstat(deps.configDir(i.guest)).then((s) => s.isDirectory(), () => false);
     if (!exists) continue; // the build never got as far as a configuration: the plan creates it again
     if (!(await deps.hasMarker(i.guest))) await deps.writeMarker(i.guest);
@@ -146,8 +184,23 @@ export async function recoverJournal(deps: RecoveryDeps): Promise<{ replayed: nu
     adopted.push(i.guest);
   }
   await deps.writeInventory(inventory);
-  await removeJournal(deps.stateDir);
-  return { replayed: records.filter((r) => r.t === 'end').length, interrupted, adopted };
+  await finishJournal(deps.stateDir, keep);
+  return { replayed: records.filter((r) => r.t === 'end').length, interrupted, adopted, inProgress };
+}
+
+/** Waits (bounded) for a build of `guest` left running; returns its pid when it is still running. */
+async function waitForBuild(guest: string, deps: RecoveryDeps): Promise<number | undefined> {
+  if (!deps.buildRunning) return undefined;
+  let pid = await deps.buildRunning(guest);
+  if (pid === undefined) return undefined;
+  deps.log.warn(`${guest}: vserver ${guest} build (pid ${pid}) is still running, left by the interrupted apply; waiting for it`, { guest, pid });
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const deadline = Date.now() + (deps.buildWaitMs ?? 2 * 60_000);
+  while (pid !== undefined && Date.now() < deadline) {
+    await sleep(250);
+    pid = await deps.buildRunning(guest);
+  }
+  return pid;
 }
 
 // ---------------------------------------------------------------- start intents

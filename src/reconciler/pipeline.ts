@@ -21,7 +21,8 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { MARKER_FILE, markerContent } from '../providers/vserver/marker.js';
-import { clearStartIntent, JournalWriter, journalPath, readJournal, readStartIntents, recoverJournal, removeJournal, writeStartIntent } from './journal.js';
+import { carriedRecords, clearStartIntent, finishJournal, JournalWriter, journalPath, readJournal, readStartIntents, recoverJournal, writeStartIntent, type BuildInProgress } from './journal.js';
+import { findRunningBuild } from '../providers/vserver/build-scan.js';
 import { recoverHalfStarts } from '../providers/vserver/half-start.js';
 import type { ChangeSet, ChangeSetEntry, Plan, PlannedAction } from './types.js';
 
@@ -67,7 +68,8 @@ export interface Computed {
 }
 
 export async function computePlan(opts: PipelineOptions): Promise<Computed> {
-  const journalWarning = opts.recover ? await recover(opts) : await pendingJournalWarning(opts.host.paths.stateDir);
+  const recovered = opts.recover ? await recover(opts) : { warning: await pendingJournalWarning(opts.host.paths.stateDir), inProgress: [] };
+  const journalWarning = recovered.warning;
   const desiredState = await loadDesiredState(opts.source, opts.cacheManifests ? { cache: true } : {});
   const valid = desiredState.problems.length === 0;
   const identity = valid ? placementIdentity(opts.host, desiredState.fleet) : { name: opts.host.name, labels: opts.host.labels, warnings: [] };
@@ -89,6 +91,7 @@ export async function computePlan(opts: PipelineOptions): Promise<Computed> {
     observed,
     inventory,
     options: { ...DEFAULT_PLAN_OPTIONS, ...stripUndefined(opts.deleteGuard ?? {}), allowPlacementDelete: opts.host.identityChange === true },
+    inProgress: recovered.inProgress.map((b) => ({ guest: b.guest, reason: `build in progress: vserver ${b.guest} build (pid ${b.pid}), left running by an interrupted apply, has not finished; the guest is left alone until it has` })),
   });
   plan.warnings.unshift(...identity.warnings);
   if (journalWarning) plan.warnings.unshift(journalWarning);
@@ -118,10 +121,14 @@ export function placementIdentity(host: HostTarget, fleet: Fleet | undefined): {
 
 const fmtLabels = (l: Record<string, string>) => Object.keys(l).sort().map((k) => `${k}=${l[k]}`).join(',') || 'none';
 
-async function recover(opts: PipelineOptions): Promise<string | undefined> {
-  const warnings = [await recoverInterrupted(opts), await recoverStarts(opts)].filter((w): w is string => w !== undefined);
-  return warnings.length > 0 ? warnings.join('; ') : undefined;
+async function recover(opts: PipelineOptions): Promise<{ warning: string | undefined; inProgress: BuildInProgress[] }> {
+  const interrupted = await recoverInterrupted(opts);
+  const warnings = [interrupted.warning, await recoverStarts(opts)].filter((w): w is string => w !== undefined);
+  return { warning: warnings.length > 0 ? warnings.join('; ') : undefined, inProgress: interrupted.inProgress };
 }
+
+/** How long recovery waits for a build left running by a killed apply (at most the build timeout). */
+const BUILD_WAIT_MS = 2 * 60_000;
 
 /** Starts of vsgitops' own that died half way (their intents are still there): end the half-started contexts. */
 async function recoverStarts(opts: PipelineOptions): Promise<string | undefined> {
@@ -137,9 +144,11 @@ async function recoverStarts(opts: PipelineOptions): Promise<string | undefined>
   return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
-async function recoverInterrupted(opts: PipelineOptions): Promise<string | undefined> {
+async function recoverInterrupted(opts: PipelineOptions): Promise<{ warning: string | undefined; inProgress: BuildInProgress[] }> {
   const { paths, name } = opts.host;
   const r = await recoverJournal({
+    buildRunning: (g) => findRunningBuild(paths, g),
+    buildWaitMs: Math.min(opts.buildTimeoutMs ?? BUILD_WAIT_MS, BUILD_WAIT_MS),
     stateDir: paths.stateDir,
     configDir: (g) => path.join(paths.etcVservers, g),
     hasMarker: (g) => fsp.access(path.join(paths.etcVservers, g, MARKER_FILE)).then(() => true, () => false),
@@ -148,8 +157,12 @@ async function recoverInterrupted(opts: PipelineOptions): Promise<string | undef
     writeInventory: (inv) => writeInventory(paths.stateDir, inv),
     log: opts.log,
   });
-  if (!r || r.interrupted.length === 0) return undefined;
-  return `an earlier apply was interrupted (${r.interrupted.map((i) => `${i.action} ${i.guest}`).join(', ')}); ownership was restored from its journal${r.adopted.length > 0 ? ` and ${r.adopted.join(', ')} (built by it) marked as managed` : ''}`;
+  if (!r || r.interrupted.length === 0) return { warning: undefined, inProgress: [] };
+  const busy = r.inProgress.length > 0 ? `; ${r.inProgress.map((b) => b.guest).join(', ')}: its build is still running, left alone this pass` : '';
+  return {
+    warning: `an earlier apply was interrupted (${r.interrupted.map((i) => `${i.action} ${i.guest}`).join(', ')}); ownership was restored from its journal${r.adopted.length > 0 ? ` and ${r.adopted.join(', ')} (built by it) marked as managed` : ''}${busy}`,
+    inProgress: r.inProgress,
+  };
 }
 
 async function pendingJournalWarning(stateDir: string): Promise<string | undefined> {
@@ -216,7 +229,7 @@ export async function executePlan(opts: ExecuteOptions, computed: Computed, plan
   }
   inventory = updateInventory(inventory, plan, cs, computed.desired, observedNames(computed));
   await writeInventory(opts.host.paths.stateDir, inventory);
-  await removeJournal(opts.host.paths.stateDir);
+  await finishJournal(opts.host.paths.stateDir, await carriedRecords(opts.host.paths.stateDir));
   return cs;
 }
 

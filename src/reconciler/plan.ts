@@ -41,6 +41,8 @@ export interface PlanInput {
   observed: ObservedHost;
   inventory: Inventory;
   options: PlanOptions;
+  /** guests another process is still changing (a build left running by a killed apply): blocked with this reason */
+  inProgress?: { guest: string; reason: string }[];
 }
 
 export const BUILD_NOTE = 'build settings only apply when a guest is created';
@@ -93,7 +95,12 @@ export function planHost(input: PlanInput): Plan {
   const deletes: Candidate[] = [];
   let owned = 0;
 
+  const busy = new Map((input.inProgress ?? []).map((b) => [b.guest, b.reason]));
   for (const name of names) {
+    if (busy.has(name)) {
+      blocked.push({ guest: name, reason: busy.get(name)! });
+      continue;
+    }
     const d = desiredByName.get(name);
     const o = observedByName.get(name);
     const inv = Object.prototype.hasOwnProperty.call(inventory, name) ? inventory[name] : undefined;

@@ -27,6 +27,9 @@ export type ErrorCode =
   | 'LIVE_CHANGE_NOT_APPLIED' // a live change's tool exited 0 but the kernel does not show the value
   | 'NOT_VSERVER_HOST' // the host has no Linux-VServer kernel interface (/proc/virtual)
   | 'PROMOTION_REFUSED' // promote: the gate is closed or the target ref cannot fast-forward
+  | 'SNAPSHOT_FAILED' // the snapshot before a restart or replace could not be taken (nothing was changed)
+  | 'ROLLED_BACK' // a restart or replace failed its start or health check; the previous configuration was restored and the guest restarted
+  | 'ROLLBACK_FAILED' // ... and restoring the previous configuration failed too (data.snapshot names it)
   | 'INTERNAL';
 
 export interface Problem {

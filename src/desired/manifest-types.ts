@@ -48,5 +48,8 @@ export interface RawManifest {
     disk?: { directory?: string; space: RawQuantity; inodes: number; reserved?: number };
     fstab?: RawFstabEntry[];
     policy?: { deletion?: 'retain' | 'delete'; drift?: 'enforce' | 'warn' };
+    // safety (issue 14): snapshot and rollback of risky changes
+    healthCheck?: { command?: string[]; timeout?: string | number; retries?: number };
+    snapshot?: { paths?: string[]; keep?: number };
   };
 }

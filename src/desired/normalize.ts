@@ -16,6 +16,8 @@ import { DEFAULT_DISK_RESERVED_PERCENT, DEFAULT_FSTAB, DEFAULT_VDIR_BASE, MIN_ME
 import type { RawLimit, RawLimitScalar, RawManifest } from './manifest-types.js';
 import { parseQuantity } from './quantity.js';
 import { problemAt, type ManifestDocument } from './yaml-documents.js';
+import { normalizeSafety } from './safety.js';
+import type { SafetySpec } from '../model/guest.js';
 
 type Path = (string | number)[];
 
@@ -235,6 +237,12 @@ export function normalizeManifest(d: ManifestDocument, opts: { lenient?: boolean
     });
   });
 
+  // safety (issue 14): spec.healthCheck, spec.snapshot
+  let safety: SafetySpec | undefined;
+  section(() => {
+    safety = normalizeSafety(s, fail);
+  });
+
   if (problems.length > 0 || opts.lenient) return { problems };
   const guest: DesiredGuest = {
     spec: {
@@ -260,6 +268,7 @@ export function normalizeManifest(d: ManifestDocument, opts: { lenient?: boolean
   };
   if (s.uts?.domainname !== undefined) guest.spec.domainname = s.uts.domainname;
   if (disk) guest.spec.disk = disk;
+  if (safety) guest.safety = safety;
   return { guest, problems };
 }
 

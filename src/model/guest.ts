@@ -141,6 +141,8 @@ export interface DesiredGuest {
   labels: Record<string, string>;
   hosts: HostSelector;
   origin: Origin;
+  /** snapshot and health check of risky changes (spec.healthCheck, spec.snapshot); see SafetySpec */
+  safety?: SafetySpec;
 }
 
 /** What the kernel says about a running context (from /proc/virtual + /proc/virtnet). */
@@ -198,3 +200,34 @@ export interface ObservedHost {
   /** host-level problems (no /proc/virtual, unreadable config dirs) */
   problems?: Problem[];
 }
+
+// ---------------------------------------------------------------- safety (issue 14): snapshot, health check, rollback
+// Kept in one block: spec.healthCheck and spec.snapshot of a manifest. Not part of
+// GuestSpec (nothing on the host shows them): they steer how a restart or
+// replace is carried out, never whether.
+
+export interface HealthCheckSpec {
+  /** run in the guest with `vserver NAME exec ARGV…`; absent: only "the guest runs" is checked */
+  command?: string[];
+  /** longest one attempt of the command may take */
+  timeoutMs: number;
+  /** further attempts after a failed one (1 s apart) */
+  retries: number;
+}
+
+export interface SnapshotSpec {
+  /** absolute paths inside the guest root, copied with the configuration */
+  paths: string[];
+  /** snapshots kept per guest (older ones are pruned) */
+  keep: number;
+}
+
+export interface SafetySpec {
+  healthCheck?: HealthCheckSpec;
+  snapshot?: SnapshotSpec;
+}
+
+export const DEFAULT_HEALTH_TIMEOUT_MS = 30_000;
+export const DEFAULT_SNAPSHOT_KEEP = 3;
+/** the most the named root paths of one snapshot may hold */
+export const MAX_SNAPSHOT_PATH_BYTES = 64 * 1024 * 1024;

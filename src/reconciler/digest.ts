@@ -58,7 +58,7 @@ export function digestOf(value: unknown): string {
 export function digestDesired(desired: readonly DesiredGuest[]): string {
   const items = [...desired]
     .sort((a, b) => (a.spec.name < b.spec.name ? -1 : a.spec.name > b.spec.name ? 1 : 0))
-    .map((d) => ({ spec: d.spec, build: d.build, policy: d.policy }));
+    .map((d) => ({ spec: d.spec, build: d.build, policy: d.policy, ...(d.safety ? { safety: d.safety } : {}) }));
   return digestOf(items);
 }
 

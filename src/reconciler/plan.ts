@@ -352,6 +352,7 @@ function planExisting(d: DesiredGuest, o: ObservedGuest, inv: InventoryEntry | u
         destructive: true,
         build: canonical(d.build),
         ...common,
+        ...(d.safety && running && target.runState === 'running' ? { safety: d.safety } : {}),
       },
     });
     return out;
@@ -376,6 +377,7 @@ function planExisting(d: DesiredGuest, o: ObservedGuest, inv: InventoryEntry | u
         restart,
         destructive: restart,
         ...common,
+        ...(d.safety && restart ? { safety: d.safety } : {}),
       },
     });
   } else if (buildChanges.length > 0) {

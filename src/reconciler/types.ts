@@ -4,7 +4,7 @@
  * and applied later. `reason` and `note` fields explain the plan to humans and
  * must never drive apply-time decisions.
  */
-import type { BuildSpec, DeletionPolicy, DriftMode, GuestSpec } from '../model/guest.js';
+import type { BuildSpec, DeletionPolicy, DriftMode, GuestSpec, SafetySpec } from '../model/guest.js';
 
 export const PLAN_FORMAT_VERSION = 1;
 
@@ -64,6 +64,8 @@ export interface PlannedAction {
   runningXid?: number;
   /** the manifest of the guest (absent for a guest no longer in git); for people only */
   manifest?: { file: string; line: number };
+  /** a restart or replace of a running guest: snapshot before, health check after, rollback on failure (spec.healthCheck, spec.snapshot) */
+  safety?: SafetySpec;
 }
 
 export interface BlockedGuest {

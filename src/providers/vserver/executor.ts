@@ -6,7 +6,8 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { VsError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs/atomic.js';
-import type { CgroupSpec, GuestSpec, LimitName, LimitValue } from '../../model/guest.js';
+import { DEFAULT_SNAPSHOT_KEEP, type CgroupSpec, type GuestSpec, type HealthCheckSpec, type LimitName, type LimitValue } from '../../model/guest.js';
+import { pruneSnapshots, restoreSnapshot, takeSnapshot, type GuestSnapshot } from './guest-snapshot.js';
 import type { ActionExecutor, ExecuteContext } from '../../reconciler/apply.js';
 import type { Outcome, PlannedAction } from '../../reconciler/types.js';
 import type { CommandRunner } from '../command-runner.js';
@@ -73,6 +74,65 @@ export class VServerExecutor implements ActionExecutor {
       });
     }
     return r.stdout;
+  }
+
+  /**
+   * A restart or replace of a running guest (issue 14): snapshot of its
+   * configuration (and the manifest's snapshot paths) first; after the change
+   * the health check decides; on failure the snapshot is restored and the
+   * guest started again, and the action fails (ROLLED_BACK). Snapshots are
+   * pruned to the newest `spec.snapshot.keep` (default 3).
+   */
+  private async guardedChange(action: PlannedAction, name: string, ctx: ExecuteContext, change: () => Promise<void>): Promise<void> {
+    const safety = action.safety;
+    const snap = await takeSnapshot(this.opts.paths, name, safety?.snapshot?.paths ?? [], this.opts.now?.() ?? new Date());
+    ctx.log.info(`${name}: snapshot ${snap.id} taken before the ${action.kind}`, { guest: name, snapshot: snap.dir });
+    try {
+      try {
+        await change();
+        await this.healthCheck(name, safety?.healthCheck, ctx);
+      } catch (err) {
+        await this.rollback(action, name, snap, ctx, err);
+      }
+    } finally {
+      await pruneSnapshots(this.opts.paths, name, safety?.snapshot?.keep ?? DEFAULT_SNAPSHOT_KEEP).catch(() => []);
+    }
+  }
+
+  /** The guest runs (util-vserver's verdict: `vserver NAME running`), and the manifest's command succeeds in it. */
+  private async healthCheck(name: string, hc: HealthCheckSpec | undefined, ctx: ExecuteContext): Promise<void> {
+    try {
+      await this.run('vserver', vserverArgs(name, 'running'), ctx);
+    } catch (err) {
+      throw new VsError('COMMAND_FAILED', `health check: ${name} is not running after the start`, err instanceof VsError ? err.data : {});
+    }
+    if (!hc?.command) return;
+    let last: unknown;
+    for (let attempt = 0; attempt <= hc.retries; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 1000));
+      try {
+        await this.run('vserver', [name, 'exec', ...hc.command], ctx, hc.timeoutMs);
+        return;
+      } catch (err) {
+        last = err;
+      }
+    }
+    const e = last instanceof VsError ? last : new VsError('INTERNAL', String(last));
+    throw new VsError(e.code, `health check failed${hc.retries > 0 ? ` ${hc.retries + 1} times` : ''}: ${e.message}`, e.data);
+  }
+
+  private async rollback(action: PlannedAction, name: string, snap: GuestSnapshot, ctx: ExecuteContext, err: unknown): Promise<never> {
+    const cause = err instanceof VsError ? err : new VsError('INTERNAL', err instanceof Error ? err.message : String(err));
+    ctx.log.error(`${name}: ${action.kind} failed (${cause.message}); restoring the configuration of snapshot ${snap.id}`, { guest: name, snapshot: snap.dir });
+    try {
+      await this.run('vserver', vserverArgs(name, 'stop'), ctx, this.timeouts.stop).catch(() => undefined);
+      await restoreSnapshot(this.opts.paths, snap);
+      await this.startGuest(name, action.before?.context, ctx);
+      await this.run('vserver', vserverArgs(name, 'running'), ctx);
+    } catch (e2) {
+      throw new VsError('ROLLBACK_FAILED', `${name}: ${cause.message}; restoring the previous configuration from ${snap.dir} failed too: ${e2 instanceof Error ? e2.message : String(e2)}`, { ...cause.data, guest: name, snapshot: snap.dir, cause: cause.code });
+    }
+    throw new VsError('ROLLED_BACK', `${name}: ${cause.message}; the previous configuration (snapshot ${snap.id}) was restored and the guest restarted`, { ...cause.data, guest: name, snapshot: snap.dir, cause: cause.code });
   }
 
   /** `vserver NAME start`, with its start intent recorded around it. */
@@ -154,9 +214,11 @@ export class VServerExecutor implements ActionExecutor {
       // stop removes the host addresses named in the configuration at stop time
       // (reference §10 LIVE; scripts/vserver.functions disableInterfaces), so
       // writing first would leave the old addresses on the host forever.
-      await this.run('vserver', vserverArgs(after.name, 'stop'), ctx, this.timeouts.stop);
-      await this.writeConfig(after);
-      await this.startGuest(after.name, after.context, ctx);
+      await this.guardedChange(action, after.name, ctx, async () => {
+        await this.run('vserver', vserverArgs(after.name, 'stop'), ctx, this.timeouts.stop);
+        await this.writeConfig(after);
+        await this.startGuest(after.name, after.context, ctx);
+      });
       return 'restarted';
     }
     await this.writeConfig(after);
@@ -272,9 +334,14 @@ export class VServerExecutor implements ActionExecutor {
 
   private async replace(action: PlannedAction, ctx: ExecuteContext): Promise<Outcome> {
     const after = need(action.after, action);
-    if (action.runningXid !== undefined) await this.run('vserver', vserverArgs(after.name, 'stop'), ctx, this.timeouts.stop);
-    await this.writeConfig(after);
-    if (after.runState === 'running') await this.startGuest(after.name, after.context, ctx);
+    const change = async () => {
+      if (action.runningXid !== undefined) await this.run('vserver', vserverArgs(after.name, 'stop'), ctx, this.timeouts.stop);
+      await this.writeConfig(after);
+      if (after.runState === 'running') await this.startGuest(after.name, after.context, ctx);
+    };
+    // a running guest that is to run again is checked after, and rolled back on failure
+    if (action.runningXid !== undefined && after.runState === 'running') await this.guardedChange(action, after.name, ctx, change);
+    else await change();
     return 'replaced';
   }
 

@@ -1,0 +1,98 @@
+/**
+ * Issue 14, item 4: snapshot and rollback of risky changes. Before a restart
+ * or replace of a running guest its configuration (and the manifest's
+ * snapshot paths) is copied to STATE_DIR/snapshots/NAME/<id>/; after the
+ * change a health check (the guest runs; `vserver NAME exec COMMAND` exits 0
+ * within the timeout) decides; on failure the snapshot is restored, the guest
+ * started again and the change reported as failed (ROLLED_BACK, exit 1).
+ */
+import test from 'ava';
+import path from 'node:path';
+import fsp from 'node:fs/promises';
+import { execa } from 'execa';
+import { cli, manifest, readText, tempDir, TestRepo } from '../helpers/e2e.js';
+
+async function setup(prefix: string) {
+  const dir = await tempDir(prefix);
+  const repo = await TestRepo.create(dir);
+  const sim = path.join(dir, 'host');
+  const init = await cli(['sim', 'init', sim, '--name', 'host-a']);
+  if (init.exitCode !== 0) throw new Error(init.stderr);
+  return { dir, repo, sim, src: ['--repo', repo.dir, '--path', 'manifests', '--host', `sim:${sim}`] };
+}
+
+const web = (address: string, extra = '') => manifest({ name: 'web', context: 1001, address }) + extra;
+const kernel = async (sim: string) => JSON.parse(await readText(path.join(sim, '.sim/kernel.json'))) as { contexts: Record<string, unknown>; hostAddresses: { dev: string; ip: string; prefix: number }[] };
+const snapshots = async (sim: string) => (await fsp.readdir(path.join(sim, 'var/lib/vsgitops/snapshots/web')).catch(() => [] as string[])).sort();
+
+interface ApplyJson {
+  ok: boolean;
+  changeSet: { entries: { guest: string; action: string; outcome: string; error?: { code: string; message: string } }[] };
+}
+
+test('a restart whose health check fails leaves the guest running with its previous configuration', async (t) => {
+  const env = await setup('rollback');
+  await env.repo.commit({ 'web.yaml': web('192.0.2.10/24') });
+  t.is((await cli(['apply', ...env.src, '--yes'])).exitCode, 0);
+
+  // a new address (takes effect at a restart) and a health check that fails in the guest
+  await env.repo.commit({ 'web.yaml': web('192.0.2.11/24', '  healthCheck: {command: ["false"], timeout: 5s, retries: 1}\n') });
+  const r = await cli(['apply', ...env.src, '--yes', '--output', 'json']);
+  t.is(r.exitCode, 1, r.stdout + r.stderr);
+  const out = JSON.parse(r.stdout) as ApplyJson;
+  t.false(out.ok);
+  const entry = out.changeSet.entries.find((e) => e.guest === 'web')!;
+  t.is(entry.outcome, 'failed');
+  t.is(entry.error?.code, 'ROLLED_BACK');
+  t.regex(entry.error!.message, /health check failed 2 times: vserver web exec false exited 1; the previous configuration \(snapshot .+\) was restored and the guest restarted/);
+
+  // running, with the previous configuration, on the previous address only
+  t.is((await execa(path.join(env.sim, 'bin/vserver'), ['web', 'status'], { reject: false })).exitCode, 0, 'running');
+  t.is((await readText(path.join(env.sim, 'etc/vservers/web/interfaces/0/ip'))).trim(), '192.0.2.10');
+  t.true((await fsp.access(path.join(env.sim, 'etc/vservers/web/.vsgitops')).then(() => true, () => false)), 'still marked as managed');
+  const k = await kernel(env.sim);
+  t.truthy(k.contexts['1001']);
+  t.deepEqual(k.hostAddresses.map((a) => `${a.dev} ${a.ip}/${a.prefix}`), ['eth0 192.0.2.10/24']);
+  t.is((await snapshots(env.sim)).length, 1, 'the snapshot it was restored from is kept');
+  // no leftovers of the restore next to the guest's configuration
+  t.deepEqual((await fsp.readdir(path.join(env.sim, 'etc/vservers'))).filter((n) => n.startsWith('.web')), []);
+
+  // the change is still pending (not recorded as applied): the plan shows it again
+  const plan = await cli(['plan', ...env.src]);
+  t.regex(plan.stdout, /update web.*\n(.*\n)*.*192\.0\.2\.11/);
+});
+
+test('a healthy restart keeps its snapshot; snapshots are pruned to spec.snapshot.keep', async (t) => {
+  const env = await setup('rollback-prune');
+  const extra = '  healthCheck: {command: ["true"]}\n  snapshot: {keep: 2}\n';
+  await env.repo.commit({ 'web.yaml': web('192.0.2.10/24', extra) });
+  t.is((await cli(['apply', ...env.src, '--yes'])).exitCode, 0);
+  t.deepEqual(await snapshots(env.sim), [], 'a create takes no snapshot');
+  for (const [i, addr] of ['192.0.2.11/24', '192.0.2.12/24', '192.0.2.13/24'].entries()) {
+    await env.repo.commit({ 'web.yaml': web(addr, extra) });
+    const r = await cli(['apply', ...env.src, '--yes']);
+    t.is(r.exitCode, 0, r.stdout + r.stderr);
+    t.regex(r.stdout, /restarted web/);
+    t.is((await snapshots(env.sim)).length, Math.min(i + 1, 2));
+  }
+  const [oldest, newest] = await snapshots(env.sim);
+  const ip = (id: string) => readText(path.join(env.sim, 'var/lib/vsgitops/snapshots/web', id, 'config/interfaces/0/ip'));
+  t.is((await ip(oldest!)).trim(), '192.0.2.11', 'the configuration before the third-last restart was pruned');
+  t.is((await ip(newest!)).trim(), '192.0.2.12');
+});
+
+test('a failed health check also restores the snapshot paths of the guest root', async (t) => {
+  const env = await setup('rollback-paths');
+  await env.repo.commit({ 'web.yaml': web('192.0.2.10/24', '  snapshot: {paths: [/etc/app.conf]}\n') });
+  t.is((await cli(['apply', ...env.src, '--yes'])).exitCode, 0);
+  const conf = path.join(env.sim, 'vservers/web/etc/app.conf');
+  await fsp.mkdir(path.dirname(conf), { recursive: true });
+  await fsp.writeFile(conf, 'good\n');
+  // the health check breaks the file (it runs in the guest root) and fails
+  await env.repo.commit({ 'web.yaml': web('192.0.2.11/24', '  snapshot: {paths: [/etc/app.conf]}\n  healthCheck: {command: [/bin/sh, -c, "echo broken > etc/app.conf; exit 3"]}\n') });
+  const r = await cli(['apply', ...env.src, '--yes']);
+  t.is(r.exitCode, 1, r.stdout + r.stderr);
+  t.regex(r.stdout, /ROLLED_BACK/);
+  t.is(await readText(conf), 'good\n');
+  t.is((await readText(path.join(env.sim, 'etc/vservers/web/interfaces/0/ip'))).trim(), '192.0.2.10');
+});

@@ -100,3 +100,17 @@ test('a start intent never makes vsgitops end a context that belongs to another 
   t.regex(r.stdout, /start blocked: context id 1001 is in use by guest other \(not managed by vsgitops\)/);
   t.is((await execa(bin('vserver'), ['other', 'status'], { reject: false })).exitCode, 0, 'other still runs');
 });
+
+test('the agent (run --once) ends a half-started context of its own start as well, and converges', async (t) => {
+  const env = await setup('half-start-agent');
+  await fsp.writeFile(path.join(env.sim, '.sim/faults.json'), JSON.stringify({ faults: [{ tool: 'vserver', match: 'web start', action: 'die-halfway', count: 1 }] }));
+  const once = ['run', '--once', '--source', env.repo.dir, '--path', 'manifests', '--host', `sim:${env.sim}`];
+  const first = await cli(once);
+  t.is(first.exitCode, 1, first.stdout + first.stderr);
+  t.truthy((await kernel(env.sim)).contexts['1001'], 'half-started');
+  const second = await cli(once);
+  t.is(second.exitCode, 0, second.stdout + second.stderr);
+  t.is((await execa(path.join(env.sim, 'bin/vserver'), ['web', 'status'], { reject: false })).exitCode, 0, 'running');
+  const status = JSON.parse(await readText(path.join(env.sim, 'var/lib/vsgitops/status.json'))) as { lastPass?: { result?: string } };
+  t.not(status.lastPass?.result, 'failed');
+});

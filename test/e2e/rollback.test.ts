@@ -96,3 +96,18 @@ test('a failed health check also restores the snapshot paths of the guest root',
   t.is(await readText(conf), 'good\n');
   t.is((await readText(path.join(env.sim, 'etc/vservers/web/interfaces/0/ip'))).trim(), '192.0.2.10');
 });
+
+test('the agent (run --once) rolls a failed restart back too and raises a failed alert for it', async (t) => {
+  const env = await setup('rollback-agent');
+  const once = ['run', '--once', '--source', env.repo.dir, '--path', 'manifests', '--host', `sim:${env.sim}`];
+  await env.repo.commit({ 'web.yaml': web('192.0.2.10/24') });
+  t.is((await cli(once)).exitCode, 0);
+  await env.repo.commit({ 'web.yaml': web('192.0.2.11/24', '  healthCheck: {command: ["false"]}\n') });
+  const r = await cli(once);
+  t.is(r.exitCode, 1, r.stdout + r.stderr);
+  const alert = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { alert?: string; key?: string; message?: string }).find((l) => l.alert === 'appeared' && l.key === 'failed/web');
+  t.truthy(alert, r.stderr);
+  t.regex(alert!.message!, /health check failed: vserver web exec false exited 1; the previous configuration \(snapshot .+\) was restored and the guest restarted/);
+  t.is((await readText(path.join(env.sim, 'etc/vservers/web/interfaces/0/ip'))).trim(), '192.0.2.10');
+  t.is((await execa(path.join(env.sim, 'bin/vserver'), ['web', 'status'], { reject: false })).exitCode, 0);
+});

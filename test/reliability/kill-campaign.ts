@@ -1,7 +1,8 @@
 /**
  * The kill -9 campaign (issue 14, `make reliability`): an apply is killed with
  * SIGKILL at a random moment while it creates, updates (live and restart),
- * replaces and deletes guests of a small fleet on a simulated host; then one
+ * replaces and deletes guests of a small fleet on a simulated host (every
+ * fifth run, a `vserver NAME start` also dies half way); then one
  * further apply must converge to an empty plan with no guest lost, no
  * duplicate context, no orphaned marker, no stale lock and no journal left.
  *
@@ -82,6 +83,9 @@ async function check(sim: string, want: GuestOpts[], src: string[]): Promise<{ c
   const running = want.filter((g) => (g.state ?? 'running') === 'running');
   if (xids.length !== running.length) problems.push(`contexts ${xids.join(',')} for ${running.length} running guests`);
   for (const f of ['apply.lock', 'apply-journal.jsonl']) if (fs.existsSync(path.join(sim, 'var/lib/vsgitops', f))) problems.push(`${f} left behind`);
+  const startDir = path.join(sim, 'var/lib/vsgitops/starting');
+  const intents = fs.existsSync(startDir) ? fs.readdirSync(startDir).filter((n) => n.endsWith('.json')) : [];
+  if (intents.length > 0) problems.push(`start intents left behind: ${intents.join(',')}`);
   return { converged, lost, problems };
 }
 
@@ -107,18 +111,25 @@ async function main(): Promise<void> {
     const want = REVISIONS[run % REVISIONS.length]!;
     await commit(want);
     const killAt = Math.floor(rand() * span);
+    // every fifth run, a `vserver NAME start` of a running guest also dies half way
+    // (context without run file: UV scripts/vserver.start:148-161)
+    const faults = path.join(sim, '.sim/faults.json');
+    const starting = want.filter((g) => (g.state ?? 'running') === 'running');
+    const halfStart = run % 5 === 0 ? starting[Math.floor(rand() * starting.length)]?.name : undefined;
+    if (halfStart) await fsp.writeFile(faults, JSON.stringify({ faults: [{ tool: 'vserver', match: `${halfStart} start`, action: 'die-halfway', count: 1 }] }));
     const child = execa(process.execPath, [CLI, 'apply', ...src, '--yes', '--allow-mass-delete'], { reject: false, env: { VSGITOPS_LOG_LEVEL: 'error' }, stdin: 'ignore' });
     const timer = setTimeout(() => child.kill('SIGKILL'), killAt);
     await child;
     clearTimeout(timer);
     // util-vserver's commands go on without their caller: let them finish, as they would on a host
     for (let i = 0; i < 600 && (await simChildrenRunning(sim)); i++) await new Promise((r) => setTimeout(r, 100));
+    await fsp.rm(faults, { force: true });
     const again = await cli(['apply', ...src, '--yes', '--allow-mass-delete']);
     const c = await check(sim, want, src);
     if (again.exitCode !== 0) c.problems.unshift(`recovery apply exit ${again.exitCode}: ${again.stderr.trim().split('\n').slice(-2).join(' | ')}`);
     const r: RunResult = { run, killedAfterMs: killAt, converged: c.converged && again.exitCode === 0 && c.problems.length === 0, lost: c.lost, problems: c.problems };
     results.push(r);
-    process.stdout.write(`run ${run}: killed after ${killAt} ms of ~${span}: ${r.converged ? 'converged' : 'NOT converged'}${r.lost.length ? `, lost ${r.lost.join(',')}` : ''}${r.problems.length ? ` (${r.problems.join('; ')})` : ''}\n`);
+    process.stdout.write(`run ${run}: killed after ${killAt} ms of ~${span}${halfStart ? ` (a start of ${halfStart} dies half way)` : ''}: ${r.converged ? 'converged' : 'NOT converged'}${r.lost.length ? `, lost ${r.lost.join(',')}` : ''}${r.problems.length ? ` (${r.problems.join('; ')})` : ''}\n`);
   }
   const converged = results.filter((r) => r.converged).length;
   const lost = results.reduce((n, r) => n + r.lost.length, 0);

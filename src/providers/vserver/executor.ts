@@ -130,9 +130,9 @@ export class VServerExecutor implements ActionExecutor {
       await this.startGuest(name, action.before?.context, ctx);
       await this.run('vserver', vserverArgs(name, 'running'), ctx);
     } catch (e2) {
-      throw new VsError('ROLLBACK_FAILED', `${name}: ${cause.message}; restoring the previous configuration from ${snap.dir} failed too: ${e2 instanceof Error ? e2.message : String(e2)}`, { ...cause.data, guest: name, snapshot: snap.dir, cause: cause.code });
+      throw new VsError('ROLLBACK_FAILED', `${cause.message}; restoring the previous configuration from ${snap.dir} failed too: ${e2 instanceof Error ? e2.message : String(e2)}`, { ...cause.data, guest: name, snapshot: snap.dir, cause: cause.code });
     }
-    throw new VsError('ROLLED_BACK', `${name}: ${cause.message}; the previous configuration (snapshot ${snap.id}) was restored and the guest restarted`, { ...cause.data, guest: name, snapshot: snap.dir, cause: cause.code });
+    throw new VsError('ROLLED_BACK', `${cause.message}; the previous configuration (snapshot ${snap.id}) was restored and the guest restarted`, { ...cause.data, guest: name, snapshot: snap.dir, cause: cause.code });
   }
 
   /** `vserver NAME start`, with its start intent recorded around it. */

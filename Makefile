@@ -6,6 +6,9 @@ NODE_MODULES_STAMP := node_modules/.package-lock.json
 .PHONY: install build test demo bench clean validate-examples reliability deb
 
 $(NODE_MODULES_STAMP): package.json package-lock.json
+	@# npm ci empties node_modules first, through a symbolic link too: a worktree whose
+	@# node_modules links to another checkout's install would wipe that install
+	@if [ -L node_modules ]; then echo "node_modules is a symbolic link to $$(readlink node_modules): not running npm ci through it (install for real: rm node_modules && make install)" >&2; exit 1; fi
 	npm ci --no-audit --no-fund
 	@touch $(NODE_MODULES_STAMP)
 

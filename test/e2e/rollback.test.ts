@@ -111,3 +111,18 @@ test('the agent (run --once) rolls a failed restart back too and raises a failed
   t.is((await readText(path.join(env.sim, 'etc/vservers/web/interfaces/0/ip'))).trim(), '192.0.2.10');
   t.is((await execa(path.join(env.sim, 'bin/vserver'), ['web', 'status'], { reject: false })).exitCode, 0);
 });
+
+test('a replace (context id change) whose health check fails runs the guest again under its previous context id', async (t) => {
+  const env = await setup('rollback-replace');
+  await env.repo.commit({ 'web.yaml': web('192.0.2.10/24') });
+  t.is((await cli(['apply', ...env.src, '--yes'])).exitCode, 0);
+  await env.repo.commit({ 'web.yaml': manifest({ name: 'web', context: 1011, address: '192.0.2.10/24' }) + '  healthCheck: {command: ["false"]}\n' });
+  const r = await cli(['apply', ...env.src, '--yes']);
+  t.is(r.exitCode, 1, r.stdout + r.stderr);
+  t.regex(r.stdout, /failed web \(replace\)/);
+  t.regex(r.stdout, /ROLLED_BACK/);
+  t.is((await readText(path.join(env.sim, 'etc/vservers/web/context'))).trim(), '1001');
+  const k = await kernel(env.sim);
+  t.deepEqual(Object.keys(k.contexts), ['1001']);
+  t.is((await execa(path.join(env.sim, 'bin/vserver'), ['web', 'status'], { reject: false })).exitCode, 0);
+});

@@ -112,7 +112,7 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
     async function body(): Promise<PassResult> {
       let computed: Computed;
       try {
-        computed = await computePlan({ source: settings.source, host, runner, log: deps.log, deleteGuard: settings.deletionGuard, recover: !req.dryRun, cacheManifests: true });
+        computed = await computePlan({ source: settings.source, host, runner, log: deps.log, deleteGuard: settings.deletionGuard, recover: !req.dryRun, cacheManifests: true, ...(settings.buildTimeoutMs ? { buildTimeoutMs: settings.buildTimeoutMs } : {}) });
       } catch (err) {
         const e = asVsError(err);
         if (e.code === 'REVISION_UNTRUSTED') {

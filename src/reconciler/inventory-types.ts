@@ -16,6 +16,12 @@ export interface InventoryEntry {
   deletion: DeletionPolicy;
   /** the build section the guest was created with (lets the plan note build-only changes) */
   appliedBuild?: BuildSpec;
+  /**
+   * A restart or replace of this guest failed its start or health check and was
+   * rolled back (ROLLED_BACK): the desired guest it was for (digestDesired) and
+   * the revision. The planner does not restart it for the same desired guest again.
+   */
+  rolledBack?: { desiredDigest: string; revision: string | null };
 }
 
 export interface Inventory {

@@ -12,6 +12,7 @@ import type { DesiredGuest } from '../model/guest.js';
 import { emptyInventory, type Inventory, type InventoryEntry } from './inventory-types.js';
 export { emptyInventory };
 import type { ChangeSet, Plan } from './types.js';
+import { digestDesired } from './digest.js';
 
 export const INVENTORY_FILE = 'inventory.json';
 
@@ -62,6 +63,13 @@ export function updateInventory(inv: Inventory, plan: Plan, cs: ChangeSet, desir
   const byName = new Map(desired.map((d) => [d.spec.name, d]));
   const guests = { ...inv.guests };
   for (const e of cs.entries) {
+    if (e.outcome === 'failed' && e.error?.code === 'ROLLED_BACK') {
+      // the guest runs its previous configuration again: remember not to retry the same change
+      const d = byName.get(e.guest);
+      const entry = guests[e.guest];
+      if (d && entry) guests[e.guest] = { ...entry, rolledBack: { desiredDigest: digestDesired([d]), revision: plan.revision } };
+      continue;
+    }
     if (e.outcome === 'failed' || e.outcome === 'skipped') continue;
     if (e.outcome === 'deleted' || e.outcome === 'retained') {
       delete guests[e.guest];

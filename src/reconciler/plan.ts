@@ -339,7 +339,15 @@ function planExisting(d: DesiredGuest, o: ObservedGuest, inv: InventoryEntry | u
   if (!plannedRun) target.runState = running ? 'running' : 'stopped';
 
   const common = { before: canonical(o.spec), after: target, driftMode: mode, ...(running && o.runtime ? { runningXid: o.runtime.xid } : {}) };
+  // a restart or replace of this same desired guest failed and was rolled back: not tried again
+  // until git changes the guest (each try would stop the guest once more)
+  const rolledBack = inv?.rolledBack && inv.rolledBack.desiredDigest === digestDesired([d]) ? inv.rolledBack : undefined;
+  const refuseRetry = (kind: string): ExistingResult => {
+    out.blocked.push({ guest: name, reason: `${kind} not tried again: the same change failed its start or health check and was rolled back (ROLLED_BACK${rolledBack!.revision ? ` at revision ${rolledBack!.revision.slice(0, 12)}` : ''}); change the manifest to try again` });
+    return out;
+  };
   if (replacing && contextDiff) {
+    if (rolledBack && running && target.runState === 'running') return refuseRetry('replace');
     const changes = [...plannedConfig, ...buildChanges, ...(plannedRun ? [plannedRun] : [])];
     out.candidates.push({
       target,
@@ -367,6 +375,7 @@ function planExisting(d: DesiredGuest, o: ObservedGuest, inv: InventoryEntry | u
   if (updateChanges.length > 0) {
     const changes = [...updateChanges, ...buildChanges];
     const restart = throughout && changes.some((c) => c.effect === 'restart');
+    if (restart && rolledBack) return refuseRetry('restart');
     out.candidates.push({
       target,
       action: {

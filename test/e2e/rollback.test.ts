@@ -57,9 +57,18 @@ test('a restart whose health check fails leaves the guest running with its previ
   // no leftovers of the restore next to the guest's configuration
   t.deepEqual((await fsp.readdir(path.join(env.sim, 'etc/vservers'))).filter((n) => n.startsWith('.web')), []);
 
-  // the change is still pending (not recorded as applied): the plan shows it again
+  // the same change is not tried again (each try would stop the guest once more): blocked, exit 5
   const plan = await cli(['plan', ...env.src]);
-  t.regex(plan.stdout, /update web.*\n(.*\n)*.*192\.0\.2\.11/);
+  t.is(plan.exitCode, 5, plan.stdout + plan.stderr);
+  t.regex(plan.stdout, /web: restart not tried again: the same change failed its start or health check and was rolled back \(ROLLED_BACK at revision [0-9a-f]{12}\); change the manifest to try again/);
+  // a fixed manifest is tried, and passes
+  await env.repo.commit({ 'web.yaml': web('192.0.2.11/24', '  healthCheck: {command: ["true"], timeout: 5s, retries: 1}\n') });
+  const fixed = await cli(['apply', ...env.src, '--yes']);
+  t.is(fixed.exitCode, 0, fixed.stdout + fixed.stderr);
+  t.regex(fixed.stdout, /restarted web/);
+  t.is((await readText(path.join(env.sim, 'etc/vservers/web/interfaces/0/ip'))).trim(), '192.0.2.11');
+  const inv = JSON.parse(await readText(path.join(env.sim, 'var/lib/vsgitops/inventory.json'))) as { guests: Record<string, { rolledBack?: unknown }> };
+  t.is(inv.guests.web!.rolledBack, undefined);
 });
 
 test('a healthy restart keeps its snapshot; snapshots are pruned to spec.snapshot.keep', async (t) => {

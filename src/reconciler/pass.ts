@@ -11,6 +11,7 @@ import type { SourceSpec } from '../desired/load.js';
 import { classifyDrift, expiredIgnoreWarnings, readIgnoreList, type IgnoreEntry } from '../observability/index.js';
 import type { CommandRunner } from '../providers/command-runner.js';
 import { execaRunner } from '../providers/command-runner.js';
+import { progressRunner } from '../providers/progress-runner.js';
 import { parseHostSpec } from '../providers/vserver/host-paths.js';
 import { acquireLock, APPLY_LOCK_FILE, processLockEnv, type AgentLock, type LockEnv } from '../agent/lock.js';
 import type { PassRequest } from '../agent/types.js';
@@ -47,6 +48,8 @@ export interface PassDeps {
   lockEnv?: LockEnv;
   /** revision in force on the host before the first pass (from the status file) */
   initialAppliedRevision?: string | null;
+  /** an apply's command running this long is logged as still running, and again as often (default 5 s; 0: off) */
+  progressIntervalMs?: number;
 }
 
 export function createReconcilePass(settings: PassSettings, deps: PassDeps): (req: PassRequest) => Promise<PassResult> {
@@ -153,7 +156,11 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
         result = 'unchanged';
         if (host.persistIdentity) identityStored = true;
       } else {
-        changeSet = await executePlan({ source: settings.source, host, runner, log: deps.log, signal: req.signal, buildTimeoutMs: settings.buildTimeoutMs }, computed, plan);
+        // progress in the log (issue 13): each action's start (its end is logged by applyPlan), long commands
+        const log = deps.log;
+        const progress = progressRunner(runner, { ...(deps.progressIntervalMs !== undefined ? { intervalMs: deps.progressIntervalMs } : {}), say: (line, i) => log.info(line, { elapsedMs: Math.round(i.elapsedMs) }) });
+        const onStart = (a: { guest: string; kind: string }) => void log.info(`${a.guest}: ${a.kind} started`, { guest: a.guest, action: a.kind });
+        changeSet = await executePlan({ source: settings.source, host, runner: progress, log, signal: req.signal, buildTimeoutMs: settings.buildTimeoutMs, onStart }, computed, plan);
         if (host.persistIdentity) identityStored = true;
         result = changeSet.ok ? 'applied' : 'failed';
       }

@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'LIVE_CHANGE_NOT_APPLIED' // a live change's tool exited 0 but the kernel does not show the value
   | 'NOT_VSERVER_HOST' // the host has no Linux-VServer kernel interface (/proc/virtual)
   | 'PROMOTION_REFUSED' // promote: the gate is closed or the target ref cannot fast-forward
+  | 'FILE_EXISTS' // init: a file it would write exists (--force overwrites)
   | 'INTERNAL';
 
 export interface Problem {

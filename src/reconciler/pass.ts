@@ -54,7 +54,8 @@ export interface PassDeps {
 
 export function createReconcilePass(settings: PassSettings, deps: PassDeps): (req: PassRequest) => Promise<PassResult> {
   const now = deps.now ?? (() => new Date());
-  const runner = deps.runner ?? execaRunner();
+  // commands in their own process group: a terminal's Ctrl-C (run --once) reaches vsgitops, which decides
+  const runner = deps.runner ?? execaRunner({ ownProcessGroup: true });
   let appliedRevision: string | null = deps.initialAppliedRevision ?? null;
   // a plain directory has no revision: what was applied is known by the manifests' digest
   let appliedDesiredDigest: string | null = null;
@@ -160,7 +161,7 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
         const log = deps.log;
         const progress = progressRunner(runner, { ...(deps.progressIntervalMs !== undefined ? { intervalMs: deps.progressIntervalMs } : {}), say: (line, i) => log.info(line, { elapsedMs: Math.round(i.elapsedMs) }) });
         const onStart = (a: { guest: string; kind: string }) => void log.info(`${a.guest}: ${a.kind} started`, { guest: a.guest, action: a.kind });
-        changeSet = await executePlan({ source: settings.source, host, runner: progress, log, signal: req.signal, buildTimeoutMs: settings.buildTimeoutMs, onStart }, computed, plan);
+        changeSet = await executePlan({ source: settings.source, host, runner: progress, log, signal: req.signal, ...(req.stop ? { stop: req.stop } : {}), buildTimeoutMs: settings.buildTimeoutMs, onStart }, computed, plan);
         if (host.persistIdentity) identityStored = true;
         result = changeSet.ok ? 'applied' : 'failed';
       }

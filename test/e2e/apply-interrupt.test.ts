@@ -112,3 +112,25 @@ test('apply --output json: action progress on stderr, stdout one JSON document',
   t.regex(r.stderr, /\[1\/2\] create \w+: started[\s\S]*\[1\/2\] create \w+: created[\s\S]*\[2\/2\] create \w+: created/);
   t.notThrows(() => JSON.parse(r.stdout));
 });
+
+test('run --once: Ctrl-C once finishes the running build, starts nothing more, releases the lock, exits 130', async (t) => {
+  const { dir, sim, src } = await host('int-once-agent');
+  const started = await slowFirstBuild(dir, sim, 3);
+  const run = start(['run', '--once', ...src, '--log-level', 'info']);
+  await until('the first build to start', () => exists(started));
+  await until('the agent to log the action start', () => /create started/.test(run.err()));
+  run.child.kill('SIGINT');
+  const r = await run.child;
+  t.is(r.exitCode, 130, run.err().slice(-3000));
+  t.regex(run.err(), /interrupt: the running command is allowed to finish/);
+  t.regex(run.err(), /"message":"\w+: created"/);
+  const state = path.join(sim, 'var/lib/vsgitops');
+  t.false(await exists(path.join(state, 'apply-journal.jsonl')));
+  t.false(await exists(path.join(state, 'agent.lock')));
+  t.false(await exists(path.join(state, 'apply.lock')));
+  const inv = JSON.parse(await readText(path.join(state, 'inventory.json'))) as { guests: Record<string, unknown> };
+  t.is(Object.keys(inv.guests).length, 1, 'one guest done, one not');
+  const next = await cli(['run', '--once', ...src]);
+  t.is(next.exitCode, 0, next.stderr);
+  t.is((await cli(['plan', ...src])).exitCode, 0);
+});

@@ -46,6 +46,7 @@ test('alertmanager sink: POSTs to /api/v2/alerts, re-sends firing alerts until r
   const base = rx.url.replace(/\/hook\/secret-path$/, '');
   const sink = alertmanagerSink({ url: base, resendMs: 150, labels: { cluster: 'fra' }, ...fast });
   t.teardown(() => sink.close());
+  const before = Date.now();
   await sink.send(sampleAlert());
   t.is(rx.received[0]!.method, 'POST');
   t.is(rx.received[0]!.url, '/api/v2/alerts');
@@ -53,7 +54,7 @@ test('alertmanager sink: POSTs to /api/v2/alerts, re-sends firing alerts until r
   const first = JSON.parse(rx.received[0]!.body) as PostableAlert[];
   t.is(first.length, 1);
   t.like(first[0]!.labels, { alertname: 'VsgitopsDrift', guest: 'web', cluster: 'fra' });
-  t.true(Date.parse(first[0]!.endsAt!) > Date.now(), 'firing: endsAt in the future');
+  t.true(Date.parse(first[0]!.endsAt!) >= before + 4 * 150, 'firing: endsAt four re-send intervals ahead');
   // re-sent while firing, with endsAt moved on
   await until(() => rx.received.length >= 3);
   const again = JSON.parse(rx.received[2]!.body) as PostableAlert[];

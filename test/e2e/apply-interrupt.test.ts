@@ -8,6 +8,13 @@ import fsp from 'node:fs/promises';
 import { execa, type ResultPromise } from 'execa';
 import { CLI, cli, exists, manifest, readText, tempDir, TestRepo } from '../helpers/e2e.js';
 import { writeFaults } from '../../src/sim/faults.js';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+
+const schemaDir = fileURLToPath(new URL('../../../schemas/output/', import.meta.url));
+const ajv = new Ajv({ allErrors: true, strict: false });
+for (const f of fs.readdirSync(schemaDir)) ajv.addSchema(JSON.parse(fs.readFileSync(path.join(schemaDir, f), 'utf8')) as object);
 
 async function host(prefix: string) {
   const dir = await tempDir(prefix);
@@ -97,6 +104,8 @@ test('Ctrl-C twice: the hanging command is aborted, the apply exits 130 and the 
   const doc = JSON.parse(run.out()) as { interrupted: boolean; changeSet: { entries: Array<{ outcome: string }> } };
   t.true(doc.interrupted);
   t.deepEqual(doc.changeSet.entries.map((e) => e.outcome), ['failed', 'skipped']);
+  const v = ajv.getSchema('https://vsgitops.io/schemas/output/apply.schema.json')!;
+  t.true(v(doc), ajv.errorsText(v.errors));
   const state = path.join(sim, 'var/lib/vsgitops');
   t.false(await exists(path.join(state, 'apply-journal.jsonl')));
   t.false(await exists(path.join(state, 'apply.lock')));

@@ -254,8 +254,18 @@ async function confirm(plan: Plan): Promise<void> {
     throw new VsError('CONFIRMATION_REQUIRED', `the plan has destructive actions (${describeDestructive(plan)}); re-run with --yes to carry them out`);
   }
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  const answer = await rl.question(`The plan has destructive actions (${describeDestructive(plan)}). Type "yes" to apply: `);
-  rl.close();
+  // Ctrl-C at the prompt (the terminal is in raw mode: readline gets it, not the process) cancels
+  const cancel = new AbortController();
+  rl.on('SIGINT', () => cancel.abort());
+  let answer: string;
+  try {
+    answer = await rl.question(`The plan has destructive actions (${describeDestructive(plan)}). Type "yes" to apply: `, { signal: cancel.signal });
+  } catch (err) {
+    if (cancel.signal.aborted) throw new VsError('CONFIRMATION_REQUIRED', 'apply cancelled (Ctrl-C at the prompt); nothing was changed');
+    throw err;
+  } finally {
+    rl.close();
+  }
   if (answer.trim() !== 'yes') throw new VsError('CONFIRMATION_REQUIRED', 'apply cancelled; nothing was changed');
 }
 

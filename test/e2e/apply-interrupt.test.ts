@@ -143,3 +143,26 @@ test('run --once: Ctrl-C once finishes the running build, starts nothing more, r
   t.is(next.exitCode, 0, next.stderr);
   t.is((await cli(['plan', ...src])).exitCode, 0);
 });
+
+test('Ctrl-C at the confirmation prompt (a terminal) cancels the apply; nothing is changed', async (t) => {
+  const dir = await tempDir('int-prompt');
+  const repo = await TestRepo.create(dir);
+  const sim = path.join(dir, 'host');
+  t.is((await cli(['sim', 'init', sim, '--name', 'host-a'])).exitCode, 0);
+  await repo.commit({ 'web.yaml': manifest({ name: 'web', context: 1001, state: 'stopped', deletion: 'delete' }), 'db.yaml': manifest({ name: 'db', context: 1002, state: 'stopped' }) });
+  const src = ['--repo', repo.dir, '--path', 'manifests', '--host', `sim:${sim}`];
+  t.is((await cli(['apply', ...src, '--yes'])).exitCode, 0);
+  await repo.commit({ 'db.yaml': manifest({ name: 'db', context: 1002, state: 'stopped' }) });
+  // script(1) gives the apply a terminal; its input goes to that terminal
+  const line = [process.execPath, CLI, 'apply', ...src].join(' ');
+  const child = execa('script', ['-qfec', line, '/dev/null'], { reject: false, stdin: 'pipe', env: { VSGITOPS_LOG_LEVEL: 'warn' }, timeout: 120_000 });
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  await until('the prompt', () => /Type "yes" to apply: /.test(out));
+  child.stdin!.write('\x03');
+  const r = await child;
+  t.regex(out, /apply cancelled \(Ctrl-C at the prompt\); nothing was changed/, out);
+  t.not(r.exitCode, 0);
+  t.true(await exists(path.join(sim, 'etc/vservers/web/.vsgitops')), 'web was not deleted');
+  t.false(await exists(path.join(sim, 'var/lib/vsgitops/apply.lock')));
+});

@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'SNAPSHOT_FAILED' // the snapshot before a restart or replace could not be taken (nothing was changed)
   | 'ROLLED_BACK' // a restart or replace failed its start or health check; the previous configuration was restored and the guest restarted
   | 'ROLLBACK_FAILED' // ... and restoring the previous configuration failed too (data.snapshot names it)
+  | 'FILE_EXISTS' // init: a file it would write exists (--force overwrites)
   | 'INTERNAL';
 
 export interface Problem {

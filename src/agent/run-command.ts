@@ -17,6 +17,7 @@ import { clearSuspension, readSuspensionRecord, suspensionAt, writeSuspension } 
 import type { Clock, PassFn, RandomFn } from './types.js';
 import { summarizePass } from './pass-log.js';
 import { systemdNotifier, type Notifier } from './sd-notify.js';
+import { watchInterrupts, type Interrupts } from '../cli/apply-progress.js';
 
 /** What the CLI wiring supplies; everything but createPass has a production default. */
 export interface AgentDeps {
@@ -117,6 +118,7 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
       [EXIT.OK, 'stopped by SIGTERM/SIGINT; --once: converged, or suspended'],
       [EXIT.ERROR, 'bad configuration, another agent holds the lock; --once: the pass failed or the revision is invalid'],
       [EXIT.BLOCKED, '--once: the pass was blocked (guests blocked, deletion breaker tripped, or no manifests)'],
+      [EXIT.INTERRUPTED, '--once: interrupted by Ctrl-C (the running action finished; twice: aborted), lock released'],
     ],
   );
   run.action(async (flags: RunFlags) => {
@@ -137,10 +139,18 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
       };
       if (flags.once) {
         let result: PassResult;
+        // Ctrl-C once: the running command finishes, no further action, lock released, exit 130; twice: abort it
+        const interrupts = watchInterrupts((line) => log.warn(line), deps.signals ?? process);
         try {
-          result = await runOnce(config, rt);
+          result = await runOnce(config, rt, interrupts);
         } finally {
+          interrupts.dispose();
           await deps.onStop?.();
+        }
+        if (interrupts.interrupted) {
+          log.warn(`run --once interrupted (exit ${EXIT.INTERRUPTED}): ${JSON.stringify(result.changeSet?.summary ?? {})}; the next pass does the rest`);
+          setExit(EXIT.INTERRUPTED);
+          return;
         }
         setExit(result.result === 'blocked' ? EXIT.BLOCKED : OK_RESULTS.has(result.result) ? EXIT.OK : EXIT.ERROR);
         return;
@@ -247,6 +257,7 @@ async function stateDirOf(flags: StateFlags): Promise<string> {
 export async function runOnce(
   config: AgentConfig,
   rt: { createPass: AgentDeps['createPass']; clock: Clock; random: RandomFn; lockEnv: LockEnv; log: Logger; onResult?: AgentDeps['onResult'] },
+  interrupts?: Pick<Interrupts, 'stop' | 'abort'>,
 ): Promise<PassResult> {
   const lock = await acquireLock(config.stateDir, rt.lockEnv, rt.log);
   try {
@@ -259,7 +270,8 @@ export async function runOnce(
       const timer = rt.clock.setTimeout(() => ac.abort(new Error(`pass timed out after ${config.passTimeoutMs} ms`)), config.passTimeoutMs);
       let result: PassResult;
       try {
-        result = await pass({ trigger: 'once', signal: ac.signal, dryRun: suspended });
+        const signal = interrupts ? AbortSignal.any([ac.signal, interrupts.abort]) : ac.signal;
+        result = await pass({ trigger: 'once', signal, ...(interrupts ? { stop: interrupts.stop } : {}), dryRun: suspended });
       } finally {
         rt.clock.clearTimeout(timer);
       }

@@ -7,8 +7,10 @@ import type { PassResult } from '../reconciler/pass-types.js';
 export interface PassRequest {
   /** why the pass runs, e.g. "git", "webhook", "resync", "retry"; several joined by "+" when coalesced */
   trigger: string;
-  /** aborted on shutdown (finish the running command, then stop) or when the pass timeout expires */
+  /** aborted on shutdown or when the pass timeout expires: the running commands are aborted too */
   signal: AbortSignal;
+  /** a graceful stop (`run --once`, Ctrl-C once): the running action finishes, no further one starts */
+  stop?: AbortSignal;
   /** true while the agent is suspended: observe and report, change nothing */
   dryRun: boolean;
 }

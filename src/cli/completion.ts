@@ -45,9 +45,13 @@ _vsgitops() {
   case "$prev" in
     --output) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
     --host) COMPREPLY=($(compgen -W "local sim:" -- "$cur")); return ;;
+    --ci) COMPREPLY=($(compgen -W "github gitlab none" -- "$cur")); return ;;
     -c|--config|--out|--plan|--state-dir|--repo|--path) COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
   local words
+  case "$path" in
+    schema) [[ $cur != -* ]] && { COMPREPLY=($(compgen -W "manifest fleet ignore agent-config output/" -- "$cur")); return; } ;;
+  esac
   case "$path" in
     "") words="${[...top, '--help', '--version'].join(' ')}" ;;
 ${cases}

@@ -9,6 +9,8 @@ import { escapeControl } from '../text/escape.js';
  *   3  plan / apply --dry-run: changes include destruction (delete, replace, restart of a running guest)
  *   4  drift: the host differs from git
  *   5  plan, apply, drift, run --once: blocked (guests blocked, deletion breaker tripped, no manifests)
+ * 130  apply: interrupted (Ctrl-C): the running action finished (or, at a second Ctrl-C, was
+ *      aborted), no further action started, the journal was closed and the lock released
  *  64  usage error, the same for every command (sysexits.h EX_USAGE): never read as "changes" or "drift"
  */
 export const EXIT = {
@@ -20,6 +22,8 @@ export const EXIT = {
   DRIFT: 4,
   /** plan, apply, drift, run --once: guests blocked, the deletion breaker tripped, or the revision has no manifests */
   BLOCKED: 5,
+  /** apply interrupted by SIGINT (128 + 2, the shell's convention for a command ended by Ctrl-C) */
+  INTERRUPTED: 130,
 } as const;
 
 /** The exit code of an error: 64 for a usage error on every command, else 1. */

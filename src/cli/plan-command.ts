@@ -20,6 +20,8 @@ import { addHostOptions, addSourceOptions, hostFromOptions, sourceFromOptions, t
 import type { RegisterCommand } from './registry.js';
 import { addGitCredentialOptions, gitCredentialsFrom, type GitCredentialFlags } from './git-credentials.js';
 import { parseSnapshot } from '../reconciler/snapshot.js';
+import { DEFAULT_PROGRESS_INTERVAL_MS, progressRunner } from '../providers/progress-runner.js';
+import { actionEndLine, actionStartLine, interruptSummary, watchInterrupts, type Interrupts } from './apply-progress.js';
 
 interface PlanOpts extends SourceOptions, HostOptions, ConfigurableOptions, GitCredentialFlags {
   host: string;
@@ -37,6 +39,7 @@ interface ApplyOpts extends PlanOpts {
   buildTimeout?: number;
   yes?: boolean;
   dryRun?: boolean;
+  progressInterval?: number;
 }
 
 function addPlanOptions(cmd: Command): Command {
@@ -65,7 +68,8 @@ async function pipelineOptions(cmd: Command, dir: string | undefined, o: PlanOpt
   return {
     source,
     host: hostFromOptions(o, use),
-    runner: execaRunner(),
+    // an apply's commands run in their own process group: a Ctrl-C reaches vsgitops, which decides (apply-progress.ts)
+    runner: execaRunner(use.apply ? { ownProcessGroup: true } : {}),
     log: createLogger({ level: logLevelOf(o) }),
     deleteGuard: deleteGuardOf(o),
     // an apply (under the apply lock) first finishes what an interrupted apply left
@@ -130,13 +134,15 @@ export const registerApply: RegisterCommand = (program, setExit) => {
     .option('--plan <file>', 'apply this saved plan (refused if the revision or the host changed since it was made)')
     .option('--yes', 'do not ask before destructive actions (required when not on a terminal)')
     .option('--dry-run', 'only show the plan (exit codes as for plan)')
-    .option('--build-timeout <duration>', 'longest a guest build may run, e.g. 45m or 2h (default 30m)', parseBuildTimeout);
+    .option('--build-timeout <duration>', 'longest a guest build may run, e.g. 45m or 2h (default 30m)', parseBuildTimeout)
+    .option('--progress-interval <duration>', 'say "still running" when a command runs this long, and again as often (default 5s; 0 turns it off)', parseProgressInterval);
   addHelpFooter(
     cmd,
     [
       'vsgitops apply --repo /srv/gitops --path hosts --host local',
       'vsgitops apply -c /etc/vsgitops/agent.yaml --plan plan.json --yes',
       'vsgitops apply ./manifests --host sim:/tmp/host1 --dry-run',
+      'vsgitops apply -c /etc/vsgitops/agent.yaml --output json 2>progress.log   # progress on stderr',
     ],
     [
       [EXIT.OK, 'applied, or nothing to do'],
@@ -144,21 +150,34 @@ export const registerApply: RegisterCommand = (program, setExit) => {
       [EXIT.CHANGES, '--dry-run: changes pending'],
       [EXIT.DESTRUCTIVE, '--dry-run: changes include destruction'],
       [EXIT.BLOCKED, 'blocked: guests blocked, deletion breaker tripped, or no manifests (the rest was applied)'],
+      [EXIT.INTERRUPTED, 'interrupted (Ctrl-C): the running action finished, no further one started, the lock was released; twice: the running command was aborted'],
     ],
   ).action(async (dir: string | undefined, o: ApplyOpts, c: Command) => {
-      const popts = { ...(await pipelineOptions(c, dir, o, { apply: !o.dryRun })), ...(o.buildTimeout ? { buildTimeoutMs: o.buildTimeout } : {}) };
-      // One writer per host: an agent pass (or another apply) on the same state
-      // directory would race this one on the guests and on the inventory.
-      const lock = o.dryRun ? undefined : await acquireLock(popts.host.paths.stateDir, processLockEnv(), popts.log, APPLY_LOCK_FILE);
+      const base = await pipelineOptions(c, dir, o, { apply: !o.dryRun });
+      // progress: on stdout beside the text output, on stderr when stdout carries JSON
+      const say = (line: string) => void (o.output === 'json' ? process.stderr : process.stdout).write(line + '\n');
+      const interrupts = o.dryRun ? undefined : watchInterrupts(say);
+      const popts: PipelineOptions = {
+        ...base,
+        runner: o.dryRun ? base.runner : progressRunner(base.runner, { intervalMs: o.progressInterval ?? DEFAULT_PROGRESS_INTERVAL_MS, say }),
+        ...(o.buildTimeout ? { buildTimeoutMs: o.buildTimeout } : {}),
+      };
       try {
-        await applyLocked(popts, o, setExit);
+        // One writer per host: an agent pass (or another apply) on the same state
+        // directory would race this one on the guests and on the inventory.
+        const lock = o.dryRun ? undefined : await acquireLock(popts.host.paths.stateDir, processLockEnv(), popts.log, APPLY_LOCK_FILE);
+        try {
+          await applyLocked(popts, o, setExit, interrupts, say);
+        } finally {
+          await lock?.release();
+        }
       } finally {
-        await lock?.release();
+        interrupts?.dispose();
       }
     });
 };
 
-async function applyLocked(popts: PipelineOptions, o: ApplyOpts, setExit: (code: number) => void): Promise<void> {
+async function applyLocked(popts: PipelineOptions, o: ApplyOpts, setExit: (code: number) => void, interrupts?: Interrupts, say: (line: string) => void = () => undefined): Promise<void> {
   const computed = await computePlan(popts);
   if (computed.desiredState.problems.length > 0) throw invalidRevision(computed.desiredState.problems, computed.desiredState.revision);
   // the saved plan only selects: apply carries out the recomputed plan, and only when the file's actions are the same
@@ -178,8 +197,30 @@ async function applyLocked(popts: PipelineOptions, o: ApplyOpts, setExit: (code:
     return;
   }
   if (plan.destructive && !o.yes) await confirm(plan);
-  const cs = await executePlan(popts, computed, plan);
-  process.stdout.write(text ? '\n' + renderChangeSetText(cs) : stringifyExact({ formatVersion: OUTPUT_FORMAT_VERSION, ok: cs.ok, plan, changeSet: cs }) + '\n');
+  if (interrupts?.interrupted) {
+    // Ctrl-C while planning or at the prompt: nothing was started
+    say(interruptSummary(plan, undefined).trimEnd());
+    if (!text) process.stdout.write(stringifyExact({ formatVersion: OUTPUT_FORMAT_VERSION, ok: false, interrupted: true, plan, changeSet: null }) + '\n');
+    setExit(EXIT.INTERRUPTED);
+    return;
+  }
+  const cs = await executePlan(
+    {
+      ...popts,
+      ...(interrupts ? { stop: interrupts.stop, signal: interrupts.abort } : {}),
+      onStart: (action) => say(actionStartLine(plan, action)),
+      onEntry: (entry, action) => say(actionEndLine(plan, action, entry)),
+    },
+    computed,
+    plan,
+  );
+  const interrupted = interrupts?.interrupted === true;
+  process.stdout.write(text ? '\n' + renderChangeSetText(cs) : stringifyExact({ formatVersion: OUTPUT_FORMAT_VERSION, ok: cs.ok, ...(interrupted ? { interrupted: true } : {}), plan, changeSet: cs }) + '\n');
+  if (interrupted) {
+    say(interruptSummary(plan, cs).trimEnd());
+    setExit(EXIT.INTERRUPTED);
+    return;
+  }
   setExit(cs.ok ? (blockedExit(computed, popts.log) ?? EXIT.OK) : EXIT.ERROR);
 }
 
@@ -213,8 +254,18 @@ async function confirm(plan: Plan): Promise<void> {
     throw new VsError('CONFIRMATION_REQUIRED', `the plan has destructive actions (${describeDestructive(plan)}); re-run with --yes to carry them out`);
   }
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  const answer = await rl.question(`The plan has destructive actions (${describeDestructive(plan)}). Type "yes" to apply: `);
-  rl.close();
+  // Ctrl-C at the prompt (the terminal is in raw mode: readline gets it, not the process) cancels
+  const cancel = new AbortController();
+  rl.on('SIGINT', () => cancel.abort());
+  let answer: string;
+  try {
+    answer = await rl.question(`The plan has destructive actions (${describeDestructive(plan)}). Type "yes" to apply: `, { signal: cancel.signal });
+  } catch (err) {
+    if (cancel.signal.aborted) throw new VsError('CONFIRMATION_REQUIRED', 'apply cancelled (Ctrl-C at the prompt); nothing was changed');
+    throw err;
+  } finally {
+    rl.close();
+  }
   if (answer.trim() !== 'yes') throw new VsError('CONFIRMATION_REQUIRED', 'apply cancelled; nothing was changed');
 }
 
@@ -236,6 +287,15 @@ function parseBuildTimeout(v: string): number {
   }
   if (!(ms > 0)) throw new VsError('USAGE', `--build-timeout must be above 0, got "${v}"`);
   return ms;
+}
+
+function parseProgressInterval(v: string): number {
+  if (v === '0') return 0;
+  try {
+    return parseDuration(v, '--progress-interval');
+  } catch (err) {
+    throw new VsError('USAGE', (err as Error).message);
+  }
 }
 
 function parseShare(v: string): number {

@@ -28,6 +28,8 @@ export const commandModules: { names: string[]; load: () => Promise<RegisterComm
   { names: ['fleet'], load: async () => [(await import('./fleet.js')).registerFleet] },
   { names: ['import'], load: async () => [(await import('./import.js')).registerImport] },
   { names: ['adopt'], load: async () => [(await import('./adopt.js')).registerAdopt] },
+  { names: ['init'], load: async () => [(await import('./init.js')).registerInit] },
+  { names: ['schema'], load: async () => [(await import('./schema.js')).registerSchema] },
 ];
 
 /** The register functions for this command line: the named command's module only, else every module. */

@@ -8,6 +8,7 @@ import type { AgentConfig } from '../agent/config.js';
 import type { AgentService } from '../agent/agent.js';
 import { registerRunCommands } from '../agent/run-command.js';
 import { resolveSecret } from '../agent/secret.js';
+import { parseDuration } from '../agent/duration.js';
 import { VsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import {
@@ -129,11 +130,12 @@ export const registerRun: RegisterCommand = (program, setExit) => {
 export const ALERT_SHUTDOWN_MS = 5000;
 
 /** Alert sinks from the agent configuration; secrets come from env vars or files, never the file itself. */
-async function sinkSpecs(config: AgentConfig): Promise<SinkSpec[]> {
+export async function sinkSpecs(config: AgentConfig): Promise<SinkSpec[]> {
   const raw = (config.alerts.sinks as Record<string, unknown>[] | undefined) ?? [{ type: 'log' }];
   if (!Array.isArray(raw)) throw new VsError('CONFIG', 'alerts.sinks must be a list');
   const baseDir = config.file ? path.dirname(config.file) : process.cwd();
   const out: SinkSpec[] = [];
+  const backoff = config.backoff;
   for (const [i, s] of raw.entries()) {
     const where = `alerts.sinks[${i}]`;
     const secretOf = async (envKey: string, fileKey: string, what: string) =>
@@ -144,13 +146,29 @@ async function sinkSpecs(config: AgentConfig): Promise<SinkSpec[]> {
         break;
       case 'webhook': {
         const secret = await secretOf('secretEnv', 'secretFile', 'secret');
-        out.push({ type: 'webhook', url: String(s.url), ...(secret ? { secret } : {}), ...(s.name ? { name: String(s.name) } : {}) });
+        // retries wait as the agent's own do (its `backoff`), at least what a Retry-After asks
+        out.push({ type: 'webhook', url: String(s.url), backoff, ...(secret ? { secret } : {}), ...(s.name ? { name: String(s.name) } : {}) });
         break;
       }
       case 'slack': {
         const url = (await secretOf('urlEnv', 'urlFile', 'url')) ?? (s.url as string | undefined);
         if (!url) throw new VsError('CONFIG', `${where}: a slack sink needs urlEnv, urlFile or url`);
-        out.push({ type: 'slack', url, ...(s.name ? { name: String(s.name) } : {}) });
+        out.push({ type: 'slack', url, backoff, ...(s.name ? { name: String(s.name) } : {}) });
+        break;
+      }
+      case 'alertmanager': {
+        const token = await secretOf('bearerTokenEnv', 'bearerTokenFile', 'bearer token');
+        const generatorURL = (s.generatorURL as string | undefined) ?? (config.http.enabled ? `http://${config.hostName}:${config.http.port}/status` : undefined);
+        out.push({
+          type: 'alertmanager',
+          url: String(s.url),
+          backoff,
+          ...(s.name ? { name: String(s.name) } : {}),
+          ...(s.labels ? { labels: s.labels as Record<string, string> } : {}),
+          ...(generatorURL ? { generatorURL } : {}),
+          ...(s.resendInterval !== undefined ? { resendMs: parseDuration(s.resendInterval as string | number, `${where}.resendInterval`) } : {}),
+          ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+        });
         break;
       }
       case 'command':
@@ -158,7 +176,7 @@ async function sinkSpecs(config: AgentConfig): Promise<SinkSpec[]> {
         out.push({ type: 'command', argv: s.argv.map(String), ...(s.name ? { name: String(s.name) } : {}) });
         break;
       default:
-        throw new VsError('CONFIG', `${where}: unknown sink type "${String(s.type)}" (log, webhook, slack, command)`);
+        throw new VsError('CONFIG', `${where}: unknown sink type "${String(s.type)}" (log, webhook, slack, command, alertmanager)`);
     }
   }
   return out;

@@ -7,6 +7,7 @@ import { parseHostSpec } from '../providers/vserver/host-paths.js';
 import { applyConfigFile } from './config-defaults.js';
 import { EXIT } from './exit.js';
 import { addHelpFooter, configOption, outputOption, type OutputFormat } from './help.js';
+import { readSuspensionRecord, suspensionAt } from '../agent/suspend.js';
 
 export interface StatusCommandDeps {
   write?: (text: string) => void;
@@ -23,7 +24,7 @@ export function registerStatusCommand(program: Command, setExit: (code: number) 
   const now = deps.now ?? Date.now;
   const cmd = program
     .command('status')
-    .description('show the last reconcile pass, per-guest conditions and drift from the state directory')
+    .description('show the last reconcile pass (and how long ago it finished), the suspension in force, per-guest conditions and drift from the state directory')
     .option('--host <host>', 'host whose agent to report on: "local" or "sim:DIR" (a simulated host)', 'local')
     .option('--state-dir <dir>', 'state directory (default /var/lib/vsgitops, or DIR/var/lib/vsgitops for sim:DIR)')
     .addOption(configOption())
@@ -36,7 +37,12 @@ export function registerStatusCommand(program: Command, setExit: (code: number) 
       const stateDir = parseHostSpec(opts.host, opts.stateDir).stateDir;
       const status = await readStatus(stateDir);
       if (!status) throw new VsError('HOST', `no status in ${stateDir}: the agent has not finished a pass yet`, { stateDir });
-      write(opts.output === 'json' ? stringifyExact(status) + '\n' : renderStatus(status, now()));
+      // what the file cannot know: how old the last pass is now, and the suspension in force now
+      const at = now();
+      const record = await readSuspensionRecord(stateDir);
+      const suspension = record && suspensionAt(record, at).active ? record : null;
+      const lastPassAgeSeconds = Math.max(0, Math.floor((at - Date.parse(status.lastPass.finishedAt)) / 1000));
+      write(opts.output === 'json' ? stringifyExact({ ...status, lastPassAgeSeconds, suspension }) + '\n' : renderStatus(status, at, { suspension }));
       setExit(0);
     });
 }

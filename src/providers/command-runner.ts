@@ -44,6 +44,12 @@ export interface RunnerDefaults {
   env?: Record<string, string>;
   /** cap on each captured stream (bytes, the tail is kept) */
   maxOutputBytes?: number;
+  /**
+   * Start each command in its own process group, so a Ctrl-C at the terminal
+   * (SIGINT to the foreground group) reaches this process only, which decides
+   * whether the running command finishes or is aborted (apply: issue 13).
+   */
+  ownProcessGroup?: boolean;
 }
 
 /**
@@ -88,6 +94,7 @@ export function execaRunner(defaults: RunnerDefaults = {}): CommandRunner {
           extendEnv: false,
           stripFinalNewline: false,
           cancelSignal: opts.signal,
+          ...(defaults.ownProcessGroup ? { detached: true } : {}),
         };
         const child = execa(argv[0]!, argv.slice(1), options);
         // Our copies of the descriptors are not needed once the child has its own.

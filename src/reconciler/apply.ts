@@ -21,7 +21,13 @@ export interface ActionExecutor {
 
 export interface ApplyOptions {
   log: Logger;
+  /** aborts the running commands (and skips the actions not yet started) */
   signal?: AbortSignal;
+  /**
+   * A graceful stop (Ctrl-C once): the running action finishes, no further
+   * action starts; those left are reported as skipped.
+   */
+  stop?: AbortSignal;
   /** monotonic milliseconds; injected for tests */
   now?: () => number;
   /** called before each action runs (the journal records the intent) */
@@ -37,7 +43,7 @@ export async function applyPlan(plan: Plan, executor: ActionExecutor, opts: Appl
     const started = now();
     const commands: CommandRecord[] = [];
     let entry: ChangeSetEntry;
-    if (opts.signal?.aborted) {
+    if (opts.signal?.aborted || opts.stop?.aborted) {
       entry = { guest: action.guest, action: action.kind, outcome: 'skipped', commands, durationMs: 0, error: { code: 'ABORTED', message: 'apply was interrupted before this action' } };
     } else {
       try {

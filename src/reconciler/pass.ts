@@ -11,6 +11,7 @@ import type { SourceSpec } from '../desired/load.js';
 import { classifyDrift, expiredIgnoreWarnings, readIgnoreList, type IgnoreEntry } from '../observability/index.js';
 import type { CommandRunner } from '../providers/command-runner.js';
 import { execaRunner } from '../providers/command-runner.js';
+import { progressRunner } from '../providers/progress-runner.js';
 import { parseHostSpec } from '../providers/vserver/host-paths.js';
 import { acquireLock, APPLY_LOCK_FILE, processLockEnv, type AgentLock, type LockEnv } from '../agent/lock.js';
 import type { PassRequest } from '../agent/types.js';
@@ -47,11 +48,14 @@ export interface PassDeps {
   lockEnv?: LockEnv;
   /** revision in force on the host before the first pass (from the status file) */
   initialAppliedRevision?: string | null;
+  /** an apply's command running this long is logged as still running, and again as often (default 5 s; 0: off) */
+  progressIntervalMs?: number;
 }
 
 export function createReconcilePass(settings: PassSettings, deps: PassDeps): (req: PassRequest) => Promise<PassResult> {
   const now = deps.now ?? (() => new Date());
-  const runner = deps.runner ?? execaRunner();
+  // commands in their own process group: a terminal's Ctrl-C (run --once) reaches vsgitops, which decides
+  const runner = deps.runner ?? execaRunner({ ownProcessGroup: true });
   let appliedRevision: string | null = deps.initialAppliedRevision ?? null;
   // a plain directory has no revision: what was applied is known by the manifests' digest
   let appliedDesiredDigest: string | null = null;
@@ -153,7 +157,11 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
         result = 'unchanged';
         if (host.persistIdentity) identityStored = true;
       } else {
-        changeSet = await executePlan({ source: settings.source, host, runner, log: deps.log, signal: req.signal, buildTimeoutMs: settings.buildTimeoutMs }, computed, plan);
+        // progress in the log (issue 13): each action's start (its end is logged by applyPlan), long commands
+        const log = deps.log;
+        const progress = progressRunner(runner, { ...(deps.progressIntervalMs !== undefined ? { intervalMs: deps.progressIntervalMs } : {}), say: (line, i) => log.info(line, { elapsedMs: Math.round(i.elapsedMs) }) });
+        const onStart = (a: { guest: string; kind: string }) => void log.info(`${a.guest}: ${a.kind} started`, { guest: a.guest, action: a.kind });
+        changeSet = await executePlan({ source: settings.source, host, runner: progress, log, signal: req.signal, ...(req.stop ? { stop: req.stop } : {}), buildTimeoutMs: settings.buildTimeoutMs, onStart }, computed, plan);
         if (host.persistIdentity) identityStored = true;
         result = changeSet.ok ? 'applied' : 'failed';
       }

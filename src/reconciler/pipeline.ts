@@ -175,7 +175,12 @@ async function pendingJournalWarning(stateDir: string): Promise<string | undefin
 }
 
 export interface ExecuteOptions extends PipelineOptions {
+  /** aborts the running commands */
   signal?: AbortSignal;
+  /** graceful stop: no further action starts (see ApplyOptions.stop) */
+  stop?: AbortSignal;
+  /** called when an action starts (progress output) */
+  onStart?: (action: PlannedAction) => void | Promise<void>;
   onEntry?: (entry: ChangeSetEntry, action: PlannedAction) => void | Promise<void>;
 }
 
@@ -204,12 +209,14 @@ export async function executePlan(opts: ExecuteOptions, computed: Computed, plan
     cs = await applyPlan(plan, guardedExecutor(executor, computed), {
       log: opts.log,
       signal: opts.signal,
+      ...(opts.stop ? { stop: opts.stop } : {}),
       onStart: async (action) => {
         const seq = journal.nextSeq();
         seqs.set(action, seq);
         const d = byName.get(action.guest);
         const intent = action.kind === 'create' && d ? inventoryEntryFor(d, plan.revision) : undefined;
         await journal.append({ t: 'begin', seq, guest: action.guest, action: action.kind, revision: plan.revision, ...(intent ? { intent } : {}) });
+        await opts.onStart?.(action);
       },
       onEntry: async (entry, action) => {
         const next = updateInventory(inventory, plan, { ...emptyChangeSet(plan), entries: [entry] }, computed.desired);

@@ -9,7 +9,7 @@ import { cli } from '../helpers/e2e.js';
 const SOURCE = ['validate', 'plan', 'apply', 'drift', 'run'];
 const HOST = ['plan', 'apply', 'drift', 'observe', 'status', 'run', 'suspend', 'resume'];
 const OUTPUT = ['validate', 'plan', 'apply', 'drift', 'observe', 'status', 'suspend', 'resume'];
-const ALL = [...new Set([...SOURCE, ...HOST, ...OUTPUT, 'show', 'completion', 'sim', 'sim init'])];
+const ALL = [...new Set([...SOURCE, ...HOST, ...OUTPUT, 'show', 'completion', 'sim', 'sim init', 'init', 'schema'])];
 
 const helps = new Map<string, Promise<string>>();
 function help(cmd: string): Promise<string> {
@@ -60,5 +60,5 @@ for (const cmd of ALL) {
 
 test('the top-level help lists every command', async (t) => {
   const r = await cli(['--help']);
-  for (const cmd of ['validate', 'plan', 'apply', 'show', 'drift', 'observe', 'status', 'run', 'suspend', 'resume', 'sim', 'completion']) t.regex(r.stdout, new RegExp(`\\n  ${cmd} `));
+  for (const cmd of ['validate', 'plan', 'apply', 'show', 'drift', 'observe', 'status', 'run', 'suspend', 'resume', 'sim', 'completion', 'init', 'schema']) t.regex(r.stdout, new RegExp(`\\n  ${cmd} `));
 });

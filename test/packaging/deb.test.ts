@@ -34,6 +34,7 @@ test('make deb: /usr/bin/vsgitops as the unit expects, the unit, a default confi
     './usr/share/zsh/vendor-completions/_vsgitops',
     './usr/lib/vsgitops/dist/src/cli/main.js',
     './usr/lib/vsgitops/schemas/agent-config.schema.json',
+    './usr/lib/vsgitops/examples/ci/github-actions.yml',
     './usr/lib/vsgitops/node_modules/commander/package.json',
   ]) {
     t.true(entries.includes(want), `${want} in\n${entries.filter((e) => !e.includes('node_modules')).join('\n')}`);

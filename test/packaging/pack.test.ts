@@ -29,6 +29,7 @@ test('npm pack from a clean clone installs a working vsgitops with only what run
   t.true(files.includes('dist/src/build-info.json'));
   t.true(files.includes('schemas/agent-config.schema.json'));
   t.true(files.includes('schemas/output/plan.schema.json'));
+  t.true(files.includes('examples/ci/github-actions.yml'), 'init copies the CI recipes');
   t.deepEqual(files.filter((f) => /^(src|test|bench|dist\/test|dist\/bench)\/|\.ts$|\.map$/.test(f)), [], 'no sources, tests, benchmarks or source maps');
 
   const prefix = path.join(dir, 'prefix');
@@ -44,4 +45,9 @@ test('npm pack from a clean clone installs a working vsgitops with only what run
   const validate = await execa(bin, ['validate', path.join(clone, 'examples/desired-state'), '--output', 'json'], { cwd: dir, reject: false });
   t.is(validate.exitCode, 0, validate.stderr);
   t.like(JSON.parse(validate.stdout), { formatVersion: 1, ok: true });
+  // init from the installed package: its schemas and CI recipe are found there
+  const scaffold = path.join(dir, 'scaffold');
+  const init = await execa(bin, ['init', scaffold, '--host-name', 'h1'], { cwd: dir, reject: false });
+  t.is(init.exitCode, 0, init.stderr);
+  t.is((await execa(bin, ['validate', path.join(scaffold, 'hosts')], { cwd: dir, reject: false })).exitCode, 0);
 });

@@ -47,3 +47,20 @@ test('an aborted apply skips the remaining actions', async (t) => {
   t.deepEqual(cs.entries.map((e) => e.outcome), ['created', 'skipped']);
   t.false(cs.ok);
 });
+
+test('a graceful stop (Ctrl-C once) lets the running action finish with its own signal untouched, then skips the rest', async (t) => {
+  const stop = new AbortController();
+  const seen: Array<boolean | undefined> = [];
+  const exec: ActionExecutor = {
+    async execute(_a, ctx) {
+      stop.abort();
+      seen.push(ctx.signal?.aborted);
+      return 'created';
+    },
+  };
+  const abort = new AbortController();
+  const cs = await applyPlan(plan([action('a', 'create'), action('b', 'create'), action('c', 'create')]), exec, { log: silentLogger(), signal: abort.signal, stop: stop.signal });
+  t.deepEqual(seen, [false], 'the running action was not aborted');
+  t.deepEqual(cs.entries.map((e) => e.outcome), ['created', 'skipped', 'skipped']);
+  t.is(cs.entries[1]!.error?.code, 'ABORTED');
+});

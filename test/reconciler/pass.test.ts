@@ -4,7 +4,8 @@
 import test from 'ava';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { silentLogger } from '../../src/log.js';
+import { Writable } from 'node:stream';
+import { createLogger, silentLogger } from '../../src/log.js';
 import { createReconcilePass } from '../../src/reconciler/pass.js';
 import { simInit } from '../../src/sim/init.js';
 import { manifest, tempDir, TestRepo } from '../helpers/e2e.js';
@@ -51,4 +52,30 @@ test('a plain directory source (no revision): a guest removed from the directory
   await fsp.rm(path.join(m, 'web.yaml'));
   const third = await pass(req());
   t.deepEqual(third.drift.map((d) => `${d.kind} ${d.guest}`), ['pending web']);
+});
+
+test("the agent's apply logs each action's start and a command that runs long (issue 13: never a silent 25 s)", async (t) => {
+  const dir = await tempDir('pass-progress');
+  t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
+  const m = path.join(dir, 'm');
+  await fsp.mkdir(m);
+  const sim = path.join(dir, 'host');
+  simInit(sim, { name: 'host-a' });
+  await fsp.writeFile(path.join(m, 'web.yaml'), manifest({ name: 'web', context: 1001, state: 'stopped' }));
+  // the build sleeps 1.5 s before the real one
+  const shim = path.join(sim, 'bin/vserver');
+  await fsp.rename(shim, shim + '.real');
+  await fsp.writeFile(shim, `#!/bin/sh\nif [ "$2" = build ]; then sleep 1.5; fi\nexec "${shim}.real" "$@"\n`, { mode: 0o755 });
+  const lines: string[] = [];
+  const log = createLogger({ json: true, level: 'info', stream: new Writable({ write: (c: Buffer, _e, cb) => (lines.push(...c.toString().trim().split('\n')), cb()) }) });
+  const pass = createReconcilePass(
+    { source: { kind: 'dir', dir: m }, host: `sim:${sim}`, hostName: 'host-a', hostLabels: {}, stateDir: path.join(sim, 'var/lib/vsgitops'), deletionGuard: { maxDeletes: 5, maxDeleteShare: 1 } },
+    { log, progressIntervalMs: 400 },
+  );
+  t.is((await pass(req())).result, 'applied');
+  const messages = lines.map((l) => (JSON.parse(l) as { message: string }).message);
+  const startAt = messages.indexOf('web: create started');
+  const still = messages.findIndex((x) => /^still running: \S*vserver web build .*\(\ds\)$/.test(x));
+  const doneAt = messages.indexOf('web: created');
+  t.true(startAt >= 0 && still > startAt && doneAt > still, messages.join('\n'));
 });

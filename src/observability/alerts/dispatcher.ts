@@ -72,6 +72,12 @@ export class AlertDispatcher {
     }
   }
 
+  /** The active alerts after a pass, for sinks that keep alerts alive (Alertmanager). */
+  refresh(active: Alert[]): void {
+    if (this.closed) return;
+    for (const lane of this.lanes) lane.sink.refresh?.(active);
+  }
+
   /** Waits until every queue is empty or the timeout passes; true when drained. */
   async flush(timeoutMs: number): Promise<boolean> {
     if (this.idle()) return true;
@@ -95,6 +101,7 @@ export class AlertDispatcher {
    */
   async close(timeoutMs: number): Promise<number> {
     this.closed = true;
+    for (const lane of this.lanes) lane.sink.close?.();
     if (await this.flush(timeoutMs)) return 0;
     let abandoned = 0;
     for (const lane of this.lanes) {

@@ -33,6 +33,27 @@ export class AlertTracker {
     if (alerts.length > 0 || JSON.stringify(state) !== JSON.stringify(this.state)) await saveAlertState(this.opts.stateDir, state);
     this.state = state;
     this.opts.dispatcher.dispatch(alerts);
+    this.opts.dispatcher.refresh(activeAlerts(state, this.opts.host, revision, now));
     return alerts;
   }
+}
+
+/** The drift still alerted (firing), as alerts (for sinks that re-assert them: Alertmanager). */
+export function activeAlerts(state: AlertState, host: string, revision: string | null, now: string): Alert[] {
+  return Object.entries(state.active).map(([key, a]) => ({
+    id: '',
+    type: 'appeared' as const,
+    key,
+    kind: a.kind,
+    ...(a.guest !== undefined ? { guest: a.guest } : {}),
+    ...(a.xid !== undefined ? { xid: a.xid } : {}),
+    host,
+    revision,
+    fingerprint: a.fingerprint,
+    fields: a.fields,
+    message: a.message,
+    mode: a.mode,
+    since: a.since,
+    at: now,
+  }));
 }

@@ -12,11 +12,17 @@ const SUCCEEDED = new Set(['created', 'updated', 'restarted', 'started', 'stoppe
  */
 export function buildStatus(prev: Status | undefined, pass: PassResult, now: string): Status {
   const succeeded = pass.result === 'applied' || pass.result === 'unchanged';
-  const guests = pass.guests
+  // Guests no longer present are dropped: deleted (or released, retained) by this pass. A pass
+  // that never planned (source or revision failed) knows no guests: it keeps the last pass's.
+  const gone = new Set((pass.changeSet?.entries ?? []).filter((e) => e.outcome === 'deleted' || e.outcome === 'retained').map((e) => e.guest));
+  const planned = pass.plan !== undefined || pass.changeSet !== undefined;
+  const known = !planned && pass.guests.length === 0 ? (prev?.guests ?? []).map((g) => ({ name: g.name, mode: g.mode })) : pass.guests;
+  const guests = known
     .map((g) => g.name)
+    .filter((name) => !gone.has(name))
     .sort()
     .map((name) => {
-      const mode = pass.guests.find((g) => g.name === name)!.mode;
+      const mode = known.find((g) => g.name === name)!.mode;
       const prevGuest = prev?.guests.find((g) => g.name === name);
       const drafts = guestConditions(name, pass, prevGuest);
       return { name, mode, conditions: withTimes(drafts, prevGuest, now) } satisfies GuestStatus;

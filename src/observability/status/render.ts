@@ -3,8 +3,16 @@ import { ago, table } from '../render/table.js';
 import { CONDITION_TYPES, type Status } from './types.js';
 import { escapeControl } from '../../text/escape.js';
 
+/** A suspension in force, as `vsgitops suspend` recorded it (src/agent/suspend.ts). */
+export interface SuspensionShown {
+  reason: string;
+  by: string;
+  since: string;
+  until: string | null;
+}
+
 /** The status for people: header, one row per guest, the drift, the last change set. */
-export function renderStatus(status: Status, nowMs: number): string {
+export function renderStatus(status: Status, nowMs: number, extra: { suspension?: SuspensionShown | null } = {}): string {
   const p = status.lastPass;
   const out: string[] = [];
   const header: string[][] = [
@@ -14,6 +22,10 @@ export function renderStatus(status: Status, nowMs: number): string {
     ['last pass:', `${p.result} ${ago(p.finishedAt, nowMs)} (${p.finishedAt}), ${(p.durationMs / 1000).toFixed(1)}s, trigger ${p.trigger}`],
     ['last success:', status.lastSucceededAt ? `${ago(status.lastSucceededAt, nowMs)} (${status.lastSucceededAt})` : 'never'],
   ];
+  if (extra.suspension !== undefined) {
+    const s = extra.suspension;
+    header.push(['suspended:', s ? `yes, by ${s.by} ${ago(s.since, nowMs)}, ${s.until ? `until ${s.until}` : 'until "vsgitops resume"'}: ${s.reason}` : 'no']);
+  }
   if (p.error) header.push(['error:', `${p.error.code}: ${p.error.message}`]);
   out.push(table(header));
 

@@ -7,6 +7,7 @@ import { registerStatusCommand } from '../../../src/cli/status.js';
 import { isVsError } from '../../../src/errors.js';
 import { buildStatus } from '../../../src/observability/status/build.js';
 import { writeStatus } from '../../../src/observability/status/store.js';
+import { writeSuspension } from '../../../src/agent/suspend.js';
 import { changeSet, entry, item, pass, plan } from '../helpers/fixtures.js';
 
 async function runStatus(args: string[]) {
@@ -55,7 +56,25 @@ test('status --host sim:DIR --output json prints the status file', async (t) => 
   const { root, status } = await stateWithStatus();
   await writeStatus(path.join(root, 'var/lib/vsgitops'), status);
   const { out } = await runStatus(['--host', `sim:${root}`, '--output', 'json']);
-  t.deepEqual(JSON.parse(out), status);
+  // the status file, plus what only the moment of asking knows: the last pass's age, the suspension in force
+  t.deepEqual(JSON.parse(out), { ...status, lastPassAgeSeconds: 180, suspension: null });
+});
+
+test('status shows the suspension in force (text and JSON), and none once it has ended', async (t) => {
+  const { root, status } = await stateWithStatus();
+  await writeStatus(root, status);
+  // 10:05 is "now" in runStatus
+  const rec = await writeSuspension(root, { reason: 'disk swap', forMs: 3_600_000, now: Date.parse('2026-11-26T10:00:00Z'), by: 'alice' });
+  const text = await runStatus(['--state-dir', root]);
+  t.regex(text.out, /suspended:\s+yes, by alice 5m ago, until 2026-11-26T11:00:00.000Z: disk swap/);
+  t.regex(text.out, /last pass:\s+failed 3m ago/);
+  const json = JSON.parse((await runStatus(['--state-dir', root, '--output', 'json'])).out) as { suspension: unknown; lastPassAgeSeconds: number };
+  t.deepEqual(json.suspension, rec);
+  t.is(json.lastPassAgeSeconds, 180);
+  // a suspension past its deadline is not in force
+  await writeSuspension(root, { reason: 'old', forMs: 60_000, now: Date.parse('2026-11-26T09:00:00Z'), by: 'bob' });
+  t.regex((await runStatus(['--state-dir', root])).out, /suspended:\s+no\n/);
+  t.is((JSON.parse((await runStatus(['--state-dir', root, '--output', 'json'])).out) as { suspension: unknown }).suspension, null);
 });
 
 test('status without a status file is an error naming the directory', async (t) => {

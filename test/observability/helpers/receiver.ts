@@ -5,13 +5,16 @@ export interface Received {
   headers: http.IncomingHttpHeaders;
   body: string;
   at: number;
+  method: string;
+  /** path and query */
+  url: string;
 }
 
 /**
  * A webhook receiver on 127.0.0.1. `respond` decides the status per request
  * (by 0-based index); 'hang' never answers.
  */
-export async function startReceiver(respond: (index: number) => number | 'hang' = () => 200) {
+export async function startReceiver(respond: (index: number) => number | 'hang' | { status: number; headers: Record<string, string> } = () => 200) {
   const received: Received[] = [];
   /** requests whose headers arrived (counted before the body is read) */
   const counter = { requests: 0 };
@@ -21,10 +24,11 @@ export async function startReceiver(respond: (index: number) => number | 'hang' 
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const index = received.length;
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
-      const status = respond(index);
-      if (status === 'hang') return;
-      res.writeHead(status, { 'content-type': 'text/plain' }).end('ok');
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now(), method: req.method ?? '', url: req.url ?? '' });
+      const answer = respond(index);
+      if (answer === 'hang') return;
+      const { status, headers } = typeof answer === 'number' ? { status: answer, headers: {} } : answer;
+      res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end('ok');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

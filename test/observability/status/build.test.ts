@@ -131,3 +131,25 @@ test('revisions, duration, guests sorted, host name', (t) => {
   t.like(s, { lastAttemptedRevision: 'r2', lastAppliedRevision: 'r2', hostName: 'host1', lastPass: { durationMs: 1234, result: 'applied' }, updatedAt: T1 });
   t.deepEqual(s.guests.map((g) => [g.name, g.mode]), [['a', 'enforce'], ['b', 'warn']]);
 });
+
+test('guests no longer present are dropped: deleted or released (retained) by the pass', (t) => {
+  const first = buildStatus(undefined, pass({ plan: plan([]), changeSet: changeSet([entry('web', 'unchanged'), entry('old', 'unchanged'), entry('kept', 'unchanged')]), guests: [{ name: 'web', mode: 'enforce' }, { name: 'old', mode: 'enforce' }, { name: 'kept', mode: 'warn' }] }), '2026-11-26T10:00:00Z');
+  t.deepEqual(first.guests.map((g) => g.name), ['kept', 'old', 'web']);
+  // the pass deletes `old` and releases `kept`: the pass's guest list still names them (inventory before the pass)
+  const second = buildStatus(
+    first,
+    pass({ plan: plan([]), changeSet: changeSet([entry('old', 'deleted', { action: 'delete' }), entry('kept', 'retained', { action: 'delete' }), entry('web', 'unchanged')]), guests: [{ name: 'web', mode: 'enforce' }, { name: 'old', mode: 'enforce' }, { name: 'kept', mode: 'warn' }] }),
+    '2026-11-26T10:01:00Z',
+  );
+  t.deepEqual(second.guests.map((g) => g.name), ['web']);
+  // a failed delete keeps the guest
+  const third = buildStatus(first, pass({ result: 'failed', plan: plan([]), changeSet: changeSet([entry('old', 'failed', { action: 'delete' })]), guests: [{ name: 'old', mode: 'enforce' }] }), '2026-11-26T10:01:00Z');
+  t.deepEqual(third.guests.map((g) => g.name), ['old']);
+});
+
+test('a pass that never planned (source failed) keeps the last known guests, not ready', (t) => {
+  const first = buildStatus(undefined, pass({ plan: plan([]), changeSet: changeSet([entry('web', 'unchanged')]), guests: [{ name: 'web', mode: 'warn' }] }), '2026-11-26T10:00:00Z');
+  const failed = buildStatus(first, pass({ result: 'failed', error: { code: 'SOURCE', message: 'fetch failed' }, guests: [] }), '2026-11-26T10:01:00Z');
+  t.deepEqual(failed.guests.map((g) => [g.name, g.mode]), [['web', 'warn']]);
+  t.like(failed.guests[0]!.conditions.find((c) => c.type === 'Ready'), { status: false, reason: 'ReconcileFailed' });
+});

@@ -6,13 +6,15 @@ import type { PostOptions } from './http-post.js';
 import type { AlertSink } from './sink.js';
 import { slackSink } from './slack.js';
 import { webhookSink } from './webhook.js';
+import { alertmanagerSink } from './alertmanager.js';
 
 /** Sink settings as the agent configuration holds them (secrets already resolved by the caller). */
 export type SinkSpec =
   | { type: 'log'; name?: string }
   | ({ type: 'webhook'; name?: string; url: string; secret?: string; headers?: Record<string, string> } & Partial<PostOptions>)
   | ({ type: 'slack'; name?: string; url: string } & Partial<PostOptions>)
-  | { type: 'command'; name?: string; argv: string[]; timeoutMs?: number };
+  | { type: 'command'; name?: string; argv: string[]; timeoutMs?: number }
+  | ({ type: 'alertmanager'; name?: string; url: string; labels?: Record<string, string>; generatorURL?: string; resendMs?: number; headers?: Record<string, string> } & Partial<PostOptions>);
 
 /** Builds the sinks; names default to the type, then type-2, type-3... so metrics labels stay unique. */
 export function sinksFromSpecs(specs: SinkSpec[], logger: Logger): AlertSink[] {
@@ -33,6 +35,8 @@ export function sinksFromSpecs(specs: SinkSpec[], logger: Logger): AlertSink[] {
         return slackSink({ ...spec, name });
       case 'command':
         return commandSink({ ...spec, name });
+      case 'alertmanager':
+        return alertmanagerSink({ ...spec, name, onResendError: (err) => logger.warn('alert re-send failed', { sink: name, error: err.message }) });
       default:
         throw new VsError('CONFIG', `unknown alert sink type "${(spec as { type: string }).type}"`);
     }

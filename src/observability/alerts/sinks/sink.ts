@@ -6,6 +6,10 @@ export interface AlertSink {
   readonly name: string;
   /** `signal` aborts the delivery (agent shutdown): stop retrying and reject soon */
   send(alert: Alert, signal?: AbortSignal): Promise<void>;
+  /** sinks that keep alerts alive (Alertmanager): the active alerts after each pass */
+  refresh?(active: Alert[]): void;
+  /** stops the sink's own timers */
+  close?(): void;
 }
 
 /** One line for people (log, chat). */

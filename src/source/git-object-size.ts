@@ -158,7 +158,9 @@ function inflatePrefix(fd: number, pos: number, done: (out: Buffer) => boolean):
     const n = fs.readSync(fd, buf, 0, len, pos);
     let out: Buffer;
     try {
-      out = zlib.inflateSync(buf.subarray(0, n), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+      // small output chunks: the default 16 KiB per call, for the few bytes wanted, was most of the
+      // memory a 1,000-file revision read took (issue 12: peak RSS of `plan --repo`)
+      out = zlib.inflateSync(buf.subarray(0, n), { finishFlush: zlib.constants.Z_SYNC_FLUSH, chunkSize: 1024 });
     } catch (err) {
       if (n < len) throw err;
       continue;

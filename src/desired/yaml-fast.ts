@@ -1,16 +1,23 @@
 /**
  * The fast path of manifest parsing (issue 12): js-yaml with exactly the
- * YAML 1.2 core schema of the `yaml` library, for plain text only. It either
- * returns the same documents (values, indexes, start lines) the full parse
- * (`parseManifestText`) would, or `undefined`: then the caller parses with the
- * `yaml` document API, which remains the only judge of anything unusual
- * (tags, anchors and aliases, merge keys, directives, escapes, block scalars,
- * non-ASCII text) and the only source of problem positions. A fast document
+ * YAML 1.2 core schema of the `yaml` library, for text inside a whitelist
+ * only. It either returns the same documents (values, indexes, start lines)
+ * the full parse (`parseManifestText`) would, or `undefined`: then the caller
+ * parses with the `yaml` document API, which remains the only judge of
+ * anything unusual and the only source of problem positions. A fast document
  * builds its `yaml` document only if something asks where a node is.
  *
- * test/desired/yaml-fast.test.ts checks, on hostile and mutated input, that
- * whenever this path answers, the full parse accepts the file with the same
- * documents.
+ * The whitelist (`inWhitelist`) is a line grammar: block maps and lists with
+ * plain word keys, one-line scalars (plain words of safe characters, quoted
+ * without escapes), one-line flow collections one level deep, comments, and a
+ * block structure checked column by column. Everything else (tags, anchors,
+ * aliases, merge keys, directives, escapes, block scalars, multi-line
+ * scalars, non-ASCII text, null keys, a dash with nothing below it) goes to
+ * the full parse.
+ *
+ * test/desired/yaml-fast.test.ts checks, on hostile, mutated and generated
+ * input (fixed seeds), that whenever this path answers, the full parse
+ * accepts the file with the same documents.
  */
 import jsyaml from 'js-yaml';
 import type { Document, LineCounter } from 'yaml';

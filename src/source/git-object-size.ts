@@ -70,7 +70,20 @@ export class ObjectSizer {
     return null;
   }
 
+  /** Headers by pack entry: delta chains share their bases (issue 12: 10,000 headers took 5.8 s). */
+  private readonly known = new Map<PackIndex, Map<number, ObjectHeader>>();
+
   private headerAt(p: PackIndex, offset: number, depth: number): ObjectHeader {
+    let inPack = this.known.get(p);
+    if (!inPack) this.known.set(p, (inPack = new Map()));
+    const hit = inPack.get(offset);
+    if (hit) return hit;
+    const h = this.headerAtUncached(p, offset, depth);
+    inPack.set(offset, h);
+    return h;
+  }
+
+  private headerAtUncached(p: PackIndex, offset: number, depth: number): ObjectHeader {
     if (depth > 100) throw new Error(`delta chain too long at ${path.basename(p.pack)}:${offset}`);
     const fd = fs.openSync(p.pack, 'r');
     try {

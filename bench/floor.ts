@@ -9,7 +9,7 @@
  *   (init pid), `limit`, `nsproxy` (UTS names); every `/proc/virtnet/<nid>/info`
  *   (addresses). `sched`, `cvirt`, `cacct`, `nsproxy1` carry nothing observed.
  * - §6.0, §7.1: `/etc/vservers/*` (not dot entries; a link counts if it leads to
- *   a directory), each config dir walked whole: every file read, every link
+ *   a directory; a guest only with a `vdir` or `context`, and `legacy` checked), each config dir walked whole: every file read, every link
  *   read by target; below the top level a link is followed (stat, then read or
  *   walked); at the top level `vdir`, `run`, `cache` are util-vserver's own
  *   and only their targets are recorded. The run file (`run` → the file under
@@ -95,6 +95,18 @@ export function readObserveFloor(paths: HostPaths, fs: FloorFs = nodeFs): FloorR
   const running: { name: string; cgroupName?: string }[] = [];
   for (const name of guests) {
     const dir = path.join(paths.etcVservers, name);
+    // getAllVservers (UV scripts/functions:581-583): a guest is a dir with a vdir (or a context
+    // file); a `legacy` file hands it to the pre-0.30 scripts. One lstat each, as a reader checks.
+    const exists = (f: string) => {
+      try {
+        fs.lstatSync(path.join(dir, f));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    if (!exists('vdir') && !exists('context')) continue;
+    exists('legacy');
     const top = new Map<string, string>();
     const topLinks = new Set<string>();
     const walk = (abs: string, depth: number): void => {

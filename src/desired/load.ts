@@ -49,11 +49,13 @@ export interface LoadOptions {
 // and usually only a few files differ from the last one.
 let validator: ValidateFunction | undefined;
 const fileCache = new Map<string, FileOutcome>();
+/** git blobs by id, with the file cache: an agent pass reads only the blobs that changed */
+const blobCache = new Map<string, Uint8Array>();
 
 /** Reads, validates and normalizes all manifests of a source. Throws VsError('SOURCE') if the source is unreadable. */
 export async function loadDesiredState(source: SourceSpec, opts: LoadOptions = {}): Promise<DesiredState> {
   const maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const snapshot = await readSource(source, { maxFileBytes });
+  const snapshot = await readSource(source, { maxFileBytes, ...(opts.cache ? { blobCache } : {}) });
   const isIgnore = (p: string) => p === IGNORE_FILE || p.endsWith('/' + IGNORE_FILE);
   const ignore = snapshot.files.filter((f) => isIgnore(f.path)).sort((a, b) => a.path.length - b.path.length)[0];
   // a fleet.yaml that holds manifests (kind: VServer) stays a manifest file

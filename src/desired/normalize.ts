@@ -48,6 +48,42 @@ function cpuListProblem(list: string): string | undefined {
   return undefined;
 }
 
+/** A list's entries checked one by one and normalized as a whole. */
+interface CheckedList {
+  /** index and bad token of each entry that does not parse */
+  bad: [number, string][];
+  /** the canonical tokens when every entry parsed */
+  tokens?: readonly string[];
+}
+
+// Pure and repeated across a fleet (most manifests share their flags and
+// capabilities): kept by kind and entries, a bounded number of them (issue 12).
+const checkedLists = new Map<string, CheckedList>();
+const MAX_CHECKED_LISTS = 1024;
+
+function checkedList(kind: ListKind, entries: readonly string[]): CheckedList {
+  const key = `${kind}\n${entries.join('\n')}`;
+  // an entry holding a newline could make two lists one key: those are not kept
+  const keep = !entries.some((e) => typeof e !== 'string' || e.includes('\n'));
+  const hit = keep ? checkedLists.get(key) : undefined;
+  if (hit) return hit;
+  const bad: [number, string][] = [];
+  entries.forEach((entry, i) => {
+    const r = parseList(kind, entry);
+    if (!r.ok) bad.push([i, r.bad]);
+  });
+  let out: CheckedList = { bad };
+  if (bad.length === 0) {
+    const n = normalizeList(kind, [...entries]);
+    if (n.ok) out = { bad, tokens: n.tokens };
+  }
+  if (keep) {
+    if (checkedLists.size >= MAX_CHECKED_LISTS) checkedLists.clear();
+    checkedLists.set(key, out);
+  }
+  return out;
+}
+
 /**
  * Turns one schema-valid manifest into a fully defaulted `DesiredGuest`, with
  * the checks the schema cannot express (list names, soft ≤ hard, addresses,
@@ -149,17 +185,9 @@ export function normalizeManifest(d: ManifestDocument, opts: { lenient?: boolean
     ];
     for (const [kind, path, entries] of lists) {
       if (!entries) continue;
-      let ok = true;
-      entries.forEach((entry, i) => {
-        const r = parseList(kind, entry);
-        if (!r.ok) {
-          ok = false;
-          fail([...path, i], `${UNKNOWN_MESSAGE[kind]} '${r.bad}'`);
-        }
-      });
-      if (!ok) continue;
-      const n = normalizeList(kind, entries);
-      if (n.ok) normalizedLists[kind] = n.tokens;
+      const r = checkedList(kind, entries);
+      for (const [i, bad] of r.bad) fail([...path, i], `${UNKNOWN_MESSAGE[kind]} '${bad}'`);
+      if (r.tokens) normalizedLists[kind] = [...r.tokens];
     }
   });
 

@@ -1,16 +1,23 @@
 /**
  * The fast path of manifest parsing (issue 12): js-yaml with exactly the
- * YAML 1.2 core schema of the `yaml` library, for plain text only. It either
- * returns the same documents (values, indexes, start lines) the full parse
- * (`parseManifestText`) would, or `undefined`: then the caller parses with the
- * `yaml` document API, which remains the only judge of anything unusual
- * (tags, anchors and aliases, merge keys, directives, escapes, block scalars,
- * non-ASCII text) and the only source of problem positions. A fast document
+ * YAML 1.2 core schema of the `yaml` library, for text inside a whitelist
+ * only. It either returns the same documents (values, indexes, start lines)
+ * the full parse (`parseManifestText`) would, or `undefined`: then the caller
+ * parses with the `yaml` document API, which remains the only judge of
+ * anything unusual and the only source of problem positions. A fast document
  * builds its `yaml` document only if something asks where a node is.
  *
- * test/desired/yaml-fast.test.ts checks, on hostile and mutated input, that
- * whenever this path answers, the full parse accepts the file with the same
- * documents.
+ * The whitelist (`inWhitelist`) is a line grammar: block maps and lists with
+ * plain word keys, one-line scalars (plain words of safe characters, quoted
+ * without escapes), one-line flow collections one level deep, comments, and a
+ * block structure checked column by column. Everything else (tags, anchors,
+ * aliases, merge keys, directives, escapes, block scalars, multi-line
+ * scalars, non-ASCII text, null keys, a dash with nothing below it) goes to
+ * the full parse.
+ *
+ * test/desired/yaml-fast.test.ts checks, on hostile, mutated and generated
+ * input (fixed seeds), that whenever this path answers, the full parse
+ * accepts the file with the same documents.
  */
 import jsyaml from 'js-yaml';
 import type { Document, LineCounter } from 'yaml';
@@ -48,42 +55,128 @@ const CORE_1_2 = jsyaml.FAILSAFE_SCHEMA.extend({
  * Text the fast path leaves to the full parser: anything beyond printable
  * ASCII, tags (!), anchors and aliases (& *), merge keys (<<), escapes (\),
  * block scalars (| >), directives (%), complex keys (?), document end markers,
- * content on a `---` line, `__proto__`, and keys that are null in YAML 1.2 (the
- * two parsers name such keys differently).
+ * content on a `---` line, `__proto__`. Keys that are null in YAML 1.2 (the
+ * two parsers name such keys differently) are outside the whitelist's KEY.
  */
-const LEAVE_TO_FULL_PARSE = /[^\x20-\x7e\n]|[!&*\\|>]|<<|^%|^[ ]*\?(?:[ ]|$)|^---[ ]*[^ #\n]|^---[ ]+#|^\.\.\.|__proto__|(?:^|[\s{,[-])(?:~|[Nn]ull|NULL)?[ ]*:(?:[ ]|$)/m;
+const LEAVE_TO_FULL_PARSE = /[^\x20-\x7e\n]|[!&*\\|>]|<<|^%|^[ ]*\?(?:[ ]|$)|^---[ ]*[^ #\n]|^---[ ]+#|^\.\.\.|__proto__/m;
+
+// ---------------------------------------------------------------- the whitelist
+// A line-by-line grammar of the plain YAML manifests are written in. Text outside
+// it is left to the full parse; inside it, both parsers build the same tree
+// (checked by the differential tests, fuzzed with fixed seeds). Scalars are typed
+// by the same YAML 1.2 core rules in both (CORE_1_2 above).
+
+/** A plain key: a word, never one the core schema reads as null or a boolean. */
+const KEY = String.raw`(?!(?:[Nn]ull|NULL)(?![A-Za-z0-9_./-]))[A-Za-z_][A-Za-z0-9_./-]*`;
+const NOT_A_STRING_KEY = /^(?:[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
+/** Quoted scalars on one line, without escapes (no backslash) and without the closing quote inside. */
+const DQ = String.raw`"[ !#-\[\]-~]*"`;
+const SQ = String.raw`'[ -&(-~]*'`;
+/** A plain scalar in a flow collection: no spaces, no `:`, no flow indicators. */
+const FLOW_PLAIN = String.raw`(?:[A-Za-z0-9_./+~]|-[A-Za-z0-9_./+~-])[A-Za-z0-9_./+~=@%-]*`;
+const FLOW_VALUE = `(?:${FLOW_PLAIN}|${DQ}|${SQ})`;
+const FLOW_KEY = `(?:${KEY}|${DQ}|${SQ})`;
+const FLOW_SEQ = String.raw`\[ *(?:${FLOW_VALUE}(?: *, *${FLOW_VALUE})*)? *\]`;
+/** A flow map's values may be scalars or a flow sequence of scalars (`hosts: {names: [a, b]}`). */
+const FLOW_MAP_VALUE = `(?:${FLOW_VALUE}|${FLOW_SEQ})`;
+const FLOW_MAP = String.raw`\{ *(?:${FLOW_KEY}: +${FLOW_MAP_VALUE}(?: *, *${FLOW_KEY}: +${FLOW_MAP_VALUE})*)? *\}`;
+/** A plain scalar in block context: words of safe characters separated by single spaces. */
+const BLOCK_WORD = String.raw`[A-Za-z0-9_./+~=@%:,-]+`;
+const BLOCK_PLAIN = String.raw`(?:[A-Za-z0-9_./+~]|-[A-Za-z0-9_./+~-])[A-Za-z0-9_./+~=@%:,-]*(?: ${BLOCK_WORD})*`;
+const VALUE = `(?:${BLOCK_PLAIN}|${DQ}|${SQ}|${FLOW_SEQ}|${FLOW_MAP})`;
+/** The end of a line: spaces, or a comment after at least one space. */
+const TAIL = String.raw`(?: +#[ -~]*| *)$`;
+
+const BARE_DASH = new RegExp(`^-${TAIL}`);
+const KEY_OPEN = new RegExp(`^(${KEY}|${DQ}|${SQ}):${TAIL}`);
+const KEY_VALUE = new RegExp(`^(${KEY}|${DQ}|${SQ}): +(${VALUE})${TAIL}`);
+const ITEM_VALUE = new RegExp(`^(${VALUE})${TAIL}`);
+const BLANK_OR_COMMENT_LINE = /^ *(?:#[ -~]*)?$/;
+/** `:` starting or ending a word of a plain scalar: the parsers could read a key there. */
+const COLON_AT_WORD_EDGE = /(?:^|[ ,\[{]):|:(?:[ ,\]}]|$)/;
+
+function plainKey(k: string): boolean {
+  return !NOT_A_STRING_KEY.test(k);
+}
+
+function plainValue(v: string): boolean {
+  return /^["'[{]/.test(v) || !COLON_AT_WORD_EDGE.test(v);
+}
+
+interface Level {
+  col: number;
+  kind: 'seq' | 'map';
+}
 
 /**
- * Lines the two parsers read alike: shorter than `yaml`'s 1024-character limit
- * for implicit keys, every quoted scalar and every flow collection closed on
- * the line it opens, no collection as a key, `#` only to start a comment.
+ * Whether every line of the text is in the whitelist grammar and the block
+ * structure is unambiguous: a line is deeper than the one before only below a
+ * key or dash that opened a block, and otherwise continues a collection at
+ * exactly its column (an indentless sequence below a key at the key's column
+ * included).
  */
-function plainLines(text: string): boolean {
+export function inWhitelist(text: string): boolean {
+  let stack: Level[] = [];
+  type Open = { col: number; kind: 'key' | 'dash' } | null;
+  let open: Open = null;
   for (const line of text.split('\n')) {
     if (line.length >= 1000) return false;
-    let depth = 0;
-    let double = 0;
-    let single = 0;
-    for (let i = 0; i < line.length; i++) {
-      const c = line.charCodeAt(i);
-      const quoted = double % 2 === 1 || single % 2 === 1;
-      if (c === 0x23 && !quoted) {
-        if (i === 0 || line.charCodeAt(i - 1) === 0x20) break; // a comment
-        return false; // '#' inside a token: the parsers disagree on what it is
-      }
-      if (c === 0x22 && single % 2 === 0) double++;
-      else if (c === 0x27 && double % 2 === 0) single++;
-      else if (quoted) continue;
-      else if (c === 0x7b || c === 0x5b) depth++; // { [
-      else if (c === 0x7d || c === 0x5d) {
-        depth--; // } ]
-        if (/^[ ]*:/.test(line.slice(i + 1))) return false; // a collection as a key
-      }
-      if (depth < 0) return false;
+    if (SEPARATOR.test(line)) {
+      if (open?.kind === 'dash') return false;
+      stack = [];
+      open = null;
+      continue;
     }
-    if (depth !== 0 || double % 2 !== 0 || single % 2 !== 0) return false;
+    if (BLANK_OR_COMMENT_LINE.test(line)) continue;
+    let n = 0;
+    while (line.charCodeAt(n) === 0x20) n++;
+    let rest = line.slice(n);
+    const nodes: Level[] = [];
+    let col = n;
+    while (rest.startsWith('- ')) {
+      nodes.push({ col, kind: 'seq' });
+      col += 2;
+      rest = rest.slice(2);
+    }
+    let next: Open = null;
+    let m: RegExpExecArray | null;
+    if (BARE_DASH.test(rest)) {
+      nodes.push({ col, kind: 'seq' });
+      next = { col, kind: 'dash' };
+    } else if ((m = KEY_OPEN.exec(rest))) {
+      if (!plainKey(m[1]!)) return false;
+      nodes.push({ col, kind: 'map' });
+      next = { col, kind: 'key' };
+    } else if ((m = KEY_VALUE.exec(rest))) {
+      if (!plainKey(m[1]!) || !plainValue(m[2]!)) return false;
+      nodes.push({ col, kind: 'map' });
+    } else if (nodes.length > 0 && (m = ITEM_VALUE.exec(rest))) {
+      if (!plainValue(m[1]!)) return false;
+    } else return false;
+    const first = nodes[0]!;
+    // a dash with nothing below it (a null item) is read differently by js-yaml when a shallower line follows
+    if (open?.kind === 'dash' && n <= open.col) return false;
+    if (stack.length === 0) {
+      if (n !== 0) return false;
+      stack.push(...nodes);
+    } else if (open && n > open.col) {
+      stack.push(...nodes); // a block below the key or dash that opened it
+    } else if (open?.kind === 'key' && n === open.col && first.kind === 'seq' && stack[stack.length - 1]!.col === n) {
+      stack.push(...nodes); // an indentless sequence: a key's list at the key's column
+    } else {
+      while (stack.length > 0 && stack[stack.length - 1]!.col > n) stack.pop();
+      let top = stack[stack.length - 1];
+      const below = stack[stack.length - 2];
+      if (top && top.col === n && top.kind === 'seq' && first.kind === 'map' && below?.col === n && below.kind === 'map') {
+        stack.pop(); // the end of an indentless sequence
+        top = below;
+      }
+      if (!top || top.col !== n || top.kind !== first.kind) return false;
+      stack.push(...nodes.slice(1));
+    }
+    open = next;
   }
-  return true;
+  return open?.kind !== 'dash';
 }
 
 const SEPARATOR = /^---[ ]*$/;
@@ -91,7 +184,7 @@ const BLANK_OR_COMMENT = /^[ ]*(?:#.*)?$/;
 
 /** Documents of a plain file, or undefined: parse it with `parseManifestText`. */
 export function parseManifestFast(file: string, text: string): ManifestDocument[] | undefined {
-  if (LEAVE_TO_FULL_PARSE.test(text) || !plainLines(text)) return undefined;
+  if (LEAVE_TO_FULL_PARSE.test(text) || !inWhitelist(text)) return undefined;
   let values: unknown[];
   try {
     values = jsyaml.loadAll(text, undefined, { schema: CORE_1_2, json: false });

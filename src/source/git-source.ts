@@ -267,7 +267,19 @@ export async function readGitSource(spec: GitSourceSpec, opts: SourceReadOptions
   const maxTotal = opts.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
   let total = 0;
   const files: SourceFile[] = [];
+  const used = new Map<string, Uint8Array>();
   for (const b of blobs) {
+    // a blob id names its content: a blob read before is that same content
+    const known = opts.blobCache?.get(b.oid);
+    if (known && known.length <= opts.maxFileBytes) {
+      total += known.length;
+      if (total > maxTotal) {
+        throw new VsError('SOURCE', `the manifests under '${sub.join('/') || '/'}' at ${commit.slice(0, 12)} hold more than ${maxTotal} bytes (the limit for one revision); not read`, { commit, limit: maxTotal });
+      }
+      used.set(b.oid, known);
+      files.push({ path: b.path, size: known.length, bytes: known });
+      continue;
+    }
     const { size } = objects.header(b.oid, b.path);
     if (size > opts.maxFileBytes) {
       files.push({ path: b.path, size, bytes: null });
@@ -278,7 +290,12 @@ export async function readGitSource(spec: GitSourceSpec, opts: SourceReadOptions
       throw new VsError('SOURCE', `the manifests under '${sub.join('/') || '/'}' at ${commit.slice(0, 12)} hold more than ${maxTotal} bytes (the limit for one revision); not read`, { commit, limit: maxTotal });
     }
     const { blob } = await git.readBlob({ fs, gitdir, oid: b.oid, cache });
+    if (blob.length <= opts.maxFileBytes) used.set(b.oid, blob);
     files.push({ path: b.path, size: blob.length, bytes: blob.length > opts.maxFileBytes ? null : blob });
+  }
+  if (opts.blobCache) {
+    opts.blobCache.clear();
+    for (const [k, v] of used) opts.blobCache.set(k, v);
   }
   return { revision: commit, files, skipped, ...(signers ? { signers } : {}) };
 }

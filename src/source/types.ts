@@ -43,6 +43,11 @@ export interface SourceReadOptions {
   maxFileBytes: number;
   /** limit on the manifest bytes of one revision together (git sources; default 64 MiB) */
   maxTotalBytes?: number;
+  /**
+   * git sources: blobs by object id, kept between reads by a long-running caller (the agent,
+   * issue 12): a blob whose id is known is not read again. Holds the blobs of the last read.
+   */
+  blobCache?: Map<string, Uint8Array>;
 }
 
 export function isManifestFileName(name: string): boolean {

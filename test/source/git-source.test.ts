@@ -150,3 +150,26 @@ const hasGit = (() => {
   t.deepEqual(snap.files.map((f) => f.path), ['a.yaml']);
   t.is((await readGitSource({ repo: wt, ref: 'main' }, { maxFileBytes: 1000 })).revision, v2);
 });
+
+test('a blob cache: known blob ids are not read again, changed ones are, and the cache holds the last read', async (t) => {
+  const dir = await repo();
+  await commitFiles(dir, { 'a.yaml': guest('a', 1001), 'b.yaml': guest('b', 1002) }, 'v1');
+  const blobCache = new Map<string, Uint8Array>();
+  const first = await readGitSource({ repo: dir }, { maxFileBytes: 4096, blobCache });
+  t.is(blobCache.size, 2);
+  const [oidA, oidB] = [...blobCache.keys()];
+  t.deepEqual(first.files.map((f) => new TextDecoder().decode(f.bytes!)), [guest('a', 1001), guest('b', 1002)]);
+  // stand-in content under a's id proves a known id is taken from the cache, not the object store
+  const marker = new TextEncoder().encode('from the cache\n');
+  blobCache.set(oidA!, marker);
+  await commitFiles(dir, { 'b.yaml': guest('b', 2002) }, 'v2');
+  const second = await readGitSource({ repo: dir }, { maxFileBytes: 4096, blobCache });
+  t.deepEqual(second.files.map((f) => new TextDecoder().decode(f.bytes!)), ['from the cache\n', guest('b', 2002)]);
+  t.is(second.files[0]!.size, marker.length);
+  // b changed: its old blob is gone from the cache, its new one is in
+  t.false(blobCache.has(oidB!));
+  t.is(blobCache.size, 2);
+  // without a cache nothing is kept and the store is read
+  const plain = await readGitSource({ repo: dir }, { maxFileBytes: 4096 });
+  t.is(new TextDecoder().decode(plain.files[0]!.bytes!), guest('a', 1001));
+});

@@ -14,7 +14,7 @@ import { vattributeArgs, vdlimitRemoveArgs, vdlimitSetArgs, vlimitArgs, vserverA
 import { cgroupDir, cgroupParentDir, readCgroupLayout, readLiveCgroup } from './cgroup-layout.js';
 import { attributeExpectations, liveMismatches, type LiveExpectation } from './live-verify.js';
 import { readContextRuntime } from './observe.js';
-import { CGROUP_FILES, renderConfigFiles, writeConfigFiles } from './config-write.js';
+import { CGROUP_FILES, chooseDlimitName, enabledDlimitNames, renderConfigFiles, writeConfigFiles } from './config-write.js';
 import { toolPath, type HostPaths } from './host-paths.js';
 import { liveAttributeTokens } from './live-attributes.js';
 import { MARKER_FILE, markerContent } from './marker.js';
@@ -71,7 +71,9 @@ export class VServerExecutor implements ActionExecutor {
 
   private async writeConfig(spec: GuestSpec): Promise<void> {
     const dir = this.cfgDir(spec.name);
-    await writeConfigFiles(dir, renderConfigFiles(spec));
+    // update the disk limit entry util-vserver already reads (dlimits/0 on adopted hosts), never add a second one
+    const dlimitName = chooseDlimitName(await enabledDlimitNames(dir));
+    await writeConfigFiles(dir, renderConfigFiles(spec, dlimitName !== undefined ? { dlimitName } : {}));
     await writeFileAtomic(path.join(dir, MARKER_FILE), markerContent(this.opts.hostName));
   }
 
@@ -176,6 +178,12 @@ export class VServerExecutor implements ActionExecutor {
     if (touched('nodename') || touched('domainname')) {
       await this.run('vuname', vunameSetArgs(xid, { nodename: after.nodename, domainname: after.domainname ?? '(none)' }), ctx);
       expected.uts = { nodename: after.nodename, domainname: after.domainname ?? '(none)' };
+    }
+    if (touched('utsExtra')) {
+      // issue 10 (adopt): uts/{sysname,release,version,machine} change live like the node name (§7.10);
+      // /proc/virtual shows no such values, so there is nothing to verify them against
+      const extra = Object.fromEntries(live.filter((c) => c.path.startsWith('utsExtra.') && c.after !== undefined).map((c) => [c.path.slice('utsExtra.'.length), String(c.after)]));
+      if (Object.keys(extra).length > 0) await this.run('vuname', vunameSetArgs(xid, extra), ctx);
     }
     if (touched('cgroup')) {
       const keys = cgroupKeysChanged(live);

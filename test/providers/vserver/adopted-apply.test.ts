@@ -111,3 +111,79 @@ test('plan: bootMarks unset is not managed; set, it is one config change shown a
   t.true((await executePlan(opts, computed, computed.plan)).ok);
   t.is(await fsp.readFile(mark, 'utf8'), 'default\nweb\ndb\n');
 });
+
+// ---- spec.files and the new fields through plan and apply ----
+
+async function host(prefix: string) {
+  const h = await inProcessHost(prefix);
+  const converge = async (t: import('ava').ExecutionContext, extra: string) => {
+    await fsp.writeFile(path.join(h.manifests, 'web.yaml'), manifest(extra));
+    const computed = await computePlan(h.opts);
+    const cs = await executePlan(h.opts, computed, computed.plan);
+    t.true(cs.ok, JSON.stringify(cs.entries));
+    t.deepEqual((await computePlan(h.opts)).plan.actions, [], 'converged');
+    return computed.plan;
+  };
+  return { ...h, cfg: path.join(h.sim, 'etc/vservers/web'), converge };
+}
+
+test('spec.files: apply writes exactly the bytes, keeps an executable hook executable; leaving the entry out keeps the file', async (t) => {
+  const { cfg, opts, manifests, converge } = await host('files');
+  await converge(t, '  state: stopped\n');
+  await put(cfg, { 'scripts/pre-start': '#!/bin/sh\nexit 0\n' });
+  await fsp.chmod(path.join(cfg, 'scripts/pre-start'), 0o755);
+  const plan = await converge(t, '  state: stopped\n  files:\n    scripts/pre-start: "#!/bin/sh\\r\\nlogger start\\n"\n    nflags: "lock\\n"\n');
+  t.deepEqual(plan.actions.flatMap((a) => a.changes.map((c) => [c.path, c.effect])), [['files[nflags]', 'config'], ['files[scripts/pre-start]', 'config']]);
+  t.is(await fsp.readFile(path.join(cfg, 'scripts/pre-start'), 'utf8'), '#!/bin/sh\r\nlogger start\n');
+  t.is((await fsp.stat(path.join(cfg, 'scripts/pre-start'))).mode & 0o777, 0o755);
+  t.is(await fsp.readFile(path.join(cfg, 'nflags'), 'utf8'), 'lock\n');
+  t.is((await fsp.stat(path.join(cfg, 'nflags'))).mode & 0o777, 0o644);
+  // out of the manifest: not managed, nothing is deleted
+  await fsp.writeFile(path.join(manifests, 'web.yaml'), manifest('  state: stopped\n'));
+  t.deepEqual((await computePlan(opts)).plan.actions, []);
+  t.is(await fsp.readFile(path.join(cfg, 'nflags'), 'utf8'), 'lock\n');
+});
+
+test('spec.files never writes through a symbolic link out of the config dir', async (t) => {
+  const { cfg, sim, opts, manifests, converge } = await host('files-link');
+  await converge(t, '  state: stopped\n');
+  const outside = path.join(sim, 'outside');
+  await fsp.mkdir(outside);
+  await fsp.symlink(outside, path.join(cfg, 'scripts'));
+  await fsp.writeFile(path.join(manifests, 'web.yaml'), manifest('  state: stopped\n  files: {scripts/pre-start: "x\\n"}\n'));
+  const computed = await computePlan(opts);
+  const cs = await executePlan(opts, computed, computed.plan);
+  t.false(cs.ok);
+  t.regex(JSON.stringify(cs.entries), /UNSAFE_PATH|symbolic link/);
+  t.deepEqual(await fsp.readdir(outside), []);
+});
+
+test('uts release is a live change (vuname), nice a restart; both are written in util-vserver syntax', async (t) => {
+  const { cfg, converge } = await host('uts');
+  await converge(t, '');
+  const plan = await converge(t, '  uts: {release: "2.6.32-vs"}\n');
+  t.deepEqual(plan.actions.map((a) => [a.kind, a.restart, a.changes.map((c) => [c.path, c.effect])]), [['update', false, [['utsExtra.release', 'live']]]]);
+  t.true(plan.actions[0]!.changes.length === 1);
+  t.is(await fsp.readFile(path.join(cfg, 'uts/release'), 'utf8'), '2.6.32-vs\n');
+  const nice = await converge(t, '  uts: {release: "2.6.32-vs"}\n  nice: 5\n  ionice: {priority: 4}\n  personality: {type: linux32}\n');
+  t.deepEqual(nice.actions.map((a) => [a.kind, a.restart]), [['update', true]]);
+  t.deepEqual(nice.actions[0]!.changes.map((c) => [c.path, c.effect]), [['nice', 'restart'], ['ionice.priority', 'restart'], ['personality', 'restart']]);
+  t.is(await fsp.readFile(path.join(cfg, 'nice'), 'utf8'), '5\n');
+  t.is(await fsp.readFile(path.join(cfg, 'ionice/priority'), 'utf8'), '4\n');
+  t.is(await fsp.readFile(path.join(cfg, 'personality'), 'utf8'), 'linux32\n');
+});
+
+test('read back: nice, ionice, personality (type + flags, # lines skipped) and uts extras as util-vserver reads them', async (t) => {
+  const dir = await tmp();
+  await put(dir, { nice: ' 7 \n', 'ionice/class': '3\n', personality: 'linux32\n# c\nshort_inode\n\nmmap_page_zero', 'uts/machine': 'i686\n\n', 'uts/version': '#1 SMP\n' });
+  const r = await readGuestConfig(dir);
+  t.is(r.spec.nice, 7);
+  t.deepEqual(r.spec.ionice, { class: '3' });
+  // the last line has no final newline: `while read` never passes it on (vserver.functions:186-193)
+  t.deepEqual(r.spec.personality, { type: 'linux32', flags: ['short_inode'] });
+  t.deepEqual(r.spec.utsExtra, { machine: 'i686', version: '#1 SMP' });
+  await put(dir, { nice: '010\n' });
+  const odd = await readGuestConfig(dir);
+  t.is(odd.spec.nice, undefined);
+  t.regex(odd.problems.map((p) => p.message).join('\n'), /nice value "010"/);
+});

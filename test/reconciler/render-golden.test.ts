@@ -88,7 +88,7 @@ test('plan text touching every field matches the golden file', (t) => {
   // issue 10 fields in the manifest's terms
   t.regex(text, /uts\.release: "4\.9\.0-vs" -> "2\.6\.32-vs" \(live\)/);
   t.regex(text, /bootMarks: \[web\] -> \[web, db\] \(config only\)/);
-  t.regex(text, /files\[scripts\/pre-start\]: \(none\) -> 27 bytes, 2 lines, "#!\/bin\/sh" … \(config only\)/);
+  t.regex(text, /files\[scripts\/pre-start\]: \(none\) -> 23 bytes, 2 lines, "#!\/bin\/sh" … \(config only\)/);
   t.notRegex(text, /utsExtra/);
   t.notRegex(text, /cgroup\.|bcaps|ccaps|memoryLimit|spaceKiB|[{}]/, 'no model names, no JSON');
   t.regex(text, /~ {3}update web at guests\/web\.yaml:1/);

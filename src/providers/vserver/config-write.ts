@@ -53,6 +53,12 @@ export function chooseDlimitName(names: readonly string[]): string | undefined {
 export interface RenderOptions {
   /** the existing enabled dlimits entry to update (see chooseDlimitName); default `vsgitops` */
   dlimitName?: string;
+  /**
+   * The guest as observed: an issue 10 field (uts extras, nice, ionice, personality) whose value
+   * equals the observed one is not rendered, so its file keeps its bytes (comments, spacing)
+   * when apply changes something else.
+   */
+  before?: GuestSpec;
 }
 /** The cgroup control file behind each CgroupSpec field (util-vserver copies cgroup/<file> at start). */
 export const CGROUP_FILES = {
@@ -140,15 +146,20 @@ export function renderConfigFiles(spec: GuestSpec, opts: RenderOptions = {}): Re
 
   f.set('fstab', spec.fstab.length > 0 ? renderFstab(spec.fstab) : null);
 
-  // ---- issue 10 (adopt): fields left unset are not in the map: the host's files stay as they are ----
+  // ---- issue 10 (adopt): fields left unset are not in the map: the host's files stay as they are;
+  // a value equal to the observed one is left out too (its file keeps its exact bytes) ----
+  const b = opts.before;
+  const eq = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
   for (const k of UTS_EXTRA_KEYS) {
     const v = spec.utsExtra?.[k];
-    if (v !== undefined) f.set(`uts/${k}`, line(v));
+    if (v !== undefined && !(b && b.utsExtra?.[k] === v)) f.set(`uts/${k}`, line(v));
   }
-  if (spec.nice !== undefined) f.set('nice', line(spec.nice));
-  if (spec.ionice?.class !== undefined) f.set('ionice/class', line(spec.ionice.class));
-  if (spec.ionice?.priority !== undefined) f.set('ionice/priority', line(spec.ionice.priority));
-  if (spec.personality !== undefined) f.set('personality', [spec.personality.type, ...spec.personality.flags].map(line).join(''));
+  if (spec.nice !== undefined && !(b && b.nice === spec.nice)) f.set('nice', line(spec.nice));
+  if (spec.ionice?.class !== undefined && !(b && b.ionice?.class === spec.ionice.class)) f.set('ionice/class', line(spec.ionice.class));
+  if (spec.ionice?.priority !== undefined && !(b && b.ionice?.priority === spec.ionice.priority)) f.set('ionice/priority', line(spec.ionice.priority));
+  if (spec.personality !== undefined && !(b && eq(b.personality, spec.personality))) {
+    f.set('personality', [spec.personality.type, ...spec.personality.flags].map(line).join(''));
+  }
   // spec.files: exact bytes; validation keeps them off paths a modelled field renders (owned-paths.ts)
   for (const [rel, content] of Object.entries(spec.files ?? {})) if (!f.has(rel)) f.set(rel, content);
   // ---- end issue 10 (adopt) ----

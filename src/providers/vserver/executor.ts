@@ -69,11 +69,11 @@ export class VServerExecutor implements ActionExecutor {
     return r.stdout;
   }
 
-  private async writeConfig(spec: GuestSpec): Promise<void> {
+  private async writeConfig(spec: GuestSpec, before?: GuestSpec): Promise<void> {
     const dir = this.cfgDir(spec.name);
     // update the disk limit entry util-vserver already reads (dlimits/0 on adopted hosts), never add a second one
     const dlimitName = chooseDlimitName(await enabledDlimitNames(dir));
-    await writeConfigFiles(dir, renderConfigFiles(spec, dlimitName !== undefined ? { dlimitName } : {}));
+    await writeConfigFiles(dir, renderConfigFiles(spec, { ...(dlimitName !== undefined ? { dlimitName } : {}), ...(before ? { before } : {}) }));
     await writeFileAtomic(path.join(dir, MARKER_FILE), markerContent(this.opts.hostName));
   }
 
@@ -84,7 +84,7 @@ export class VServerExecutor implements ActionExecutor {
       case 'update':
         return this.update(action, ctx);
       case 'start':
-        if (action.after) await this.writeConfig(action.after);
+        if (action.after) await this.writeConfig(action.after, action.before);
         await this.run('vserver', vserverArgs(action.guest, 'start'), ctx);
         return 'started';
       case 'stop':
@@ -92,7 +92,7 @@ export class VServerExecutor implements ActionExecutor {
         // remove, init style's stop command: scripts/vserver.functions
         // disableInterfaces, vserver.stop): stop with the old one, then write.
         await this.run('vserver', vserverArgs(action.guest, 'stop'), ctx, this.timeouts.stop);
-        if (action.after) await this.writeConfig(action.after);
+        if (action.after) await this.writeConfig(action.after, action.before);
         return 'stopped';
       case 'replace':
         return this.replace(action, ctx);
@@ -143,11 +143,11 @@ export class VServerExecutor implements ActionExecutor {
       // (reference §10 LIVE; scripts/vserver.functions disableInterfaces), so
       // writing first would leave the old addresses on the host forever.
       await this.run('vserver', vserverArgs(after.name, 'stop'), ctx, this.timeouts.stop);
-      await this.writeConfig(after);
+      await this.writeConfig(after, action.before);
       await this.run('vserver', vserverArgs(after.name, 'start'), ctx);
       return 'restarted';
     }
-    await this.writeConfig(after);
+    await this.writeConfig(after, action.before);
     if (running && after.runState === 'running') {
       await this.applyLive(action.runningXid!, before, after, action, ctx);
     }

@@ -442,9 +442,16 @@ export function splitMarkLines(content: string): string[] {
  */
 function readAdoptedSettings(v: TreeView, spec: GuestSpec): void {
   const uts: UtsExtra = {};
+  // values a manifest cannot hold (empty, over 64 characters, control characters) are reported and
+  // left unset: not managed, so the file stays as it is
+  const unfit = (rel: string, val: string, field: string): boolean => {
+    if (val !== '' && val.length <= 64 && !/[\u0000-\u001f\u007f-\u009f]/.test(val)) return false;
+    v.report(rel, `value ${JSON.stringify(val)} is not modelled (empty, over 64 characters or a control character): kept as is, not managed`, field);
+    return true;
+  };
   for (const k of UTS_EXTRA_KEYS) {
     const val = v.whole(`uts/${k}`);
-    if (val !== undefined) uts[k] = val;
+    if (val !== undefined && !unfit(`uts/${k}`, val, `spec.uts.${k}`)) uts[k] = val;
   }
   if (Object.keys(uts).length > 0) spec.utsExtra = uts;
 
@@ -456,7 +463,10 @@ function readAdoptedSettings(v: TreeView, spec: GuestSpec): void {
 
   const ionice: IoniceSpec = {};
   const cls = v.scalar('ionice/class');
-  if (cls !== undefined && cls !== '') ionice.class = cls;
+  if (cls !== undefined && cls !== '') {
+    if (/^([0-3]|none|realtime|best-effort|idle)$/.test(cls)) ionice.class = cls;
+    else v.report('ionice/class', `ionice class ${JSON.stringify(cls)} is not one of 0-3, none, realtime, best-effort, idle: not modelled, kept as is`, 'spec.ionice.class');
+  }
   const prio = v.scalar('ionice/priority');
   if (prio !== undefined && prio !== '') {
     if (/^[0-7]$/.test(prio)) ionice.priority = Number(prio);
@@ -468,7 +478,9 @@ function readAdoptedSettings(v: TreeView, spec: GuestSpec): void {
   if (pers !== undefined && pers !== '') {
     const first = shellRead(pers);
     const rest = first.complete ? readLoop(pers.slice(first.consumed)) : { lines: [] };
-    spec.personality = { type: first.value, flags: rest.lines.map((l) => l.text) };
+    const p = { type: first.value, flags: rest.lines.map((l) => l.text) };
+    if ([p.type, ...p.flags].every((x) => /^[A-Za-z0-9_]{1,32}$/.test(x)) && p.flags.length <= 32) spec.personality = p;
+    else v.report('personality', `personality ${JSON.stringify([p.type, ...p.flags].join(','))} is not modelled (names of letters, digits and _ only): kept as is, not managed`, 'spec.personality');
   }
 }
 

@@ -187,3 +187,13 @@ test('read back: nice, ionice, personality (type + flags, # lines skipped) and u
   t.is(odd.spec.nice, undefined);
   t.regex(odd.problems.map((p) => p.message).join('\n'), /nice value "010"/);
 });
+
+test('values a manifest cannot hold are reported and left unset (not managed: the file stays)', async (t) => {
+  const dir = await tmp();
+  await put(dir, { 'ionice/class': 'be\n', personality: 'linux 32\n', 'uts/release': '\n' });
+  const r = await readGuestConfig(dir);
+  t.is(r.spec.ionice, undefined);
+  t.is(r.spec.personality, undefined);
+  t.is(r.spec.utsExtra, undefined);
+  t.deepEqual(r.problems.map((p) => path.basename(p.file)).filter((f) => f !== 'context').sort(), ['class', 'personality', 'release']);
+});

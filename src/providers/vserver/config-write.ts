@@ -280,7 +280,9 @@ export async function writeConfigFiles(dir: string, files: RenderedFiles, opts: 
   for (const rel of files.keys()) {
     checkRel(rel);
     await checkNoLinkedDirs(fs, dir, rel); // all paths before the first write: refused means untouched
-    const m = /^interfaces\/([^/]+)\//.exec(rel);
+    // a modelled interface always has its ip rendered; spec.files entries below interfaces/<n>/ (mac, peer…)
+    // do not keep an interface the spec dropped
+    const m = /^interfaces\/([^/]+)\/ip$/.exec(rel);
     if (m) wantedIfaces.add(m[1]!);
   }
 

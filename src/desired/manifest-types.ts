@@ -49,6 +49,8 @@ export interface RawManifest {
     fstab?: RawFstabEntry[];
     // ---- issue 10 (adopt) ----
     bootMarks?: string[];
+    nflags?: string[];
+    ncapabilities?: string[];
     nice?: number;
     ionice?: { class?: string; priority?: number };
     personality?: { type: string; flags?: string[] };

@@ -73,7 +73,7 @@ export function normalizeManifest(d: ManifestDocument, opts: { lenient?: boolean
   const hosts: DesiredGuest['hosts'] = { names: [], matchLabels: {} };
   const build: BuildSpec = { method: 'skeleton' };
   const interfaces: InterfaceSpec[] = [];
-  const normalizedLists: Record<ListKind, string[]> = { flag: [], bcap: [], ccap: [] };
+  const normalizedLists: Record<ListKind, string[]> = { flag: [], bcap: [], ccap: [], nflag: [], ncap: [] };
   const limits: Partial<Record<LimitName, Limit>> = {};
   const cgroup: CgroupSpec = {};
   let disk: DesiredGuest['spec']['disk'];
@@ -147,6 +147,8 @@ export function normalizeManifest(d: ManifestDocument, opts: { lenient?: boolean
       ['flag', ['spec', 'flags'], s.flags],
       ['bcap', ['spec', 'capabilities', 'system'], s.capabilities?.system],
       ['ccap', ['spec', 'capabilities', 'context'], s.capabilities?.context],
+      ['nflag', ['spec', 'nflags'], s.nflags], // issue 10 (adopt)
+      ['ncap', ['spec', 'ncapabilities'], s.ncapabilities],
     ];
     for (const [kind, path, entries] of lists) {
       if (!entries) continue;
@@ -299,6 +301,8 @@ export function normalizeManifest(d: ManifestDocument, opts: { lenient?: boolean
   const utsExtra: UtsExtra = {};
   for (const k of UTS_EXTRA_KEYS) if (s.uts?.[k] !== undefined) utsExtra[k] = s.uts[k];
   if (Object.keys(utsExtra).length > 0) guest.spec.utsExtra = utsExtra;
+  if (s.nflags !== undefined) guest.spec.nflags = normalizedLists.nflag;
+  if (s.ncapabilities !== undefined) guest.spec.ncaps = normalizedLists.ncap;
   if (s.nice !== undefined) guest.spec.nice = s.nice;
   if (s.ionice !== undefined && (s.ionice.class !== undefined || s.ionice.priority !== undefined)) {
     guest.spec.ionice = { ...(s.ionice.class !== undefined ? { class: s.ionice.class } : {}), ...(s.ionice.priority !== undefined ? { priority: s.ionice.priority } : {}) };

@@ -196,6 +196,9 @@ export function renderGuestManifest(g: ObservedGuest, opts: { dir: string; hostN
   }
   // ---- issue 10 (adopt) ----
   for (const rel of ['nice', 'ionice/class', 'ionice/priority', 'personality']) c(notesFor(problems, opts.dir, rel), '  ');
+  c([...notesFor(problems, opts.dir, 'nflags'), ...notesFor(problems, opts.dir, 'ncapabilities')], '  ');
+  if (s.nflags !== undefined) p(`  nflags: ${yamlList(s.nflags)}`);
+  if (s.ncaps !== undefined) p(`  ncapabilities: ${yamlList(s.ncaps)}`);
   if (s.nice !== undefined) p(`  nice: ${s.nice}`);
   if (s.ionice !== undefined) {
     const parts: string[] = [];
@@ -236,7 +239,7 @@ export function renderGuestManifest(g: ObservedGuest, opts: { dir: string; hostN
       inexact.push(`${d.path}: the configuration has ${JSON.stringify(d.before)}, the manifest gives ${JSON.stringify(d.after)}`);
     }
     // issue 10 fields are "not managed" when the manifest leaves them out, so diffSpec does not see a missing one
-    for (const k of ['bootMarks', 'utsExtra', 'nice', 'ionice', 'personality', 'files'] as const) {
+    for (const k of ['bootMarks', 'nflags', 'ncaps', 'utsExtra', 'nice', 'ionice', 'personality', 'files'] as const) {
       if (JSON.stringify(observed[k]) !== JSON.stringify(desired[k])) inexact.push(`${k}: the configuration has ${JSON.stringify(observed[k])}, the manifest gives ${JSON.stringify(desired[k])}`);
     }
   }

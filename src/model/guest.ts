@@ -131,6 +131,10 @@ export interface GuestSpec {
   ionice?: IoniceSpec;
   /** `personality` file: first line the type, further lines flags (vserver.functions _generatePersonalityOptions) */
   personality?: PersonalitySpec;
+  /** `nflags` (chbind --flag), normalized like `flags`; unset: not managed */
+  nflags?: string[];
+  /** `ncapabilities` (chbind --ncap), normalized; unset: not managed */
+  ncaps?: string[];
   /** spec.files: relative path under the config dir -> exact content; a path left out is not managed */
   files?: Record<string, string>;
   // ---- end issue 10 (adopt) block ----

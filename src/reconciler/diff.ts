@@ -49,6 +49,10 @@ export const RUNNING_EFFECT: Record<DiffField, Effect> = {
   build: 'none', // only used when a guest is created
   // ---- issue 10 (adopt) fields: reference §7.10 ----
   bootMarks: 'config', // apps/init/mark: only read by the boot service
+  // nflags/ncaps: the kernel takes them live (nattribute, §7.10), but util-vserver applies them only at
+  // start (chbind) and vsgitops runs no nattribute yet: a restart is what makes them take effect
+  nflags: 'restart',
+  ncaps: 'restart',
   utsExtra: 'live', // vuname --set -t release=… (UTS is live, §7.10)
   nice: 'restart', // nice/ionice are start-time only (§7.10)
   ionice: 'restart',
@@ -66,7 +70,7 @@ export function effectFor(field: DiffField, runningThroughout: boolean): Effect 
 const FIELD_ORDER = [
   'context', 'nodename', 'domainname', 'startOnBoot', 'initStyle', 'interfaces',
   'flags', 'bcaps', 'ccaps', 'limits', 'cgroup', 'disk', 'fstab',
-  'bootMarks', 'utsExtra', 'nice', 'ionice', 'personality', 'files',
+  'bootMarks', 'nflags', 'ncaps', 'utsExtra', 'nice', 'ionice', 'personality', 'files',
 ] as const satisfies readonly DiffField[];
 
 const INTERFACE_KEYS = ['device', 'address', 'family', 'prefix', 'label'] as const satisfies readonly (keyof InterfaceSpec)[];
@@ -116,6 +120,8 @@ export function diffSpec(before: GuestSpec, after: GuestSpec): SpecDifference[] 
         diffFstab(before.fstab, after.fstab, out);
         break;
       case 'bootMarks':
+      case 'nflags':
+      case 'ncaps':
       case 'utsExtra':
       case 'nice':
       case 'ionice':
@@ -223,7 +229,7 @@ function diffFstab(before: FstabEntry[], after: FstabEntry[], out: SpecDifferenc
  * (`utsExtra.release`, `ionice.class`, `files[scripts/pre-start]`), a key the
  * manifest leaves out is not managed either.
  */
-function diffUnmanagedWhenUnset(field: 'bootMarks' | 'utsExtra' | 'nice' | 'ionice' | 'personality' | 'files', before: GuestSpec, after: GuestSpec, out: SpecDifference[]): void {
+function diffUnmanagedWhenUnset(field: 'bootMarks' | 'nflags' | 'ncaps' | 'utsExtra' | 'nice' | 'ionice' | 'personality' | 'files', before: GuestSpec, after: GuestSpec, out: SpecDifference[]): void {
   const a = after[field];
   if (a === undefined) return;
   if (field === 'utsExtra' || field === 'ionice' || field === 'files') {

@@ -49,6 +49,7 @@ const MANIFEST_FIELD: Record<string, string> = {
   'disk.spaceKiB': 'disk.space',
   'disk.reservedPercent': 'disk.reserved',
   // issue 10 (adopt)
+  ncaps: 'ncapabilities',
   'utsExtra.sysname': 'uts.sysname',
   'utsExtra.release': 'uts.release',
   'utsExtra.version': 'uts.version',
@@ -206,6 +207,8 @@ export function createFields(a: PlannedAction): Array<[string, string]> {
   if (s.startOnBoot) out.push(['startOnBoot', 'true']);
   // ---- issue 10 (adopt) ----
   if (s.bootMarks !== undefined) out.push(['bootMarks', formatValue(s.bootMarks)]);
+  if (s.nflags !== undefined) out.push(['nflags', formatValue(s.nflags)]);
+  if (s.ncaps !== undefined) out.push(['ncapabilities', formatValue(s.ncaps)]);
   for (const [k, v] of Object.entries(s.utsExtra ?? {})) out.push([`uts.${k}`, formatValue(v)]);
   if (s.nice !== undefined) out.push(['nice', String(s.nice)]);
   for (const [k, v] of Object.entries(s.ionice ?? {})) out.push([`ionice.${k}`, formatValue(v)]);

@@ -31,7 +31,7 @@ test('uts extras, marks, nice, ionice, personality and files normalize to the mo
   personality: {type: linux32, flags: [short_inode]}
   files:
     scripts/pre-start: "#!/bin/sh\\r\\n\\techo hi\\n"
-    nflags: "lock\\n"
+    apps/init/depends: "db\\n"
 `);
   t.deepEqual(r.problems, []);
   const s = r.guests[0]!.spec;
@@ -40,7 +40,7 @@ test('uts extras, marks, nice, ionice, personality and files normalize to the mo
   t.is(s.nice, -5);
   t.deepEqual(s.ionice, { class: '2', priority: 7 });
   t.deepEqual(s.personality, { type: 'linux32', flags: ['short_inode'] });
-  t.deepEqual(s.files, { nflags: 'lock\n', 'scripts/pre-start': '#!/bin/sh\r\n\techo hi\n' });
+  t.deepEqual(s.files, { 'apps/init/depends': 'db\n', 'scripts/pre-start': '#!/bin/sh\r\n\techo hi\n' });
 });
 
 const REFUSED: [string, string, RegExp][] = [
@@ -51,8 +51,8 @@ const REFUSED: [string, string, RegExp][] = [
   ['util-vserver links', '  files: {vdir/etc/passwd: "x"}', /(guest root link|must|match|component|path)/],
   ['a climbing path', '  files: {scripts/../../x: "x"}', /relative path|component/],
   ['a dot component', '  files: {./x: "x"}', /./],
-  ['ESC in content', '  files: {nflags: "\\e[31m"}', /control character \(U\+001B at character 1\); file content in spec\.files may hold TAB, LF and CR only/],
-  ['NUL in content', '  files: {nflags: "a\\0"}', /U\+0000/],
+  ['ESC in content', '  files: {motd: "\\e[31m"}', /control character \(U\+001B at character 1\); file content in spec\.files may hold TAB, LF and CR only/],
+  ['NUL in content', '  files: {motd: "a\\0"}', /U\+0000/],
   ['a mark "default"', '  bootMarks: [default]', /./],
   ['ionice priority 8', '  ionice: {priority: 8}', /./],
 ];
@@ -70,4 +70,12 @@ test('spec.files: at most 64 KiB per file and 256 KiB per manifest', (t) => {
   t.regex(load(`  files: {a: "${big}"}`).problems.map((p) => p.message).join('\n'), /65536/);
   const five = Array.from({ length: 5 }, (_, i) => `    f${i}: "${'y'.repeat(60 * 1024)}"`).join('\n');
   t.regex(load(`  files:\n${five}\n`).problems.map((p) => p.message).join('\n'), /at most 262144 bytes in all/);
+});
+
+test('nflags and ncapabilities: util-vserver names and spellings, one value per bit (UV lib/nflags-net.c, lib/ncaps-net.c)', (t) => {
+  const r = load('  nflags: ["NXF_HIDE_NETIF,remap_lback", "~lock"]\n  ncapabilities: [tun_create]\n');
+  t.deepEqual(r.problems, []);
+  t.deepEqual(r.guests[0]!.spec.nflags, ['~lock', 'lback_remap', 'hide_netif']);
+  t.deepEqual(r.guests[0]!.spec.ncaps, ['tun_create']);
+  t.regex(load('  ncapabilities: [secure_mount]\n').problems.map((p) => p.message).join('\n'), /Unknown ncap 'secure_mount'/);
 });

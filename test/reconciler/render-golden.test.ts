@@ -27,7 +27,7 @@ export function everyFieldPlan(): Plan {
           // issue 10 (adopt): what the host had
           s.bootMarks = ['web'];
           s.utsExtra = { release: '4.9.0-vs' };
-          s.files = { nflags: 'lock\n' };
+          s.files = { 'apps/init/depends': 'db\n' };
         })
         .desired((s) => {
           s.nodename = 'www.example.org';
@@ -44,11 +44,13 @@ export function everyFieldPlan(): Plan {
           s.fstab = [...s.fstab, { device: 'none', mountpoint: '/tmp', type: 'tmpfs', options: 'size=64m,mode=1777', dump: 0, pass: 0 }];
           // issue 10 (adopt) fields
           s.bootMarks = ['web', 'db'];
+          s.nflags = ['hide_netif'];
+          s.ncaps = ['~raw_icmp'];
           s.utsExtra = { release: '2.6.32-vs', machine: 'i686' };
           s.nice = 5;
           s.ionice = { class: '2', priority: 4 };
           s.personality = { type: 'linux32', flags: ['short_inode'] };
-          s.files = { nflags: 'lock\nhide_netif\n', 'scripts/pre-start': '#!/bin/sh\nlogger start\n' };
+          s.files = { 'apps/init/depends': 'db\nmail\n', 'scripts/pre-start': '#!/bin/sh\nlogger start\n' };
         }), 1001)
     .newGuest('new', (g) =>
       g

@@ -306,7 +306,7 @@ function readList(v: TreeView, kind: ListKind, rel: string, fieldPath: string): 
     v.report(rel, `last line ${JSON.stringify(read.dropped)} has no final newline: util-vserver's read loop never passes it on (it is not applied)`, fieldPath);
   }
   const items: ListItem[] = [];
-  const tool = kind === 'flag' ? '--flag' : kind === 'bcap' ? '--bcap' : '--ccap';
+  const tool = kind === 'flag' || kind === 'nflag' ? '--flag' : kind === 'bcap' ? '--bcap' : kind === 'ncap' ? '--ncap' : '--ccap';
   for (const { text, line } of read.lines) {
     // cflags: `namespace` is skipped by _generateFlagOptions (UV scripts/vserver.functions:419-420): not a context flag.
     if (kind === 'flag' && text === 'namespace') {
@@ -441,6 +441,10 @@ export function splitMarkLines(content: string): string[] {
  * - `uts/<key>`: `vuname --dir` keeps the whole content but trailing newlines (UV src/vuname.c:158-164).
  */
 function readAdoptedSettings(v: TreeView, spec: GuestSpec): void {
+  // nflags / ncapabilities: `_readFileToArray … CHBIND_CMD --flag/--ncap` (UV scripts/vserver.functions:138-139),
+  // the same read loop and list parser as cflags
+  if (v.exists('nflags')) spec.nflags = readList(v, 'nflag', 'nflags', 'spec.nflags');
+  if (v.exists('ncapabilities')) spec.ncaps = readList(v, 'ncap', 'ncapabilities', 'spec.ncapabilities');
   const uts: UtsExtra = {};
   // values a manifest cannot hold (empty, over 64 characters, control characters) are reported and
   // left unset: not managed, so the file stays as it is

@@ -154,6 +154,8 @@ export function renderConfigFiles(spec: GuestSpec, opts: RenderOptions = {}): Re
     const v = spec.utsExtra?.[k];
     if (v !== undefined && !(b && b.utsExtra?.[k] === v)) f.set(`uts/${k}`, line(v));
   }
+  if (spec.nflags !== undefined && !(b && eq(b.nflags, spec.nflags))) f.set('nflags', list(spec.nflags));
+  if (spec.ncaps !== undefined && !(b && eq(b.ncaps, spec.ncaps))) f.set('ncapabilities', list(spec.ncaps));
   if (spec.nice !== undefined && !(b && b.nice === spec.nice)) f.set('nice', line(spec.nice));
   if (spec.ionice?.class !== undefined && !(b && b.ionice?.class === spec.ionice.class)) f.set('ionice/class', line(spec.ionice.class));
   if (spec.ionice?.priority !== undefined && !(b && b.ionice?.priority === spec.ionice.priority)) f.set('ionice/priority', line(spec.ionice.priority));

@@ -101,17 +101,42 @@ export const BCAP_NAMES = [
 
 export const BCAP_TABLE: NameEntry[] = BCAP_NAMES.map((name, i) => ({ name, value: b(i) }));
 
-export type ListKind = 'flag' | 'ccap' | 'bcap';
+// ---- issue 10 (adopt): network context flags and capabilities (chbind --flag/--ncap) ----
+/** Network flags (UV lib/nflags-net.c, values lib/vserver.h VC_NXF_*). */
+export const NFLAG_TABLE: NameEntry[] = [
+  { name: 'lock', value: 0x1n },
+  { name: 'private', value: 0x8n },
+  { name: 'single_ip', value: 0x100n },
+  { name: 'lback_remap', value: 0x200n },
+  { name: 'lback_allow', value: 0x400n },
+  { name: 'hide_netif', value: 0x2000000n },
+  { name: 'hide_lback', value: 0x4000000n },
+  { name: 'state_setup', value: b(32) },
+  { name: 'state_admin', value: b(34) },
+  { name: 'sc_helper', value: b(36) },
+  { name: 'persistent', value: b(38) },
+];
+export const NFLAG_ALIASES: Record<string, string> = { remap_lback: 'lback_remap', info_lock: 'lock', info_private: 'private' };
+/** Network capabilities (UV lib/ncaps-net.c, VC_NXC_*). */
+export const NCAP_TABLE: NameEntry[] = [
+  { name: 'tun_create', value: 0x1n },
+  { name: 'raw_icmp', value: 0x100n },
+];
+// ---- end issue 10 (adopt) ----
+
+export type ListKind = 'flag' | 'ccap' | 'bcap' | 'nflag' | 'ncap';
 
 /** What util-vserver says for an unknown name (vattribute exit 1). */
 export const UNKNOWN_MESSAGE: Record<ListKind, string> = {
   flag: 'Unknown flag',
   ccap: 'Unknown ccap',
   bcap: 'Unknown bcap',
+  nflag: 'Unknown nflag',
+  ncap: 'Unknown ncap',
 };
 
 function tableFor(kind: ListKind): NameEntry[] {
-  return kind === 'flag' ? CFLAG_TABLE : kind === 'ccap' ? CCAP_TABLE : BCAP_TABLE;
+  return kind === 'flag' ? CFLAG_TABLE : kind === 'ccap' ? CCAP_TABLE : kind === 'nflag' ? NFLAG_TABLE : kind === 'ncap' ? NCAP_TABLE : BCAP_TABLE;
 }
 
 /**
@@ -123,11 +148,14 @@ export function canonicalName(kind: ListKind, raw: string): string | undefined {
   if (kind === 'flag' && n.startsWith('vxf_')) n = n.slice(4);
   if (kind === 'ccap' && n.startsWith('vxc_')) n = n.slice(4);
   if (kind === 'bcap' && n.startsWith('cap_')) n = n.slice(4);
+  // removePrefix of lib/nflags-net.c, lib/ncaps-net.c
+  if (kind === 'nflag' && n.length > 4 && n.startsWith('nxf_')) n = n.slice(4);
+  if (kind === 'ncap' && n.length > 4 && n.startsWith('nxc_')) n = n.slice(4);
   if (kind === 'bcap') {
     const up = n.toUpperCase();
     return (BCAP_NAMES as readonly string[]).includes(up) ? up : undefined;
   }
-  const aliases = kind === 'flag' ? CFLAG_ALIASES : CCAP_ALIASES;
+  const aliases = kind === 'flag' ? CFLAG_ALIASES : kind === 'nflag' ? NFLAG_ALIASES : kind === 'ncap' ? {} : CCAP_ALIASES;
   if (aliases[n]) return aliases[n];
   return tableFor(kind).some((e) => e.name === n) ? n : undefined;
 }

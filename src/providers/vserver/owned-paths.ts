@@ -35,6 +35,8 @@ const EXACT: Record<string, string> = {
   'cgroup/cpu.cfs_period_us': 'spec.cpu.periodUs',
   'cgroup/cpuset.cpus': 'spec.cpu.cpus',
   'cgroup/cpuset.mems': 'spec.cpu.mems',
+  nflags: 'spec.nflags',
+  ncapabilities: 'spec.ncapabilities',
   nice: 'spec.nice',
   'ionice/class': 'spec.ionice.class',
   'ionice/priority': 'spec.ionice.priority',

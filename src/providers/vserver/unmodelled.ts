@@ -17,6 +17,8 @@ const FIXED = new Set([
   'apps/init/mark',
   // issue 10 (adopt): modelled by spec.nice, spec.ionice, spec.personality, spec.uts.*
   'nice',
+  'nflags',
+  'ncapabilities',
   'ionice/class',
   'ionice/priority',
   'personality',

@@ -132,16 +132,16 @@ test('spec.files: apply writes exactly the bytes, keeps an executable hook execu
   await converge(t, '  state: stopped\n');
   await put(cfg, { 'scripts/pre-start': '#!/bin/sh\nexit 0\n' });
   await fsp.chmod(path.join(cfg, 'scripts/pre-start'), 0o755);
-  const plan = await converge(t, '  state: stopped\n  files:\n    scripts/pre-start: "#!/bin/sh\\r\\nlogger start\\n"\n    nflags: "lock\\n"\n');
-  t.deepEqual(plan.actions.flatMap((a) => a.changes.map((c) => [c.path, c.effect])), [['files[nflags]', 'config'], ['files[scripts/pre-start]', 'config']]);
+  const plan = await converge(t, '  state: stopped\n  files:\n    scripts/pre-start: "#!/bin/sh\\r\\nlogger start\\n"\n    apps/init/depends: "db\\n"\n');
+  t.deepEqual(plan.actions.flatMap((a) => a.changes.map((c) => [c.path, c.effect])), [['files[apps/init/depends]', 'config'], ['files[scripts/pre-start]', 'config']]);
   t.is(await fsp.readFile(path.join(cfg, 'scripts/pre-start'), 'utf8'), '#!/bin/sh\r\nlogger start\n');
   t.is((await fsp.stat(path.join(cfg, 'scripts/pre-start'))).mode & 0o777, 0o755);
-  t.is(await fsp.readFile(path.join(cfg, 'nflags'), 'utf8'), 'lock\n');
-  t.is((await fsp.stat(path.join(cfg, 'nflags'))).mode & 0o777, 0o644);
+  t.is(await fsp.readFile(path.join(cfg, 'apps/init/depends'), 'utf8'), 'db\n');
+  t.is((await fsp.stat(path.join(cfg, 'apps/init/depends'))).mode & 0o777, 0o644);
   // out of the manifest: not managed, nothing is deleted
   await fsp.writeFile(path.join(manifests, 'web.yaml'), manifest('  state: stopped\n'));
   t.deepEqual((await computePlan(opts)).plan.actions, []);
-  t.is(await fsp.readFile(path.join(cfg, 'nflags'), 'utf8'), 'lock\n');
+  t.is(await fsp.readFile(path.join(cfg, 'apps/init/depends'), 'utf8'), 'db\n');
 });
 
 test('spec.files never writes through a symbolic link out of the config dir', async (t) => {
@@ -204,4 +204,17 @@ test('an interface dropped from the spec loses its files even when spec.files ca
   const res = await writeConfigFiles(dir, renderConfigFiles({ ...base, files: { 'interfaces/1/mac': '02:00:00:00:00:02\n' } }));
   t.true(res.removed.includes('interfaces/1/ip'));
   t.deepEqual(await fsp.readdir(path.join(dir, 'interfaces/1')), ['mac']);
+});
+
+test('nflags / ncapabilities: read as bits, a change is a restart, equal spellings are not rewritten', async (t) => {
+  const { cfg, converge } = await host('nflags');
+  await converge(t, '');
+  await put(cfg, { nflags: '# network\nHIDE_NETIF,nxf_lock\n' });
+  const plan = await converge(t, '  nflags: [lock, hide_netif]\n', );
+  t.deepEqual(plan.actions, [], 'same bits: no change');
+  t.is(await fsp.readFile(path.join(cfg, 'nflags'), 'utf8'), '# network\nHIDE_NETIF,nxf_lock\n');
+  const change = await converge(t, '  nflags: [lock]\n  ncapabilities: [tun_create]\n');
+  t.deepEqual(change.actions.map((a) => [a.kind, a.restart, a.changes.map((c) => [c.path, c.effect])]), [['update', true, [['nflags', 'restart'], ['ncaps', 'restart']]]]);
+  t.is(await fsp.readFile(path.join(cfg, 'nflags'), 'utf8'), 'lock\n');
+  t.is(await fsp.readFile(path.join(cfg, 'ncapabilities'), 'utf8'), 'tun_create\n');
 });

@@ -308,7 +308,8 @@ export async function writeConfigFiles(dir: string, files: RenderedFiles, opts: 
     }
     if (typeof want === 'object' && 'marks' in want) {
       const cur = await currentOf(fs, abs);
-      const text = typeof cur === 'string' ? cur : '';
+      if (cur !== null && typeof cur !== 'string') continue; // a link or a directory: kept as is, never replaced
+      const text = cur ?? '';
       const next = editMarks(text, want.marks);
       if (next === text) continue;
       if (next === '') {

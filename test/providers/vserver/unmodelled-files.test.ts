@@ -11,7 +11,7 @@ const tree = (entries: [string, string | { link: string; dir?: boolean; content?
 test('carried: text files not owned by a field; not carried: links, files below a link, control characters, owned paths, dot names', (t) => {
   const tr = tree([
     ['context', '1001\n'],
-    ['nflags', 'lock\n'],
+    ['fstab.remote', 'nfs:/x /x nfs defaults 0 0\n'],
     ['scripts', null],
     ['scripts/pre-start', '#!/bin/sh\r\n'],
     ['motd', 'a\u001bb\n'],
@@ -32,8 +32,8 @@ test('carried: text files not owned by a field; not carried: links, files below 
     ['apps/.svn/entries', 'x\n'],
   ]);
   const un = unmodelledEntries(tr);
-  t.deepEqual(un, ['apps/.svn/entries', 'blob', 'dlimits/b/space_total', 'hostlink', 'interfaces/0/mac', 'interfaces/1/mac', 'motd', 'nflags', 'scripts/pre-start']);
-  t.deepEqual(carriableFiles(tr, un), { 'interfaces/1/mac': '02:00:00:00:00:02\n', nflags: 'lock\n', 'scripts/pre-start': '#!/bin/sh\r\n' });
+  t.deepEqual(un, ['apps/.svn/entries', 'blob', 'dlimits/b/space_total', 'fstab.remote', 'hostlink', 'interfaces/0/mac', 'interfaces/1/mac', 'motd', 'scripts/pre-start']);
+  t.deepEqual(carriableFiles(tr, un), { 'fstab.remote': 'nfs:/x /x nfs defaults 0 0\n', 'interfaces/1/mac': '02:00:00:00:00:02\n', 'scripts/pre-start': '#!/bin/sh\r\n' });
 });
 
 test('content policy: TAB, LF, CR allowed; other controls, U+FFFD and more than 64 KiB refused', (t) => {

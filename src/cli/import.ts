@@ -24,7 +24,7 @@ export function renderImportReport(guests: ImportedGuest[], outDir: string, host
     text += `  ${g.file}: ${g.inexact.length === 0 ? 'exact' : 'NOT EXACT'}\n`;
     for (const r of g.inexact) text += `      not exact: ${r}\n`;
     for (const n of g.notes) text += `      note: ${n}\n`;
-    for (const u of g.unmodelled) text += `      kept as is, not managed: ${u}\n`;
+    for (const u of g.unmodelled) text += g.carried.includes(u) ? `      not modelled, carried verbatim in spec.files: ${u}\n` : `      kept as is, not managed: ${u}\n`;
   }
   const inexact = guests.filter((g) => g.inexact.length > 0).map((g) => g.name);
   if (inexact.length > 0) text += `not exact (review before committing): ${inexact.join(', ')}\n`;

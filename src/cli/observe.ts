@@ -62,6 +62,15 @@ export function renderObserveTable(host: ObservedHost): string {
     out += '\nunmanaged contexts (running, no config dir explains them):\n';
     out += table([['XID', 'TASKS'], ...host.unmanagedContexts.map((c) => [String(c.xid), String(c.tasks)])]);
   }
+  // issue 10: what the model does not carry is listed, never silently ignored
+  const unmodelled = host.guests.filter((g) => (g.unmodelled ?? []).length > 0);
+  if (unmodelled.length > 0) {
+    out += '\nnot modelled (kept as is by apply, not managed, unless a manifest carries the file in spec.files; * = cannot be carried):\n';
+    for (const g of unmodelled) {
+      const carriable = new Set(Object.keys(g.spec.files ?? {}));
+      out += `  ${g.spec.name}: ${g.unmodelled!.map((u) => (carriable.has(u) ? u : `${u}*`)).join(', ')}\n`;
+    }
+  }
   const problems = [...(host.problems ?? []), ...host.guests.flatMap((g) => g.problems ?? [])];
   if (problems.length > 0) {
     out += '\nproblems:\n' + problems.map((p) => '  ' + formatProblem(p)).join('\n') + '\n';

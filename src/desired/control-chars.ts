@@ -3,9 +3,12 @@ import { problemAt, type ManifestDocument } from './yaml-documents.js';
 
 /** C0 (TAB included: no manifest field is a format that allows one), DEL and C1. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/** spec.files values are file content (issue 10): TAB, LF and CR allowed, every other control character refused. */
+const FILE_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+const isFileContent = (segs: (string | number)[]) => segs.length === 3 && segs[0] === 'spec' && segs[1] === 'files';
 
-function describe(s: string): string {
-  const i = s.search(CONTROL);
+function describe(s: string, re: RegExp = CONTROL): string {
+  const i = s.search(re);
   return `U+${s.charCodeAt(i).toString(16).toUpperCase().padStart(4, '0')} at character ${i + 1}`;
 }
 
@@ -19,7 +22,9 @@ export function controlCharProblems(d: ManifestDocument): Problem[] {
   const out: Problem[] = [];
   const walk = (v: unknown, segs: (string | number)[]) => {
     if (typeof v === 'string') {
-      if (CONTROL.test(v)) out.push(problemAt(d, segs, `contains a control character (${describe(v)}); control characters are not allowed in manifest values`));
+      if (isFileContent(segs)) {
+        if (FILE_CONTROL.test(v)) out.push(problemAt(d, segs, `contains a control character (${describe(v, FILE_CONTROL)}); file content in spec.files may hold TAB, LF and CR only`));
+      } else if (CONTROL.test(v)) out.push(problemAt(d, segs, `contains a control character (${describe(v)}); control characters are not allowed in manifest values`));
     } else if (Array.isArray(v)) {
       v.forEach((x, i) => walk(x, [...segs, i]));
     } else if (v !== null && typeof v === 'object') {

@@ -27,7 +27,7 @@ export interface RawManifest {
   spec: {
     context: number;
     hosts: { names?: string[]; matchLabels?: Record<string, string> };
-    uts?: { nodename?: string; domainname?: string };
+    uts?: { nodename?: string; domainname?: string; sysname?: string; release?: string; version?: string; machine?: string };
     state?: 'running' | 'stopped';
     startOnBoot?: boolean;
     build: {
@@ -47,6 +47,15 @@ export interface RawManifest {
     cpu?: { shares?: number; quotaUs?: number; periodUs?: number; cpus?: string; mems?: string };
     disk?: { directory?: string; space: RawQuantity; inodes: number; reserved?: number };
     fstab?: RawFstabEntry[];
+    // ---- issue 10 (adopt) ----
+    bootMarks?: string[];
+    nflags?: string[];
+    ncapabilities?: string[];
+    nice?: number;
+    ionice?: { class?: string; priority?: number };
+    personality?: { type: string; flags?: string[] };
+    files?: Record<string, string>;
+    // ---- end issue 10 (adopt) ----
     policy?: { deletion?: 'retain' | 'delete'; drift?: 'enforce' | 'warn' };
     // safety (issue 14): snapshot and rollback of risky changes
     healthCheck?: { command?: string[]; timeout?: string | number; retries?: number };

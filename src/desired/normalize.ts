@@ -9,7 +9,10 @@ import {
   type Limit,
   type LimitName,
   type LimitValue,
+  UTS_EXTRA_KEYS,
+  type UtsExtra,
 } from '../model/guest.js';
+import { filesContentProblem, FILES_MAX_TOTAL_BYTES, ownerOf } from '../providers/vserver/owned-paths.js';
 import { UNKNOWN_MESSAGE, normalizeList, parseList, type ListKind } from '../providers/vserver/names.js';
 import { parseAddressWithPrefix } from './address.js';
 import { DEFAULT_DISK_RESERVED_PERCENT, DEFAULT_FSTAB, DEFAULT_VDIR_BASE, MIN_MEMORY_LIMIT } from './defaults.js';
@@ -108,7 +111,7 @@ export function normalizeManifest(d: ManifestDocument, opts: { lenient?: boolean
   const hosts: DesiredGuest['hosts'] = { names: [], matchLabels: {} };
   const build: BuildSpec = { method: 'skeleton' };
   const interfaces: InterfaceSpec[] = [];
-  const normalizedLists: Record<ListKind, string[]> = { flag: [], bcap: [], ccap: [] };
+  const normalizedLists: Record<ListKind, string[]> = { flag: [], bcap: [], ccap: [], nflag: [], ncap: [] };
   const limits: Partial<Record<LimitName, Limit>> = {};
   const cgroup: CgroupSpec = {};
   let disk: DesiredGuest['spec']['disk'];
@@ -182,6 +185,8 @@ export function normalizeManifest(d: ManifestDocument, opts: { lenient?: boolean
       ['flag', ['spec', 'flags'], s.flags],
       ['bcap', ['spec', 'capabilities', 'system'], s.capabilities?.system],
       ['ccap', ['spec', 'capabilities', 'context'], s.capabilities?.context],
+      ['nflag', ['spec', 'nflags'], s.nflags], // issue 10 (adopt)
+      ['ncap', ['spec', 'ncapabilities'], s.ncapabilities],
     ];
     for (const [kind, path, entries] of lists) {
       if (!entries) continue;
@@ -271,6 +276,37 @@ export function normalizeManifest(d: ManifestDocument, opts: { lenient?: boolean
     safety = normalizeSafety(s, fail);
   });
 
+  // ---- issue 10 (adopt): spec.files — verbatim config files ----
+  let files: Record<string, string> | undefined;
+  section(() => {
+    if (s.files === undefined) return;
+    files = {};
+    let total = 0;
+    for (const rel of Object.keys(s.files).sort()) {
+      const content = s.files[rel]!;
+      const at: Path = ['spec', 'files', rel];
+      const parts = rel.split('/');
+      if (parts.some((x) => x === '' || x === '.' || x === '..')) {
+        fail(at, `'${rel}' is not a plain relative path ('..', '.' and empty components are not allowed)`, true);
+        continue;
+      }
+      const owner = ownerOf(rel);
+      if (owner !== undefined) {
+        fail(at, `'${rel}' is written by ${owner}${owner.startsWith('spec.') ? ': set that field instead of carrying the file' : ''}`, true);
+        continue;
+      }
+      const bad = filesContentProblem(content);
+      if (bad !== undefined) {
+        fail(at, `content ${bad}`);
+        continue;
+      }
+      total += Buffer.byteLength(content);
+      files[rel] = content;
+    }
+    if (total > FILES_MAX_TOTAL_BYTES) fail(['spec', 'files'], `holds ${total} bytes; spec.files holds at most ${FILES_MAX_TOTAL_BYTES} bytes in all`);
+  });
+  // ---- end issue 10 (adopt) ----
+
   if (problems.length > 0 || opts.lenient) return { problems };
   const guest: DesiredGuest = {
     spec: {
@@ -297,6 +333,20 @@ export function normalizeManifest(d: ManifestDocument, opts: { lenient?: boolean
   if (s.uts?.domainname !== undefined) guest.spec.domainname = s.uts.domainname;
   if (disk) guest.spec.disk = disk;
   if (safety) guest.safety = safety;
+  // ---- issue 10 (adopt): unset = not managed ----
+  if (s.bootMarks !== undefined) guest.spec.bootMarks = [...s.bootMarks];
+  const utsExtra: UtsExtra = {};
+  for (const k of UTS_EXTRA_KEYS) if (s.uts?.[k] !== undefined) utsExtra[k] = s.uts[k];
+  if (Object.keys(utsExtra).length > 0) guest.spec.utsExtra = utsExtra;
+  if (s.nflags !== undefined) guest.spec.nflags = normalizedLists.nflag;
+  if (s.ncapabilities !== undefined) guest.spec.ncaps = normalizedLists.ncap;
+  if (s.nice !== undefined) guest.spec.nice = s.nice;
+  if (s.ionice !== undefined && (s.ionice.class !== undefined || s.ionice.priority !== undefined)) {
+    guest.spec.ionice = { ...(s.ionice.class !== undefined ? { class: s.ionice.class } : {}), ...(s.ionice.priority !== undefined ? { priority: s.ionice.priority } : {}) };
+  }
+  if (s.personality !== undefined) guest.spec.personality = { type: s.personality.type, flags: [...(s.personality.flags ?? [])] };
+  if (files !== undefined) guest.spec.files = files;
+  // ---- end issue 10 (adopt) ----
   return { guest, problems };
 }
 

@@ -23,6 +23,8 @@ export interface ImportedGuest {
   inexact: string[];
   /** configuration entries vsgitops does not model: kept as is by apply, not managed */
   unmodelled: string[];
+  /** of those, the files carried verbatim in spec.files (issue 10) */
+  carried: string[];
   /** what observe reported for the guest (e.g. util-vserver would fail its start) */
   notes: string[];
 }
@@ -50,6 +52,18 @@ function limitYaml(l: Limit): string {
 
 function fstabEqual(a: readonly FstabEntry[], b: readonly FstabEntry[]): boolean {
   return a.length === b.length && a.every((e, i) => JSON.stringify(e) === JSON.stringify(b[i]));
+}
+
+/**
+ * spec.files content as YAML: a literal block (`|`) when that gives back
+ * exactly the same text (one final newline, no CR, no leading blank on the
+ * first line, no blank-only last line), else a double-quoted JSON string.
+ * The read-back check below proves either way.
+ */
+export function fileContentYaml(content: string, indent: string): string {
+  const block = content.endsWith('\n') && !content.endsWith('\n\n') && !content.includes('\r') && !/^[ \t]/.test(content) && content.length > 1;
+  if (!block) return JSON.stringify(content);
+  return '|\n' + content.slice(0, -1).split('\n').map((l) => (l === '' ? '' : indent + l)).join('\n');
 }
 
 /** Problems of one file (relative to the config dir) as comment text. */
@@ -96,10 +110,12 @@ export function renderGuestManifest(g: ObservedGuest, opts: { dir: string; hostN
     inexact.push('uts/domainname contains a carriage return (CRLF file): the manifest has the name without it, so the plan rewrites the file');
     domainname = domainname.replace(/\r/g, '');
   }
-  if (nodename !== s.name || domainname !== undefined) {
+  const utsExtra = Object.entries(s.utsExtra ?? {});
+  if (nodename !== s.name || domainname !== undefined || utsExtra.length > 0) {
     const uts: string[] = [];
     if (nodename !== s.name) uts.push(`nodename: ${yamlString(nodename)}`);
     if (domainname !== undefined) uts.push(`domainname: ${yamlString(domainname)}`);
+    for (const [k, v] of utsExtra) uts.push(`${k}: ${yamlString(v)}`); // issue 10: uts/{sysname,release,version,machine}
     p(`  uts: {${uts.join(', ')}}`);
   }
   if (!g.running) {
@@ -108,6 +124,7 @@ export function renderGuestManifest(g: ObservedGuest, opts: { dir: string; hostN
   }
   c(notesFor(problems, opts.dir, 'apps/init/mark').concat(notesFor(problems, opts.dir, 'disabled')), '  ');
   if (s.startOnBoot) p('  startOnBoot: true                # apps/init/mark has the line "default"');
+  if (s.bootMarks !== undefined) p(`  bootMarks: ${yamlList(s.bootMarks)}       # the other lines of apps/init/mark`);
   c(['used only if the guest is ever built again: it existed before vsgitops'], '  ');
   p('  build: {method: skeleton}');
   if (s.initStyle !== 'sysv') p(`  init: {style: ${s.initStyle}}`);
@@ -177,9 +194,35 @@ export function renderGuestManifest(g: ObservedGuest, opts: { dir: string; hostN
       }
     }
   }
+  // ---- issue 10 (adopt) ----
+  for (const rel of ['nice', 'ionice/class', 'ionice/priority', 'personality']) c(notesFor(problems, opts.dir, rel), '  ');
+  c([...notesFor(problems, opts.dir, 'nflags'), ...notesFor(problems, opts.dir, 'ncapabilities')], '  ');
+  if (s.nflags !== undefined) p(`  nflags: ${yamlList(s.nflags)}`);
+  if (s.ncaps !== undefined) p(`  ncapabilities: ${yamlList(s.ncaps)}`);
+  if (s.nice !== undefined) p(`  nice: ${s.nice}`);
+  if (s.ionice !== undefined) {
+    const parts: string[] = [];
+    if (s.ionice.class !== undefined) parts.push(`class: ${JSON.stringify(s.ionice.class)}`);
+    if (s.ionice.priority !== undefined) parts.push(`priority: ${s.ionice.priority}`);
+    p(`  ionice: {${parts.join(', ')}}`);
+  }
+  if (s.personality !== undefined) {
+    const parts = [`type: ${yamlString(s.personality.type)}`];
+    if (s.personality.flags.length > 0) parts.push(`flags: ${yamlList(s.personality.flags)}`);
+    p(`  personality: {${parts.join(', ')}}`);
+  }
+  const files = s.files ?? {};
+  const carried = Object.keys(files).sort();
+  if (carried.length > 0) {
+    c(['Files vsgitops does not model, carried verbatim: apply writes exactly this content.', 'Leaving a path out does not delete the file (kept as is, not managed). scripts/* hooks run as root on the host.'], '  ');
+    p('  files:');
+    for (const rel of carried) p(`    ${yamlString(rel)}: ${fileContentYaml(files[rel]!, '      ')}`);
+  }
+  // ---- end issue 10 (adopt) ----
   const unmodelled = opts.unmodelled ?? [];
-  if (unmodelled.length > 0) {
-    c(['Not modelled by vsgitops: kept as is by apply (never changed or removed), not managed:', ...unmodelled.map((u) => `  ${u}`)], '');
+  const kept = unmodelled.filter((u) => files[u] === undefined);
+  if (kept.length > 0) {
+    c(['Not modelled by vsgitops and not carried in spec.files (a link, below a link, not text, or owned by a field): kept as is by apply (never changed or removed), not managed:', ...kept.map((u) => `  ${u}`)], '');
   }
   const yaml = out.join('');
 
@@ -195,9 +238,13 @@ export function renderGuestManifest(g: ObservedGuest, opts: { dir: string; hostN
       if (d.path === 'nodename' || d.path === 'domainname') continue; // reported above
       inexact.push(`${d.path}: the configuration has ${JSON.stringify(d.before)}, the manifest gives ${JSON.stringify(d.after)}`);
     }
+    // issue 10 fields are "not managed" when the manifest leaves them out, so diffSpec does not see a missing one
+    for (const k of ['bootMarks', 'nflags', 'ncaps', 'utsExtra', 'nice', 'ionice', 'personality', 'files'] as const) {
+      if (JSON.stringify(observed[k]) !== JSON.stringify(desired[k])) inexact.push(`${k}: the configuration has ${JSON.stringify(observed[k])}, the manifest gives ${JSON.stringify(desired[k])}`);
+    }
   }
   // Comments do not change what the text means: the check above holds for the final text.
   const header = inexact.length > 0 ? comment(['NOT EXACT: this manifest does not reproduce the configuration exactly:', ...inexact.map((x) => `  ${x}`)], '') : '';
   const notes = problems.map((x) => `${x.file.startsWith(opts.dir + '/') ? x.file.slice(opts.dir.length + 1) : x.file}${x.line > 0 ? `:${x.line}` : ''}: ${x.message}`);
-  return { name: s.name, file, yaml: header + yaml, inexact, unmodelled, notes };
+  return { name: s.name, file, yaml: header + yaml, inexact, unmodelled, carried, notes };
 }

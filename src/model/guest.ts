@@ -120,7 +120,44 @@ export interface GuestSpec {
   cgroup: CgroupSpec;
   disk?: DiskLimitSpec;
   fstab: FstabEntry[];
+  // ---- issue 10 (adopt): settings of adopted hosts; each optional field means "not managed" when unset ----
+  /** apps/init/mark lines other than `default`, in file order (`[]`: none); unset: kept as they are */
+  bootMarks?: string[];
+  /** uts/{sysname,release,version,machine} (vuname keys); a key left out is not managed */
+  utsExtra?: UtsExtra;
+  /** `nice` file: the guest's processes start with this nice value (relative to the host's) */
+  nice?: number;
+  /** ionice/{class,priority} files: ionice -c/-n for the guest's start */
+  ionice?: IoniceSpec;
+  /** `personality` file: first line the type, further lines flags (vserver.functions _generatePersonalityOptions) */
+  personality?: PersonalitySpec;
+  /** `nflags` (chbind --flag), normalized like `flags`; unset: not managed */
+  nflags?: string[];
+  /** `ncapabilities` (chbind --ncap), normalized; unset: not managed */
+  ncaps?: string[];
+  /** spec.files: relative path under the config dir -> exact content; a path left out is not managed */
+  files?: Record<string, string>;
+  // ---- end issue 10 (adopt) block ----
 }
+
+// ---- issue 10 (adopt) types ----
+export const UTS_EXTRA_KEYS = ['sysname', 'release', 'version', 'machine'] as const;
+export type UtsExtraKey = (typeof UTS_EXTRA_KEYS)[number];
+export type UtsExtra = Partial<Record<UtsExtraKey, string>>;
+
+export interface IoniceSpec {
+  /** ionice/class: 1 (realtime), 2 (best-effort), 3 (idle), or a name ionice takes */
+  class?: string;
+  /** ionice/priority: 0-7 */
+  priority?: number;
+}
+export interface PersonalitySpec {
+  /** vcontext --personality-type, e.g. linux32 */
+  type: string;
+  /** vcontext --personality-flags items, e.g. short_inode */
+  flags: string[];
+}
+// ---- end issue 10 (adopt) types ----
 
 export interface GuestPolicy {
   deletion: DeletionPolicy;

@@ -47,6 +47,17 @@ export const RUNNING_EFFECT: Record<DiffField, Effect> = {
   disk: 'live', // vdlimit
   fstab: 'restart', // mounted by secure-mount at start
   build: 'none', // only used when a guest is created
+  // ---- issue 10 (adopt) fields: reference §7.10 ----
+  bootMarks: 'config', // apps/init/mark: only read by the boot service
+  // nflags/ncaps: the kernel takes them live (nattribute, §7.10), but util-vserver applies them only at
+  // start (chbind) and vsgitops runs no nattribute yet: a restart is what makes them take effect
+  nflags: 'restart',
+  ncaps: 'restart',
+  utsExtra: 'live', // vuname --set -t release=… (UTS is live, §7.10)
+  nice: 'restart', // nice/ionice are start-time only (§7.10)
+  ionice: 'restart',
+  personality: 'restart', // start-time only (§7.10)
+  files: 'config', // carried verbatim; util-vserver reads them when it reads them (start, stop, hooks)
 };
 
 /** Effect of a changed field: live/restart for a guest that runs before and after, config otherwise. */
@@ -59,6 +70,7 @@ export function effectFor(field: DiffField, runningThroughout: boolean): Effect 
 const FIELD_ORDER = [
   'context', 'nodename', 'domainname', 'startOnBoot', 'initStyle', 'interfaces',
   'flags', 'bcaps', 'ccaps', 'limits', 'cgroup', 'disk', 'fstab',
+  'bootMarks', 'nflags', 'ncaps', 'utsExtra', 'nice', 'ionice', 'personality', 'files',
 ] as const satisfies readonly DiffField[];
 
 const INTERFACE_KEYS = ['device', 'address', 'family', 'prefix', 'label'] as const satisfies readonly (keyof InterfaceSpec)[];
@@ -106,6 +118,16 @@ export function diffSpec(before: GuestSpec, after: GuestSpec): SpecDifference[] 
         break;
       case 'fstab':
         diffFstab(before.fstab, after.fstab, out);
+        break;
+      case 'bootMarks':
+      case 'nflags':
+      case 'ncaps':
+      case 'utsExtra':
+      case 'nice':
+      case 'ionice':
+      case 'personality':
+      case 'files':
+        diffUnmanagedWhenUnset(field, before, after, out);
         break;
       default: {
         const b = before[field];
@@ -199,6 +221,38 @@ function diffFstab(before: FstabEntry[], after: FstabEntry[], out: SpecDifferenc
   }
   // same entries in another order: mount order matters, so report the whole list
   if (out.length === start) whole();
+}
+
+/**
+ * Issue 10 fields: unset in `after` means "not managed" (the host keeps what it
+ * has), so only what the manifest sets is compared. Maps are compared per key
+ * (`utsExtra.release`, `ionice.class`, `files[scripts/pre-start]`), a key the
+ * manifest leaves out is not managed either.
+ */
+function diffUnmanagedWhenUnset(field: 'bootMarks' | 'nflags' | 'ncaps' | 'utsExtra' | 'nice' | 'ionice' | 'personality' | 'files', before: GuestSpec, after: GuestSpec, out: SpecDifference[]): void {
+  const a = after[field];
+  if (a === undefined) return;
+  if (field === 'utsExtra' || field === 'ionice' || field === 'files') {
+    const am = a as Record<string, unknown>;
+    const bm = (before[field] ?? {}) as Record<string, unknown>;
+    for (const k of Object.keys(am).sort(compareText)) {
+      if (am[k] === undefined || sameValue(bm[k], am[k])) continue;
+      const p = field === 'files' ? `files[${k}]` : `${field}.${k}`;
+      out.push({
+        path: p, field, before: bm[k], after: am[k],
+        assign: (s, v) => {
+          const m = { ...((s[field] ?? {}) as Record<string, unknown>) };
+          setKey(m, k, v);
+          (s as unknown as Record<string, unknown>)[field] = m;
+        },
+      });
+    }
+    return;
+  }
+  const b = field === 'bootMarks' ? (before.bootMarks ?? []) : before[field];
+  if (!sameValue(b, a)) {
+    out.push({ path: field, field, before: b, after: a, assign: (s, v) => setKey(s as unknown as Record<string, unknown>, field, v) });
+  }
 }
 
 /** Differences in the build section (`build.*`); they never change an existing guest. */

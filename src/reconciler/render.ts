@@ -48,6 +48,12 @@ const MANIFEST_FIELD: Record<string, string> = {
   initStyle: 'init.style',
   'disk.spaceKiB': 'disk.space',
   'disk.reservedPercent': 'disk.reserved',
+  // issue 10 (adopt)
+  ncaps: 'ncapabilities',
+  'utsExtra.sysname': 'uts.sysname',
+  'utsExtra.release': 'uts.release',
+  'utsExtra.version': 'uts.version',
+  'utsExtra.machine': 'uts.machine',
 };
 
 /** A field path of the plan (the model's) as the manifest names it, e.g. cgroup.memoryLimit -> memory.limit. */
@@ -104,7 +110,21 @@ export function formatFieldValue(path: string, v: unknown): string {
   if (path.startsWith('runtime.')) return formatFieldValue(path.slice('runtime.'.length), v);
   if (typeof v === 'number' && path === 'cgroup.memoryLimit') return formatBytes(v);
   if (typeof v === 'number' && path === 'disk.spaceKiB') return formatBytes(v * 1024);
+  if (path.startsWith('files[')) return formatFileContent(v);
+  if (path === 'personality' && v && typeof v === 'object') {
+    const p = v as { type: string; flags: string[] };
+    return p.flags.length > 0 ? `type ${p.type}, flags [${p.flags.join(', ')}]` : `type ${p.type}`;
+  }
   return formatValue(v);
+}
+
+/** spec.files content on one plan line: its size and first line (the whole text is in the manifest). */
+export function formatFileContent(v: unknown): string {
+  if (typeof v !== 'string') return formatValue(v);
+  const lines = v.split('\n');
+  const n = lines.length - (lines[lines.length - 1] === '' ? 1 : 0);
+  const first = lines[0]!.length > 40 ? lines[0]!.slice(0, 40) + '…' : lines[0]!;
+  return `${Buffer.byteLength(v)} bytes, ${n} line${n === 1 ? '' : 's'}${v === '' ? '' : `, ${JSON.stringify(first)}${n > 1 ? ' …' : ''}`}`;
 }
 
 export interface TextOptions {
@@ -185,6 +205,16 @@ export function createFields(a: PlannedAction): Array<[string, string]> {
   if (s.disk) out.push(['disk', formatDisk(s.disk as unknown as Record<string, unknown>)]);
   for (const f of s.fstab) out.push([`fstab[${f.mountpoint}]`, formatValue(f)]);
   if (s.startOnBoot) out.push(['startOnBoot', 'true']);
+  // ---- issue 10 (adopt) ----
+  if (s.bootMarks !== undefined) out.push(['bootMarks', formatValue(s.bootMarks)]);
+  if (s.nflags !== undefined) out.push(['nflags', formatValue(s.nflags)]);
+  if (s.ncaps !== undefined) out.push(['ncapabilities', formatValue(s.ncaps)]);
+  for (const [k, v] of Object.entries(s.utsExtra ?? {})) out.push([`uts.${k}`, formatValue(v)]);
+  if (s.nice !== undefined) out.push(['nice', String(s.nice)]);
+  for (const [k, v] of Object.entries(s.ionice ?? {})) out.push([`ionice.${k}`, formatValue(v)]);
+  if (s.personality !== undefined) out.push(['personality', formatFieldValue('personality', s.personality)]);
+  for (const k of Object.keys(s.files ?? {}).sort()) out.push([`files[${k}]`, formatFileContent(s.files![k])]);
+  // ---- end issue 10 (adopt) ----
   out.push(['state', formatValue(s.runState)]);
   return out;
 }

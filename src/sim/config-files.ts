@@ -11,17 +11,59 @@ export function readScalar(file: string): string | undefined {
   }
 }
 
-/** Non-empty, non-# lines (_readFileToArray). */
+/**
+ * A list file as `_readFileToArray` reads it (UV scripts/vserver.functions:93-107):
+ * `while read v; do case x"$v" in (x|x\#*) ;; … esac; done <file`. Each line
+ * goes through bash `read` (bashRead): blanks (space, TAB) stripped at both
+ * ends, a backslash escapes the next character (backslash-newline joins
+ * lines), a CR stays in the value; empty and `#` lines are skipped; a last
+ * line without a final newline is never seen (read fails at EOF).
+ */
 export function readList(file: string): string[] {
+  let text: string;
   try {
-    return fs
-      .readFileSync(file, 'utf8')
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l !== '' && !l.startsWith('#'));
+    text = fs.readFileSync(file, 'utf8');
   } catch {
     return [];
   }
+  const out: string[] = [];
+  let rest = text;
+  while (rest.length > 0) {
+    const r = bashRead(rest);
+    if (!r.complete) break;
+    if (r.value !== '' && !r.value.startsWith('#')) out.push(r.value);
+    rest = rest.slice(r.consumed);
+  }
+  return out;
+}
+
+/** bash `read VAR` (no -r, default IFS) over the start of `text`. */
+export function bashRead(text: string): { value: string; complete: boolean; consumed: number } {
+  let out = '';
+  let protectedEnd = -1;
+  let i = 0;
+  const finish = (complete: boolean) => {
+    let a = 0;
+    while (a < out.length && (out[a] === ' ' || out[a] === '\t')) a++;
+    let b = out.length;
+    while (b > a && b > protectedEnd && (out[b - 1] === ' ' || out[b - 1] === '\t')) b--;
+    return { value: out.slice(a, b), complete, consumed: complete ? i + 1 : i };
+  };
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (ch === '\\') {
+      if (i + 1 >= text.length) { i++; break; }
+      if (text[i + 1] === '\n') { i += 2; continue; }
+      out += text[i + 1];
+      protectedEnd = out.length;
+      i += 2;
+      continue;
+    }
+    if (ch === '\n') return finish(true);
+    out += ch;
+    i++;
+  }
+  return finish(false);
 }
 
 export const exists = (p: string) => fs.existsSync(p);

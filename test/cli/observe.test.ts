@@ -71,3 +71,14 @@ test('--host-name default: sim DIR/etc/hostname, else the machine name', async (
   await fs.writeFile(path.join(dir, 'etc/hostname'), 'simhost\n');
   t.is(await defaultHostName(simHostPaths(dir)), 'simhost');
 });
+
+test('observe lists what the model does not carry, marking what spec.files cannot carry (issue 10)', (t) => {
+  const g = host.guests[0]!;
+  const withExtra: ObservedHost = {
+    ...host,
+    guests: [{ ...g, spec: { ...g.spec, files: { 'scripts/pre-start': '#!/bin/sh\n' } }, unmodelled: ['motd.ansi', 'scripts/pre-start'] }],
+  };
+  const text = renderObserveTable(withExtra);
+  t.regex(text, /not modelled \(kept as is by apply, not managed, unless a manifest carries the file in spec\.files; \* = cannot be carried\):\n {2}guest1: motd\.ansi\*, scripts\/pre-start\n/);
+  t.notRegex(renderObserveTable(host), /not modelled/);
+});

@@ -83,4 +83,18 @@ test('round trip of every corpus tree on one simulated host: import, commit, ado
     t.deepEqual(pick(after), pick(before), tree);
   }
   t.deepEqual(after, before);
+
+  // issue 10: after adoption a one-field change in git is exactly that change, on the file util-vserver
+  // reads: the 14-adopted-extras guest keeps its disk limit in dlimits/0 (no second dlimits/vsgitops),
+  // its other boot marks and every file carried in spec.files stay byte for byte
+  t.true(files['hooks.yaml']!.includes('disk: {space: 2097152Ki, inodes: 100000}'), files['hooks.yaml']);
+  await repo.commit({ ...files, 'hooks.yaml': files['hooks.yaml']!.replace('disk: {space: 2097152Ki, inodes: 100000}', 'disk: {space: 3Gi, inodes: 100000}') }, 'one field');
+  const one = await cli(['plan', ...src, '--output', 'json']);
+  const onePlan = JSON.parse(one.stdout) as { actions: { guest: string; changes: { path: string }[] }[] };
+  t.deepEqual(onePlan.actions.map((a) => [a.guest, a.changes.map((c) => c.path)]), [['hooks', ['disk.spaceKiB']]]);
+  t.is((await cli(['apply', ...src, '--yes'])).exitCode, 0);
+  const changed = await snapshot(etc);
+  t.deepEqual(Object.keys(changed).filter((k) => !(k in before)), [], 'nothing added (no dlimits/vsgitops)');
+  t.deepEqual(Object.keys(changed).filter((k) => changed[k] !== before[k]), ['hooks/dlimits/0/space_total']);
+  t.is(changed['hooks/dlimits/0/space_total'], '644 3145728\n');
 });

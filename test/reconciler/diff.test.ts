@@ -105,7 +105,9 @@ test('effects: running guests per §7.10, stopped guests config only, build neve
   t.is(effectFor('build', false), 'none');
   t.deepEqual(
     Object.entries(RUNNING_EFFECT).filter(([, e]) => e === 'restart').map(([f]) => f).sort(),
-    ['context', 'fstab', 'initStyle', 'interfaces'],
+    // issue 10: nice, ionice and personality are start-time only (reference §7.10); nflags/ncaps take
+    // effect through chbind at start (no nattribute run yet)
+    ['context', 'fstab', 'initStyle', 'interfaces', 'ionice', 'ncaps', 'nflags', 'nice', 'personality'],
   );
 });
 

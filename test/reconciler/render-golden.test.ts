@@ -24,6 +24,10 @@ export function everyFieldPlan(): Plan {
           s.limits = { nproc: { soft: 200, hard: 300 }, nofile: { soft: 4096, hard: 4096 } };
           s.cgroup = { memoryLimit: 2 ** 30, cpuShares: 1024, cpuQuotaUs: 50000, cpuPeriodUs: 100000, cpusetCpus: '0-1', cpusetMems: '0' };
           s.disk = { directory: '/vservers/web', spaceKiB: 10 * 2 ** 20, inodes: 200000, reservedPercent: 5 };
+          // issue 10 (adopt): what the host had
+          s.bootMarks = ['web'];
+          s.utsExtra = { release: '4.9.0-vs' };
+          s.files = { 'apps/init/depends': 'db\n' };
         })
         .desired((s) => {
           s.nodename = 'www.example.org';
@@ -38,6 +42,15 @@ export function everyFieldPlan(): Plan {
           s.cgroup = { memoryLimit: 2 * 2 ** 30, cpuShares: 512, cpuQuotaUs: 25000, cpuPeriodUs: 200000, cpusetCpus: '2-3', cpusetMems: '1' };
           s.disk = { directory: '/vservers/web', spaceKiB: 20 * 2 ** 20, inodes: 400000, reservedPercent: 10 };
           s.fstab = [...s.fstab, { device: 'none', mountpoint: '/tmp', type: 'tmpfs', options: 'size=64m,mode=1777', dump: 0, pass: 0 }];
+          // issue 10 (adopt) fields
+          s.bootMarks = ['web', 'db'];
+          s.nflags = ['hide_netif'];
+          s.ncaps = ['~raw_icmp'];
+          s.utsExtra = { release: '2.6.32-vs', machine: 'i686' };
+          s.nice = 5;
+          s.ionice = { class: '2', priority: 4 };
+          s.personality = { type: 'linux32', flags: ['short_inode'] };
+          s.files = { 'apps/init/depends': 'db\nmail\n', 'scripts/pre-start': '#!/bin/sh\nlogger start\n' };
         }), 1001)
     .newGuest('new', (g) =>
       g
@@ -50,6 +63,9 @@ export function everyFieldPlan(): Plan {
           s.cgroup = { memoryLimit: 512 * 2 ** 20, cpuShares: 256 };
           s.disk = { directory: '/vservers/new', spaceKiB: 2 ** 20, inodes: 1000, reservedPercent: 5 };
           s.initStyle = 'plain';
+          s.utsExtra = { machine: 'i686' };
+          s.nice = -2;
+          s.files = { 'scripts/post-start': 'echo started\n' };
         })
         .build({ method: 'debootstrap', distribution: 'bookworm' }), 1002)
     .guest('moved', (g) => g.desired({ context: 1103 }), 1003)
@@ -71,6 +87,11 @@ test('plan text touching every field matches the golden file', (t) => {
   golden(t, 'plan-every-field.txt', text);
   t.regex(text, /memory\.limit: 1Gi -> 2Gi/);
   t.regex(text, /capabilities\.system: /);
+  // issue 10 fields in the manifest's terms
+  t.regex(text, /uts\.release: "4\.9\.0-vs" -> "2\.6\.32-vs" \(live\)/);
+  t.regex(text, /bootMarks: \[web\] -> \[web, db\] \(config only\)/);
+  t.regex(text, /files\[scripts\/pre-start\]: \(none\) -> 23 bytes, 2 lines, "#!\/bin\/sh" … \(config only\)/);
+  t.notRegex(text, /utsExtra/);
   t.notRegex(text, /cgroup\.|bcaps|ccaps|memoryLimit|spaceKiB|[{}]/, 'no model names, no JSON');
   t.regex(text, /~ {3}update web at guests\/web\.yaml:1/);
   t.false(text.includes('\u001b['), 'no colour unless asked');

@@ -72,10 +72,12 @@ export function vattributeArgs(xid: number, change: AttributeChange): string[] {
   return args;
 }
 
-export function vunameSetArgs(xid: number, values: { nodename?: string; domainname?: string }): string[] {
+export function vunameSetArgs(xid: number, values: { nodename?: string; domainname?: string; sysname?: string; release?: string; version?: string; machine?: string }): string[] {
   const args = ['--xid', String(xid), '--set'];
   if (values.nodename !== undefined) args.push('-t', `nodename=${values.nodename}`);
   if (values.domainname !== undefined) args.push('-t', `domainname=${values.domainname}`);
+  // issue 10 (adopt): the other vuname keys (UV src/vuname.c), one -t each
+  for (const k of ['sysname', 'release', 'version', 'machine'] as const) if (values[k] !== undefined) args.push('-t', `${k}=${values[k]}`);
   return args;
 }
 

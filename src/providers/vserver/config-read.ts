@@ -24,9 +24,14 @@ import {
   type Limit,
   type LimitName,
   type LimitValue,
+  UTS_EXTRA_KEYS,
+  type IoniceSpec,
+  type UtsExtra,
 } from '../../model/guest.js';
 import { cStrtoll, normalizeItems, parseListStrict, UNKNOWN_MESSAGE, type ListItem, type ListKind } from './names.js';
 import { canonicalIPv6, ipv4MaskToPrefix, isIPv4 } from './proc-parse.js';
+import { chooseDlimitName } from './config-write.js';
+import { carriableFiles, unmodelledEntries } from './unmodelled.js';
 
 /**
  * The subset of node:fs the reader needs (injectable). Synchronous on purpose
@@ -243,12 +248,13 @@ export function parseGuestConfig(dir: string, tree: ConfigTree, _opts: ParseOpti
     else contextFile = n;
   }
 
+  const marks = readBootMarks(v);
   const spec: GuestSpec = {
     name,
     context: contextFile ?? 0,
     nodename: v.whole('uts/nodename') ?? v.scalar('hostname') ?? '',
     runState: 'stopped',
-    startOnBoot: readBootMark(v),
+    startOnBoot: marks.startOnBoot,
     initStyle: readInitStyle(v),
     interfaces: readInterfaces(v),
     flags: readList(v, 'flag', v.exists('cflags') ? 'cflags' : 'flags', 'spec.flags'),
@@ -262,6 +268,12 @@ export function parseGuestConfig(dir: string, tree: ConfigTree, _opts: ParseOpti
   if (dom !== undefined && dom !== '') spec.domainname = dom;
   const disk = readDisk(v);
   if (disk) spec.disk = disk;
+  // ---- issue 10 (adopt): set only when the host has the files, so other guests' observed specs stay as they were ----
+  if (marks.others.length > 0) spec.bootMarks = marks.others;
+  readAdoptedSettings(v, spec);
+  const files = carriableFiles(tree, unmodelledEntries(tree));
+  if (Object.keys(files).length > 0) spec.files = files;
+  // ---- end issue 10 (adopt) ----
   if (v.exists('hostname') && !v.exists('uts/nodename')) v.report('hostname', 'legacy hostname file; util-vserver expects uts/nodename');
   for (const rel of ['uts/nodename', 'uts/domainname']) {
     const c = v.content(rel);
@@ -294,7 +306,7 @@ function readList(v: TreeView, kind: ListKind, rel: string, fieldPath: string): 
     v.report(rel, `last line ${JSON.stringify(read.dropped)} has no final newline: util-vserver's read loop never passes it on (it is not applied)`, fieldPath);
   }
   const items: ListItem[] = [];
-  const tool = kind === 'flag' ? '--flag' : kind === 'bcap' ? '--bcap' : '--ccap';
+  const tool = kind === 'flag' || kind === 'nflag' ? '--flag' : kind === 'bcap' ? '--bcap' : kind === 'ncap' ? '--ncap' : '--ccap';
   for (const { text, line } of read.lines) {
     // cflags: `namespace` is skipped by _generateFlagOptions (UV scripts/vserver.functions:419-420): not a context flag.
     if (kind === 'flag' && text === 'namespace') {
@@ -392,20 +404,88 @@ export function parseXid(s: string): number | undefined {
  * that pass isRegularFile (not named `*~`, `*.rpmnew`, …), have no `disabled`
  * file and have a vdir are considered (UV scripts/functions:70-78, 581-583).
  */
-function readBootMark(v: TreeView): boolean {
+function readBootMarks(v: TreeView): { startOnBoot: boolean; others: string[] } {
   const c = v.content('apps/init/mark');
-  if (c === undefined) return false;
-  const marks = c.split('\n');
-  if (marks[marks.length - 1] === '') marks.pop();
+  if (c === undefined) return { startOnBoot: false, others: [] };
+  const marks = splitMarkLines(c);
   const isDefault = marks.includes('default');
   if (!isDefault) {
     const near = marks.find((m) => m.trim() === 'default');
     if (near !== undefined) v.report('apps/init/mark', `mark ${JSON.stringify(near)} is not "default" (marks match whole lines exactly): the boot service does not start this guest`, 'spec.startOnBoot');
   }
   if (isDefault && v.exists('disabled')) v.report('disabled', 'a disabled file: the boot service skips this guest although its mark is "default"', 'spec.startOnBoot');
-  const others = marks.filter((m) => m !== 'default' && m.trim() !== 'default');
-  if (others.length > 0) v.report('apps/init/mark', `other boot marks ${others.map((m) => JSON.stringify(m)).join(', ')}: kept as is, not managed`, 'spec.startOnBoot');
-  return isDefault;
+  // every other line is a mark of its own (`start-vservers -m MARK` starts the guest): spec.bootMarks
+  return { startOnBoot: isDefault, others: marks.filter((m) => m !== 'default') };
+}
+
+/**
+ * The lines of a mark file as `grep -qx` sees them (UV scripts/functions:600-602):
+ * split at LF, a last line without a final newline still counts; empty lines
+ * match no mark (getAllVserversByArg splits marks at `,`, never giving one
+ * that is empty) and are left out.
+ */
+export function splitMarkLines(content: string): string[] {
+  return content.split('\n').filter((l) => l !== '');
+}
+
+/**
+ * nice, ionice/{class,priority}, personality and uts/{sysname,release,version,machine}
+ * as util-vserver reads them (issue 10 item 4):
+ * - `nice`: `read nice <nice; let nice=$nice-$current_nice` (UV scripts/vserver.functions:145-154):
+ *   the first line, blanks stripped, as a decimal integer; anything else (bash `let` would
+ *   read `010` as octal, `0x` as hex, words as variables) is reported and left out.
+ * - `ionice/class`, `ionice/priority`: `read` each (vserver.functions:156-175), passed as
+ *   `ionice -c<class> -n<priority>`; a priority alone means class 2.
+ * - `personality`: `test -s`, then the first line (`read type`) is the type and every further
+ *   non-empty, non-`#` line a flag, joined with `,` (vserver.functions:177-201).
+ * - `uts/<key>`: `vuname --dir` keeps the whole content but trailing newlines (UV src/vuname.c:158-164).
+ */
+function readAdoptedSettings(v: TreeView, spec: GuestSpec): void {
+  // nflags / ncapabilities: `_readFileToArray … CHBIND_CMD --flag/--ncap` (UV scripts/vserver.functions:138-139),
+  // the same read loop and list parser as cflags
+  if (v.exists('nflags')) spec.nflags = readList(v, 'nflag', 'nflags', 'spec.nflags');
+  if (v.exists('ncapabilities')) spec.ncaps = readList(v, 'ncap', 'ncapabilities', 'spec.ncapabilities');
+  const uts: UtsExtra = {};
+  // values a manifest cannot hold (empty, over 64 characters, control characters) are reported and
+  // left unset: not managed, so the file stays as it is
+  const unfit = (rel: string, val: string, field: string): boolean => {
+    if (val !== '' && val.length <= 64 && !/[\u0000-\u001f\u007f-\u009f]/.test(val)) return false;
+    v.report(rel, `value ${JSON.stringify(val)} is not modelled (empty, over 64 characters or a control character): kept as is, not managed`, field);
+    return true;
+  };
+  for (const k of UTS_EXTRA_KEYS) {
+    const val = v.whole(`uts/${k}`);
+    if (val !== undefined && !unfit(`uts/${k}`, val, `spec.uts.${k}`)) uts[k] = val;
+  }
+  if (Object.keys(uts).length > 0) spec.utsExtra = uts;
+
+  const nice = v.scalar('nice');
+  if (nice !== undefined) {
+    if (/^[+-]?(0|[1-9][0-9]*)$/.test(nice) && Math.abs(Number(nice)) <= 40) spec.nice = Number(nice);
+    else v.report('nice', `nice value ${JSON.stringify(nice)} is not a decimal integer from -40 to 40: not modelled (bash \`let\` reads it in its own way)`, 'spec.nice');
+  }
+
+  const ionice: IoniceSpec = {};
+  const cls = v.scalar('ionice/class');
+  if (cls !== undefined && cls !== '') {
+    if (/^([0-3]|none|realtime|best-effort|idle)$/.test(cls)) ionice.class = cls;
+    else v.report('ionice/class', `ionice class ${JSON.stringify(cls)} is not one of 0-3, none, realtime, best-effort, idle: not modelled, kept as is`, 'spec.ionice.class');
+  }
+  const prio = v.scalar('ionice/priority');
+  if (prio !== undefined && prio !== '') {
+    if (/^[0-7]$/.test(prio)) ionice.priority = Number(prio);
+    else v.report('ionice/priority', `ionice priority ${JSON.stringify(prio)} is not 0-7: ionice refuses it and the start fails`, 'spec.ionice.priority');
+  }
+  if (Object.keys(ionice).length > 0) spec.ionice = ionice;
+
+  const pers = v.content('personality');
+  if (pers !== undefined && pers !== '') {
+    const first = shellRead(pers);
+    const rest = first.complete ? readLoop(pers.slice(first.consumed)) : { lines: [] };
+    const p = { type: first.value, flags: rest.lines.map((l) => l.text) };
+    if ([p.type, ...p.flags].every((x) => /^[A-Za-z0-9_]{1,32}$/.test(x)) && p.flags.length <= 32) spec.personality = p;
+    else v.report('personality', `personality ${JSON.stringify([p.type, ...p.flags].join(','))} is not modelled (names of letters, digits and _ only): kept as is, not managed`, 'spec.personality');
+  }
 }
 
 /** C strtol(base 0) over a whole token (0x hex, leading-0 octal, decimal, optional sign). */
@@ -610,7 +690,7 @@ function readCgroupFiles(v: TreeView): CgroupSpec {
 function readDisk(v: TreeView): DiskLimitSpec | undefined {
   const names = v.children('dlimits').filter((n) => !n.startsWith('.') && v.isDir(`dlimits/${n}`) && !v.exists(`dlimits/${n}/disabled`));
   if (names.length === 0) return undefined;
-  const chosen = names.includes('vsgitops') ? 'vsgitops' : names[0]!;
+  const chosen = chooseDlimitName(names)!;
   if (names.length > 1) v.report('dlimits', `several disk limits; only dlimits/${chosen} is modelled, the others are kept as is, not managed`, 'spec.disk');
   if (!v.exists('context')) v.report('dlimits', 'no context file: util-vserver ignores disk limits (setDiskLimits)', 'spec.disk');
   const rel = `dlimits/${chosen}`;

@@ -11,20 +11,55 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { VsError } from '../../errors.js';
-import { LIMIT_NAMES, type GuestSpec, type LimitValue } from '../../model/guest.js';
+import { LIMIT_NAMES, UTS_EXTRA_KEYS, type GuestSpec, type LimitValue } from '../../model/guest.js';
 import { mkdirMode } from '../../fs/mkdir-mode.js';
 
 /**
- * Content, a symlink, null ("must not exist"), or `{ removeIf }`: remove the
- * file only while its first line is that value (a boot mark vsgitops set may
- * go; another group a person put there stays).
+ * Content, a symlink, null ("must not exist"), or `{ marks }`: an edit of the
+ * boot mark lines (MarkEdit) that keeps the marks vsgitops does not manage.
  */
-export type RenderedFile = string | { symlink: string } | { removeIf: string } | null;
+export type RenderedFile = string | { symlink: string } | { marks: MarkEdit } | null;
+
+/**
+ * apps/init/mark as lines (issue 10): `default` present or not, and the other
+ * marks — exactly these when `others` is given, else the ones the file has.
+ * Each line is one mark (`grep -qx "$mark"`, UV scripts/functions:600-602).
+ */
+export interface MarkEdit {
+  boot: boolean;
+  others?: string[];
+}
 export type RenderedFiles = Map<string, RenderedFile>;
 
 /** Files vsgitops writes inside each interfaces/<n>/ directory. */
 export const INTERFACE_FILES = ['ip', 'prefix', 'mask', 'dev', 'nodev', 'name', 'disabled'] as const;
-const DLIMIT_DIR = 'dlimits/vsgitops';
+/** The dlimits entry vsgitops creates when the guest has none (DEFAULT_DLIMIT_NAME). */
+export const DEFAULT_DLIMIT_NAME = 'vsgitops';
+
+/**
+ * Which dlimits/<name> entry is the guest's modelled disk limit: `vsgitops`
+ * when present, else the first enabled one in byte order. util-vserver applies
+ * every enabled entry (UV scripts/vserver.functions:1330-1340 setDiskLimits:
+ * `for i in "$1"/dlimits/*`), so apply must update the entry that is there
+ * (`dlimits/0` on OpenVCP hosts) rather than add a second one. `names` are the
+ * enabled entries (directories without a `disabled` file, dot names skipped).
+ */
+export function chooseDlimitName(names: readonly string[]): string | undefined {
+  if (names.includes(DEFAULT_DLIMIT_NAME)) return DEFAULT_DLIMIT_NAME;
+  return [...names].sort()[0];
+}
+
+/** Options of renderConfigFiles: facts about the existing config dir the rendering must follow. */
+export interface RenderOptions {
+  /** the existing enabled dlimits entry to update (see chooseDlimitName); default `vsgitops` */
+  dlimitName?: string;
+  /**
+   * The guest as observed: an issue 10 field (uts extras, nice, ionice, personality) whose value
+   * equals the observed one is not rendered, so its file keeps its bytes (comments, spacing)
+   * when apply changes something else.
+   */
+  before?: GuestSpec;
+}
 /** The cgroup control file behind each CgroupSpec field (util-vserver copies cgroup/<file> at start). */
 export const CGROUP_FILES = {
   memoryLimit: 'memory.limit_in_bytes',
@@ -64,13 +99,14 @@ export function renderFstab(entries: GuestSpec['fstab']): string {
 }
 
 /** Every file util-vserver uses for a GuestSpec field, in its own syntax. */
-export function renderConfigFiles(spec: GuestSpec): RenderedFiles {
+export function renderConfigFiles(spec: GuestSpec, opts: RenderOptions = {}): RenderedFiles {
   const f: RenderedFiles = new Map();
+  const DLIMIT_DIR = `dlimits/${opts.dlimitName ?? DEFAULT_DLIMIT_NAME}`;
   f.set('context', line(spec.context));
   f.set('uts/nodename', line(spec.nodename));
   f.set('uts/domainname', spec.domainname !== undefined ? line(spec.domainname) : null);
   f.set('apps/init/style', line(spec.initStyle));
-  f.set('apps/init/mark', spec.startOnBoot ? line('default') : { removeIf: 'default' });
+  f.set('apps/init/mark', { marks: spec.bootMarks !== undefined ? { boot: spec.startOnBoot, others: spec.bootMarks } : { boot: spec.startOnBoot } });
 
   const list = (items: string[]) => (items.length > 0 ? items.map(line).join('') : null);
   f.set('cflags', list(spec.flags));
@@ -109,6 +145,26 @@ export function renderConfigFiles(spec: GuestSpec): RenderedFiles {
   f.set(`${DLIMIT_DIR}/reserved`, d ? line(d.reservedPercent) : null);
 
   f.set('fstab', spec.fstab.length > 0 ? renderFstab(spec.fstab) : null);
+
+  // ---- issue 10 (adopt): fields left unset are not in the map: the host's files stay as they are;
+  // a value equal to the observed one is left out too (its file keeps its exact bytes) ----
+  const b = opts.before;
+  const eq = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
+  for (const k of UTS_EXTRA_KEYS) {
+    const v = spec.utsExtra?.[k];
+    if (v !== undefined && !(b && b.utsExtra?.[k] === v)) f.set(`uts/${k}`, line(v));
+  }
+  if (spec.nflags !== undefined && !(b && eq(b.nflags, spec.nflags))) f.set('nflags', list(spec.nflags));
+  if (spec.ncaps !== undefined && !(b && eq(b.ncaps, spec.ncaps))) f.set('ncapabilities', list(spec.ncaps));
+  if (spec.nice !== undefined && !(b && b.nice === spec.nice)) f.set('nice', line(spec.nice));
+  if (spec.ionice?.class !== undefined && !(b && b.ionice?.class === spec.ionice.class)) f.set('ionice/class', line(spec.ionice.class));
+  if (spec.ionice?.priority !== undefined && !(b && b.ionice?.priority === spec.ionice.priority)) f.set('ionice/priority', line(spec.ionice.priority));
+  if (spec.personality !== undefined && !(b && eq(b.personality, spec.personality))) {
+    f.set('personality', [spec.personality.type, ...spec.personality.flags].map(line).join(''));
+  }
+  // spec.files: exact bytes; validation keeps them off paths a modelled field renders (owned-paths.ts)
+  for (const [rel, content] of Object.entries(spec.files ?? {})) if (!f.has(rel)) f.set(rel, content);
+  // ---- end issue 10 (adopt) ----
   return f;
 }
 
@@ -126,6 +182,50 @@ function checkRel(rel: string): void {
   if (path.isAbsolute(rel) || parts.some((p) => p === '' || p === '.' || p === '..') || PROTECTED.has(parts[0]!)) {
     throw new VsError('INTERNAL', `refusing to manage "${rel}" in a config dir`, { path: rel });
   }
+}
+
+/**
+ * The mark file after `edit`. Unchanged (byte for byte) when it already has
+ * `default` as wanted and the other marks as wanted (`others` given) — the
+ * file's own other marks are always kept when `others` is not given.
+ * Otherwise one mark per line: `default` first when it was first or is new,
+ * else after the others. '' means the file goes (no mark left).
+ */
+export function editMarks(current: string, edit: MarkEdit): string {
+  const lines = current.split('\n').filter((l) => l !== '');
+  const hasDefault = lines.includes('default');
+  const others = lines.filter((l) => l !== 'default');
+  const wantOthers = edit.others ?? others;
+  if (hasDefault === edit.boot && wantOthers.length === others.length && wantOthers.every((m, i) => m === others[i])) return current;
+  // `default` keeps its place at the top when it was there; an added one goes first (the usual single-mark file)
+  const defaultFirst = !hasDefault || lines[0] === 'default';
+  const out = edit.boot ? (defaultFirst ? ['default', ...wantOthers] : [...wantOthers, 'default']) : wantOthers;
+  return out.map((l) => l + '\n').join('');
+}
+
+/**
+ * The enabled dlimits entries of a config dir (directories without a
+ * `disabled` file; dot names skipped like the shell glob does).
+ */
+export async function enabledDlimitNames(dir: string, fs: Pick<WriteFs, 'readdir' | 'lstat'> = fsp): Promise<string[]> {
+  let entries;
+  try {
+    entries = await fs.readdir(path.join(dir, 'dlimits'), { withFileTypes: true });
+  } catch (err) {
+    if (errCode(err) === 'ENOENT' || errCode(err) === 'ENOTDIR') return [];
+    throw err;
+  }
+  const out: string[] = [];
+  for (const e of entries) {
+    if (e.name.startsWith('.') || !e.isDirectory()) continue;
+    try {
+      await fs.lstat(path.join(dir, 'dlimits', e.name, 'disabled'));
+      continue;
+    } catch {
+      out.push(e.name);
+    }
+  }
+  return out.sort();
 }
 
 /**
@@ -182,7 +282,9 @@ export async function writeConfigFiles(dir: string, files: RenderedFiles, opts: 
   for (const rel of files.keys()) {
     checkRel(rel);
     await checkNoLinkedDirs(fs, dir, rel); // all paths before the first write: refused means untouched
-    const m = /^interfaces\/([^/]+)\//.exec(rel);
+    // a modelled interface always has its ip rendered; spec.files entries below interfaces/<n>/ (mac, peer…)
+    // do not keep an interface the spec dropped
+    const m = /^interfaces\/([^/]+)\/ip$/.exec(rel);
     if (m) wantedIfaces.add(m[1]!);
   }
 
@@ -204,28 +306,34 @@ export async function writeConfigFiles(dir: string, files: RenderedFiles, opts: 
       await remove(rel);
       continue;
     }
-    if (typeof want === 'object' && 'removeIf' in want) {
+    if (typeof want === 'object' && 'marks' in want) {
       const cur = await currentOf(fs, abs);
-      if (typeof cur !== 'string') continue;
-      // boot marks are whole lines (grep -qx, UV scripts/functions:600-602): drop only that line, keep other marks
-      const lines = cur.split('\n');
-      if (lines[lines.length - 1] === '') lines.pop();
-      if (!lines.includes(want.removeIf)) continue;
-      const rest = lines.filter((l) => l !== want.removeIf);
-      if (rest.length === 0) {
+      if (cur !== null && typeof cur !== 'string') continue; // a link or a directory: kept as is, never replaced
+      const text = cur ?? '';
+      const next = editMarks(text, want.marks);
+      if (next === text) continue;
+      if (next === '') {
         await remove(rel);
         continue;
       }
-      await fs.writeFile(abs + `.vsgitops-${process.pid}`, rest.join('\n') + '\n', { mode: 0o644 });
-      await fs.rename(abs + `.vsgitops-${process.pid}`, abs);
+      await mkdirMode(path.dirname(abs), 0o755, fs);
+      const tmp = abs + `.vsgitops-${process.pid}`;
+      await fs.writeFile(tmp, next, { mode: 0o644 });
+      await fs.rename(tmp, abs);
       result.written.push(rel);
       continue;
     }
     if (same(await currentOf(fs, abs), want)) continue;
     await mkdirMode(path.dirname(abs), 0o755, fs);
     const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.vsgitops-${process.pid}-${randomBytes(4).toString('hex')}`);
+    // a rewritten file keeps its mode (an executable scripts/ hook stays executable: UV execScriptlets runs
+    // it when `test -x`, else sources it); a new file is 0644
+    const oldMode = await fs.lstat(abs).then((st) => (st.isFile() ? st.mode & 0o7777 : undefined), () => undefined);
     try {
-      if (typeof want === 'string') await fs.writeFile(tmp, want, { mode: 0o644 });
+      if (typeof want === 'string') {
+        await fs.writeFile(tmp, want, { mode: 0o644 });
+        if (oldMode !== undefined && oldMode !== 0o644) await fs.chmod(tmp, oldMode);
+      }
       else await fs.symlink((want as { symlink: string }).symlink, tmp);
       await fs.rename(tmp, abs);
     } catch (err) {
@@ -257,7 +365,7 @@ export async function writeConfigFiles(dir: string, files: RenderedFiles, opts: 
 
   // prune directories vsgitops created and emptied; other dirs may carry meaning by existence
   // (an empty cgroup/ still switches util-vserver's cgroup handling on)
-  const prunable = [...touchedDirs].filter((d) => /^interfaces\/[^/]+$/.test(d) || d === DLIMIT_DIR).sort();
+  const prunable = [...touchedDirs].filter((d) => /^interfaces\/[^/]+$/.test(d) || /^dlimits\/[^/]+$/.test(d)).sort();
   for (const d of prunable) {
     try {
       await fs.rmdir(path.join(dir, d));

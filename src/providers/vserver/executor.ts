@@ -15,7 +15,7 @@ import { vattributeArgs, vdlimitRemoveArgs, vdlimitSetArgs, vlimitArgs, vserverA
 import { cgroupDir, cgroupParentDir, readCgroupLayout, readLiveCgroup } from './cgroup-layout.js';
 import { attributeExpectations, liveMismatches, type LiveExpectation } from './live-verify.js';
 import { readContextRuntime } from './observe.js';
-import { CGROUP_FILES, renderConfigFiles, writeConfigFiles } from './config-write.js';
+import { CGROUP_FILES, chooseDlimitName, enabledDlimitNames, renderConfigFiles, writeConfigFiles } from './config-write.js';
 import { toolPath, type HostPaths } from './host-paths.js';
 import { liveAttributeTokens } from './live-attributes.js';
 import { MARKER_FILE, markerContent } from './marker.js';
@@ -143,9 +143,11 @@ export class VServerExecutor implements ActionExecutor {
     await intents?.end(name);
   }
 
-  private async writeConfig(spec: GuestSpec): Promise<void> {
+  private async writeConfig(spec: GuestSpec, before?: GuestSpec): Promise<void> {
     const dir = this.cfgDir(spec.name);
-    await writeConfigFiles(dir, renderConfigFiles(spec));
+    // update the disk limit entry util-vserver already reads (dlimits/0 on adopted hosts), never add a second one
+    const dlimitName = chooseDlimitName(await enabledDlimitNames(dir));
+    await writeConfigFiles(dir, renderConfigFiles(spec, { ...(dlimitName !== undefined ? { dlimitName } : {}), ...(before ? { before } : {}) }));
     await writeFileAtomic(path.join(dir, MARKER_FILE), markerContent(this.opts.hostName));
   }
 
@@ -156,7 +158,7 @@ export class VServerExecutor implements ActionExecutor {
       case 'update':
         return this.update(action, ctx);
       case 'start':
-        if (action.after) await this.writeConfig(action.after);
+        if (action.after) await this.writeConfig(action.after, action.before);
         await this.startGuest(action.guest, action.after?.context ?? action.before?.context, ctx);
         return 'started';
       case 'stop':
@@ -164,7 +166,7 @@ export class VServerExecutor implements ActionExecutor {
         // remove, init style's stop command: scripts/vserver.functions
         // disableInterfaces, vserver.stop): stop with the old one, then write.
         await this.run('vserver', vserverArgs(action.guest, 'stop'), ctx, this.timeouts.stop);
-        if (action.after) await this.writeConfig(action.after);
+        if (action.after) await this.writeConfig(action.after, action.before);
         return 'stopped';
       case 'replace':
         return this.replace(action, ctx);
@@ -216,12 +218,12 @@ export class VServerExecutor implements ActionExecutor {
       // writing first would leave the old addresses on the host forever.
       await this.guardedChange(action, after.name, ctx, async () => {
         await this.run('vserver', vserverArgs(after.name, 'stop'), ctx, this.timeouts.stop);
-        await this.writeConfig(after);
+        await this.writeConfig(after, action.before);
         await this.startGuest(after.name, after.context, ctx);
       });
       return 'restarted';
     }
-    await this.writeConfig(after);
+    await this.writeConfig(after, action.before);
     if (running && after.runState === 'running') {
       await this.applyLive(action.runningXid!, before, after, action, ctx);
     }
@@ -252,6 +254,12 @@ export class VServerExecutor implements ActionExecutor {
     if (touched('nodename') || touched('domainname')) {
       await this.run('vuname', vunameSetArgs(xid, { nodename: after.nodename, domainname: after.domainname ?? '(none)' }), ctx);
       expected.uts = { nodename: after.nodename, domainname: after.domainname ?? '(none)' };
+    }
+    if (touched('utsExtra')) {
+      // issue 10 (adopt): uts/{sysname,release,version,machine} change live like the node name (§7.10);
+      // /proc/virtual shows no such values, so there is nothing to verify them against
+      const extra = Object.fromEntries(live.filter((c) => c.path.startsWith('utsExtra.') && c.after !== undefined).map((c) => [c.path.slice('utsExtra.'.length), String(c.after)]));
+      if (Object.keys(extra).length > 0) await this.run('vuname', vunameSetArgs(xid, extra), ctx);
     }
     if (touched('cgroup')) {
       const keys = cgroupKeysChanged(live);

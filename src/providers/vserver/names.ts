@@ -101,17 +101,42 @@ export const BCAP_NAMES = [
 
 export const BCAP_TABLE: NameEntry[] = BCAP_NAMES.map((name, i) => ({ name, value: b(i) }));
 
-export type ListKind = 'flag' | 'ccap' | 'bcap';
+// ---- issue 10 (adopt): network context flags and capabilities (chbind --flag/--ncap) ----
+/** Network flags (UV lib/nflags-net.c, values lib/vserver.h VC_NXF_*). */
+export const NFLAG_TABLE: NameEntry[] = [
+  { name: 'lock', value: 0x1n },
+  { name: 'private', value: 0x8n },
+  { name: 'single_ip', value: 0x100n },
+  { name: 'lback_remap', value: 0x200n },
+  { name: 'lback_allow', value: 0x400n },
+  { name: 'hide_netif', value: 0x2000000n },
+  { name: 'hide_lback', value: 0x4000000n },
+  { name: 'state_setup', value: b(32) },
+  { name: 'state_admin', value: b(34) },
+  { name: 'sc_helper', value: b(36) },
+  { name: 'persistent', value: b(38) },
+];
+export const NFLAG_ALIASES: Record<string, string> = { remap_lback: 'lback_remap', info_lock: 'lock', info_private: 'private' };
+/** Network capabilities (UV lib/ncaps-net.c, VC_NXC_*). */
+export const NCAP_TABLE: NameEntry[] = [
+  { name: 'tun_create', value: 0x1n },
+  { name: 'raw_icmp', value: 0x100n },
+];
+// ---- end issue 10 (adopt) ----
+
+export type ListKind = 'flag' | 'ccap' | 'bcap' | 'nflag' | 'ncap';
 
 /** What util-vserver says for an unknown name (vattribute exit 1). */
 export const UNKNOWN_MESSAGE: Record<ListKind, string> = {
   flag: 'Unknown flag',
   ccap: 'Unknown ccap',
   bcap: 'Unknown bcap',
+  nflag: 'Unknown nflag',
+  ncap: 'Unknown ncap',
 };
 
 function tableFor(kind: ListKind): NameEntry[] {
-  return kind === 'flag' ? CFLAG_TABLE : kind === 'ccap' ? CCAP_TABLE : BCAP_TABLE;
+  return kind === 'flag' ? CFLAG_TABLE : kind === 'ccap' ? CCAP_TABLE : kind === 'nflag' ? NFLAG_TABLE : kind === 'ncap' ? NCAP_TABLE : BCAP_TABLE;
 }
 
 /**
@@ -123,11 +148,14 @@ export function canonicalName(kind: ListKind, raw: string): string | undefined {
   if (kind === 'flag' && n.startsWith('vxf_')) n = n.slice(4);
   if (kind === 'ccap' && n.startsWith('vxc_')) n = n.slice(4);
   if (kind === 'bcap' && n.startsWith('cap_')) n = n.slice(4);
+  // removePrefix of lib/nflags-net.c, lib/ncaps-net.c
+  if (kind === 'nflag' && n.length > 4 && n.startsWith('nxf_')) n = n.slice(4);
+  if (kind === 'ncap' && n.length > 4 && n.startsWith('nxc_')) n = n.slice(4);
   if (kind === 'bcap') {
     const up = n.toUpperCase();
     return (BCAP_NAMES as readonly string[]).includes(up) ? up : undefined;
   }
-  const aliases = kind === 'flag' ? CFLAG_ALIASES : CCAP_ALIASES;
+  const aliases = kind === 'flag' ? CFLAG_ALIASES : kind === 'nflag' ? NFLAG_ALIASES : kind === 'ncap' ? {} : CCAP_ALIASES;
   if (aliases[n]) return aliases[n];
   return tableFor(kind).some((e) => e.name === n) ? n : undefined;
 }
@@ -153,47 +181,15 @@ export interface ListItem {
 export type ListParseResult = { ok: true; items: ListItem[] } | { ok: false; bad: string };
 
 /**
- * Parse util-vserver list syntax (UV lib/listparser.hc): comma-separated items,
- * each with any number of `~`/`!` prefixes (each toggles "clear"), `all`/`any`,
- * `none`, numbers (C base 0), `^N` (bit N), or names.
+ * Parse util-vserver list syntax. Since issue 10 this is exactly
+ * `parseListStrict` (UV lib/listparser.hc:55-102): no item is trimmed, so
+ * `SYSLOG, RAW_ICMP` is refused in a manifest as `vattribute` refuses it in a
+ * list file, and an empty item fails. Kept as a name for its callers.
  */
 export function parseList(kind: ListKind, text: string): ListParseResult {
-  const items: ListItem[] = [];
-  for (const part of text.split(',')) {
-    const raw = part.trim();
-    if (raw === '') continue;
-    let negate = false;
-    let i = 0;
-    while (i < raw.length && (raw[i] === '~' || raw[i] === '!')) {
-      negate = !negate;
-      i++;
-    }
-    const body = raw.slice(i).trim();
-    const lower = body.toLowerCase();
-    if (lower === 'all' || lower === 'any') {
-      items.push({ negate, value: (1n << 64n) - 1n, raw, special: 'all' });
-      continue;
-    }
-    if (lower === 'none') {
-      items.push({ negate, value: 0n, raw, special: 'none' });
-      continue;
-    }
-    if (/^\^\d+$/.test(body)) {
-      const bit = Number(body.slice(1));
-      if (bit > 63) return { ok: false, bad: body };
-      items.push({ negate, value: b(bit), raw });
-      continue;
-    }
-    const num = parseCNumber(body);
-    if (num !== undefined) {
-      items.push({ negate, value: num, raw });
-      continue;
-    }
-    const name = canonicalName(kind, body);
-    if (!name) return { ok: false, bad: body };
-    items.push({ negate, name, value: valueOf(kind, name), raw });
-  }
-  return { ok: true, items };
+  const r = parseListStrict(kind, text);
+  // vattribute names the item after its ~/! prefix (listparser.hc:62-66 moves str past it before *err_ptr = str)
+  return r.ok ? r : { ok: false, bad: r.bad.replace(/^[~!]+/, '') };
 }
 
 /** C strtoll(base 0) for a whole token: 0x.. hex, leading 0 octal, else decimal. */
@@ -333,26 +329,30 @@ export function parseListStrict(kind: ListKind, text: string): ListParseResult {
 }
 
 /**
- * util-vserver's print_bitfield (vattribute --get): lowest bit first, the first
- * table entry whose value equals either the whole remaining value or the
- * lowest set bit; unnamed bits as ^N.
+ * util-vserver's print_bitfield (vattribute --get; UV src/attribute-util.h:34-63)
+ * over vc_lo*2text (UV lib/val2text.hc:44-77): names first — the first table
+ * entry equal to the whole remaining value (so `default` for exactly
+ * virt_uptime|sc_helper), else the entry of the lowest set bit; the name loop
+ * stops at the first lowest bit without a name — then every remaining bit as
+ * `^N`, lowest first; a remaining bit 0 ends that loop (ffsull returns 0 for it,
+ * attribute-util.h:21-31,50-52) and is not printed.
  */
 export function printBitfield(kind: ListKind, value: bigint): string {
   const table = tableFor(kind);
   const out: string[] = [];
-  let v = value;
+  let v = value & ((1n << 64n) - 1n);
   while (v !== 0n) {
-    const low = v & -v;
-    const hit = table.find((e) => e.value === v || e.value === low);
-    if (hit) {
-      out.push(kind === 'bcap' ? hit.name : hit.name);
-      v &= ~hit.value;
-    } else {
-      let bit = 0;
-      while ((1n << BigInt(bit)) !== low) bit++;
-      out.push('^' + bit);
-      v &= ~low;
-    }
+    const hit = table.find((e) => e.value === v) ?? table.find((e) => e.value === (v & -v));
+    if (!hit) break;
+    out.push(hit.name);
+    v &= ~hit.value;
+  }
+  while (v !== 0n) {
+    let bit = 0;
+    while ((v & (1n << BigInt(bit))) === 0n) bit++;
+    if (bit === 0) break;
+    out.push('^' + bit);
+    v &= ~(1n << BigInt(bit));
   }
   return out.join(',');
 }

@@ -4,9 +4,10 @@
  * the files it owns), and observe/import list them as "kept as is, not
  * managed". Pure, over the snapshot `readConfigTree` made.
  */
-import { LIMIT_NAMES } from '../../model/guest.js';
+import { LIMIT_NAMES, UTS_EXTRA_KEYS } from '../../model/guest.js';
 import type { ConfigTree } from './config-read.js';
-import { CGROUP_FILES, INTERFACE_FILES } from './config-write.js';
+import { FILES_MAX_TOTAL_BYTES, FILES_PATH, filesContentProblem, ownerOf } from './owned-paths.js';
+import { CGROUP_FILES, chooseDlimitName, INTERFACE_FILES } from './config-write.js';
 
 const TOP = new Set(['context', 'name', 'fstab', 'cflags', 'flags', 'bcapabilities', 'ccapabilities', 'nocgroup', 'run', 'vdir', 'cache', '.vsgitops' /* observe.ts MARKER_FILE */]);
 const FIXED = new Set([
@@ -14,6 +15,14 @@ const FIXED = new Set([
   'uts/domainname',
   'apps/init/style',
   'apps/init/mark',
+  // issue 10 (adopt): modelled by spec.nice, spec.ionice, spec.personality, spec.uts.*
+  'nice',
+  'nflags',
+  'ncapabilities',
+  'ionice/class',
+  'ionice/priority',
+  'personality',
+  ...UTS_EXTRA_KEYS.map((k) => `uts/${k}`),
   'interfaces/dev',
   'interfaces/prefix',
   'interfaces/mask',
@@ -28,7 +37,7 @@ export function unmodelledEntries(tree: ConfigTree): string[] {
   const out: string[] = [];
   // the dlimits entry config-read.ts readDisk models: dlimits/vsgitops, else the first enabled one
   const dl = [...tree.keys()].filter((k) => /^dlimits\/[^/.][^/]*$/.test(k) && !tree.has(`${k}/disabled`)).map((k) => k.slice(8)).sort();
-  const dlimit = dl.includes('vsgitops') ? 'vsgitops' : dl[0];
+  const dlimit = chooseDlimitName(dl);
   for (const [rel, e] of tree) {
     if (e.kind === 'dir' || (e.kind === 'symlink' && e.dir)) continue;
     if (TOP.has(rel) || FIXED.has(rel)) continue;
@@ -38,4 +47,29 @@ export function unmodelledEntries(tree: ConfigTree): string[] {
     out.push(rel);
   }
   return out.sort();
+}
+
+/**
+ * The unmodelled entries spec.files can carry: regular files that are not
+ * below a symbolic link (apply refuses to write through one) and whose content
+ * is text a manifest may hold (filesContentProblem), under a path spec.files
+ * may name (FILES_PATH, not owned by a modelled field), while the total stays
+ * within FILES_MAX_TOTAL_BYTES (in path order). The others stay listed as kept
+ * as is, not managed.
+ */
+export function carriableFiles(tree: ConfigTree, unmodelled: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  let total = 0;
+  for (const rel of [...unmodelled].sort()) {
+    const e = tree.get(rel);
+    if (!e || e.kind !== 'file' || !FILES_PATH.test(rel) || ownerOf(rel) !== undefined) continue;
+    if (total + Buffer.byteLength(e.content) > FILES_MAX_TOTAL_BYTES) continue;
+    const parts = rel.split('/');
+    let linked = false;
+    for (let i = 1; i < parts.length; i++) if (tree.get(parts.slice(0, i).join('/'))?.kind === 'symlink') linked = true;
+    if (linked || filesContentProblem(e.content) !== undefined) continue;
+    out[rel] = e.content;
+    total += Buffer.byteLength(e.content);
+  }
+  return out;
 }

@@ -65,9 +65,12 @@ test('legacy flags, comma lists, negation, interface fallbacks, rlimit suffixes/
     { device: 'none', mountpoint: '/proc', type: 'proc', options: 'defaults', dump: 0, pass: 0 },
     { device: '/dev/sdb1', mountpoint: '/data', type: 'ext4', options: 'noatime', dump: 0, pass: 0 },
   ]);
-  // rlimits/rss is not settable on G4: reported, not modelled; a second mark line is another boot
-  // mark (grep -qx, UV scripts/functions:600-602) and a disabled interface are kept as is, reported
-  t.deepEqual(r.problems.map((p) => path.relative(ETC, p.file)), ['legacy/apps/init/mark', 'legacy/interfaces/2/disabled', 'legacy/rlimits/rss']);
+  // rlimits/rss is not settable on G4: reported, not modelled (carried verbatim in spec.files); a second
+  // mark line is another boot mark (grep -qx, UV scripts/functions:600-602): spec.bootMarks (issue 10);
+  // a disabled interface is kept as is, reported
+  t.deepEqual(r.problems.map((p) => path.relative(ETC, p.file)), ['legacy/interfaces/2/disabled', 'legacy/rlimits/rss']);
+  t.deepEqual(s.bootMarks, ['ignored second line']);
+  t.deepEqual(s.files, { 'rlimits/rss': '65536\n' });
 });
 
 test('bad values become problems naming the file; the rest of the guest is still read', async (t) => {

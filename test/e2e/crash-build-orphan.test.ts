@@ -47,7 +47,7 @@ async function waitFor(file: string, ms: number): Promise<boolean> {
 }
 
 test('the apply after a killed one waits for the build it left running, then marks the guest and converges (the orphaned build is not raced)', async (t) => {
-  const env = await setup('orphan-wait', 5);
+  const env = await setup('orphan-wait', 25); // long enough for a loaded machine to start the next apply meanwhile
   const first = await cli(['apply', ...env.src, '--yes']);
   t.not(first.exitCode, 0, 'the apply was killed');
   t.false(await exists(env.rc), 'its build is still running');
@@ -66,7 +66,7 @@ test('the apply after a killed one waits for the build it left running, then mar
 });
 
 test('a build still running after the bounded wait blocks its guest for that pass (exit 5, nothing written); a later apply finishes it', async (t) => {
-  const env = await setup('orphan-block', 12);
+  const env = await setup('orphan-block', 45);
   t.not((await cli(['apply', ...env.src, '--yes'])).exitCode, 0);
   const second = await cli(['apply', ...env.src, '--yes', '--build-timeout', '1s']);
   t.is(second.exitCode, 5, second.stdout + second.stderr);

@@ -1,15 +1,9 @@
 /** Issue 10: the manifest fields of adopted hosts and spec.files, through validation and normalization. */
 import test from 'ava';
 import { validateManifestFiles } from '../../src/desired/validate.js';
+import { webManifest } from '../helpers/manifests.js';
 
-const doc = (extra: string) => `apiVersion: vsgitops.io/v1
-kind: VServer
-metadata: {name: web}
-spec:
-  context: 1001
-  hosts: {names: [host-a]}
-  build: {method: skeleton}
-${extra}`;
+const doc = (extra: string): string => webManifest(extra, { init: false });
 
 function load(extra: string) {
   const text = doc(extra);

@@ -9,16 +9,9 @@ import path from 'node:path';
 import { runShim } from '../helpers/run-shim.js';
 import { computePlan, executePlan } from '../../src/reconciler/pipeline.js';
 import { inProcessHost } from '../helpers/e2e.js';
+import { webManifest } from '../helpers/manifests.js';
 
-const manifest = `apiVersion: vsgitops.io/v1
-kind: VServer
-metadata: {name: web}
-spec:
-  context: 1001
-  hosts: {names: [host-a]}
-  build: {method: skeleton}
-  init: {style: plain}
-`;
+const manifest = webManifest();
 
 test('a guest running at another context id is restarted at its configured id', async (t) => {
   const { sim, manifests, opts } = await inProcessHost('running-xid');

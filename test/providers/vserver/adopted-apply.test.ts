@@ -11,6 +11,7 @@ import { chooseDlimitName, editMarks, enabledDlimitNames, renderConfigFiles, wri
 import { readGuestConfig } from '../../../src/providers/vserver/config-read.js';
 import { computePlan, executePlan } from '../../../src/reconciler/pipeline.js';
 import { inProcessHost } from '../../helpers/e2e.js';
+import { webManifest } from '../../helpers/manifests.js';
 
 const base: GuestSpec = {
   name: 'g', context: 1001, nodename: 'g', runState: 'stopped', startOnBoot: false, initStyle: 'sysv',
@@ -24,15 +25,7 @@ async function put(dir: string, files: Record<string, string>): Promise<void> {
   }
 }
 
-const manifest = (extra: string) => `apiVersion: vsgitops.io/v1
-kind: VServer
-metadata: {name: web}
-spec:
-  context: 1001
-  hosts: {names: [host-a]}
-  build: {method: skeleton}
-  init: {style: plain}
-${extra}`;
+const manifest = (extra: string): string => webManifest(extra);
 
 // ---- 1a: disk limits ----
 

@@ -18,16 +18,9 @@ import { computePlan, executePlan } from '../../../src/reconciler/pipeline.js';
 import { inProcessHost, tempDir } from '../../helpers/e2e.js';
 import type { CommandRunner } from '../../../src/providers/command-runner.js';
 import { attributeExpectations, liveMismatches } from '../../../src/providers/vserver/live-verify.js';
+import { webManifest } from '../../helpers/manifests.js';
 
-const base = (extra: string) => `apiVersion: vsgitops.io/v1
-kind: VServer
-metadata: {name: web}
-spec:
-  context: 1001
-  hosts: {names: [host-a]}
-  build: {method: skeleton}
-  init: {style: plain}
-${extra}`;
+const base = (extra: string): string => webManifest(extra);
 
 test('dropping a disk limit or cgroup value takes effect live; moving a disk limit drops the old one', async (t) => {
   const { sim, manifests, opts } = await inProcessHost('executor');

@@ -135,3 +135,22 @@ test('a replace (context id change) whose health check fails runs the guest agai
   t.deepEqual(Object.keys(k.contexts), ['1001']);
   t.is((await execa(path.join(env.sim, 'bin/vserver'), ['web', 'status'], { reject: false })).exitCode, 0);
 });
+
+test('a replace whose new start dies half way is rolled back and leaves no context of the new id behind (kill campaign run 40: the leftover blocked every later apply)', async (t) => {
+  const env = await setup('rollback-halfstart');
+  await env.repo.commit({ 'web.yaml': manifest({ name: 'web', context: 1011, address: '192.0.2.10/24' }) });
+  t.is((await cli(['apply', ...env.src, '--yes'])).exitCode, 0);
+
+  // a new context id (replace); its start dies half way (UV scripts/vserver.start:148-161)
+  await env.repo.commit({ 'web.yaml': manifest({ name: 'web', context: 1001, address: '192.0.2.10/24' }) });
+  await fsp.writeFile(path.join(env.sim, '.sim/faults.json'), JSON.stringify({ faults: [{ tool: 'vserver', match: 'web start', action: 'die-halfway', count: 1 }] }));
+  const r = await cli(['apply', ...env.src, '--yes', '--allow-mass-delete', '--output', 'json']);
+  t.is(r.exitCode, 1, r.stdout + r.stderr);
+  const entry = (JSON.parse(r.stdout) as ApplyJson).changeSet.entries.find((e) => e.guest === 'web')!;
+  t.is(entry.error?.code, 'ROLLED_BACK', entry.error?.message);
+
+  const k = await kernel(env.sim);
+  t.deepEqual(Object.keys(k.contexts).sort(), ['1011'], 'the old context runs again and the half-started 1001 is gone');
+  t.is((await readText(path.join(env.sim, 'etc/vservers/web/context'))).trim(), '1011');
+  t.deepEqual(await fsp.readdir(path.join(env.sim, 'var/lib/vsgitops/starting')).catch(() => [] as string[]), [], 'no start intent left');
+});

@@ -49,6 +49,7 @@ interface RunResult {
   run: number;
   killedAfterMs: number;
   converged: boolean;
+  rolledBack: boolean;
   lost: string[];
   problems: string[];
 }
@@ -64,10 +65,27 @@ async function simChildrenRunning(sim: string): Promise<boolean> {
   return false;
 }
 
-async function check(sim: string, want: GuestOpts[], src: string[]): Promise<{ converged: boolean; lost: string[]; problems: string[] }> {
+/**
+ * A plan whose only finding is the guest whose start the run made die half way,
+ * blocked because that restart or replace was rolled back (issue 14 item 4: a
+ * rolled-back change is not retried until git changes the guest). That is the
+ * designed outcome of the injected start failure, not of the kill.
+ */
+function onlyRolledBack(planStdout: string, halfStart: string | undefined): boolean {
+  if (!halfStart) return false;
+  try {
+    const p = JSON.parse(planStdout) as { actions?: unknown[]; blocked?: { guest: string; reason: string }[] };
+    return (p.actions ?? []).length === 0 && (p.blocked ?? []).length > 0 && (p.blocked ?? []).every((b) => b.guest === halfStart && /rolled back/.test(b.reason));
+  } catch {
+    return false;
+  }
+}
+
+async function check(sim: string, want: GuestOpts[], src: string[], halfStart?: string): Promise<{ converged: boolean; rolledBack: boolean; lost: string[]; problems: string[] }> {
   const problems: string[] = [];
   const plan = await cli(['plan', ...src, '--output', 'json']);
-  const converged = plan.exitCode === 0;
+  const rolledBack = plan.exitCode === 5 && onlyRolledBack(plan.stdout, halfStart);
+  const converged = plan.exitCode === 0 || rolledBack;
   if (!converged) problems.push(`plan exit ${plan.exitCode}: ${plan.stderr.trim().split('\n').pop() ?? ''} ${plan.stdout.slice(0, 400)}`);
   const etc = path.join(sim, 'etc/vservers');
   const lost = want.filter((g) => !fs.existsSync(path.join(etc, g.name, '.vsgitops'))).map((g) => g.name);
@@ -86,7 +104,7 @@ async function check(sim: string, want: GuestOpts[], src: string[]): Promise<{ c
   const startDir = path.join(sim, 'var/lib/vsgitops/starting');
   const intents = fs.existsSync(startDir) ? fs.readdirSync(startDir).filter((n) => n.endsWith('.json')) : [];
   if (intents.length > 0) problems.push(`start intents left behind: ${intents.join(',')}`);
-  return { converged, lost, problems };
+  return { converged, rolledBack, lost, problems };
 }
 
 async function main(): Promise<void> {
@@ -125,15 +143,16 @@ async function main(): Promise<void> {
     for (let i = 0; i < 600 && (await simChildrenRunning(sim)); i++) await new Promise((r) => setTimeout(r, 100));
     await fsp.rm(faults, { force: true });
     const again = await cli(['apply', ...src, '--yes', '--allow-mass-delete']);
-    const c = await check(sim, want, src);
-    if (again.exitCode !== 0) c.problems.unshift(`recovery apply exit ${again.exitCode}: ${again.stderr.trim().split('\n').slice(-2).join(' | ')}`);
-    const r: RunResult = { run, killedAfterMs: killAt, converged: c.converged && again.exitCode === 0 && c.problems.length === 0, lost: c.lost, problems: c.problems };
+    const c = await check(sim, want, src, halfStart);
+    if (again.exitCode !== 0 && !(c.rolledBack && again.exitCode === 5)) c.problems.unshift(`recovery apply exit ${again.exitCode}: ${again.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+    const r: RunResult = { run, killedAfterMs: killAt, converged: c.converged && (again.exitCode === 0 || (c.rolledBack && again.exitCode === 5)) && c.problems.length === 0, rolledBack: c.rolledBack, lost: c.lost, problems: c.problems };
     results.push(r);
-    process.stdout.write(`run ${run}: killed after ${killAt} ms of ~${span}${halfStart ? ` (a start of ${halfStart} dies half way)` : ''}: ${r.converged ? 'converged' : 'NOT converged'}${r.lost.length ? `, lost ${r.lost.join(',')}` : ''}${r.problems.length ? ` (${r.problems.join('; ')})` : ''}\n`);
+    process.stdout.write(`run ${run}: killed after ${killAt} ms of ~${span}${halfStart ? ` (a start of ${halfStart} dies half way)` : ''}: ${r.converged ? (r.rolledBack ? 'converged (the injected start failure was rolled back and is not retried until git changes the guest)' : 'converged') : 'NOT converged'}${r.lost.length ? `, lost ${r.lost.join(',')}` : ''}${r.problems.length ? ` (${r.problems.join('; ')})` : ''}\n`);
   }
   const converged = results.filter((r) => r.converged).length;
   const lost = results.reduce((n, r) => n + r.lost.length, 0);
-  process.stdout.write(`kill campaign: runs ${results.length}, converged ${converged}, lost ${lost}\n`);
+  const rolled = results.filter((r) => r.rolledBack).length;
+  process.stdout.write(`kill campaign: runs ${results.length}, converged ${converged}, lost ${lost}${rolled ? ` (rolled back ${rolled})` : ''}\n`);
   await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
   process.exitCode = converged === results.length && lost === 0 ? 0 : 1;
 }

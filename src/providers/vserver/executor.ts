@@ -17,6 +17,7 @@ import { attributeExpectations, liveMismatches, type LiveExpectation } from './l
 import { readContextRuntime } from './observe.js';
 import { CGROUP_FILES, chooseDlimitName, enabledDlimitNames, renderConfigFiles, writeConfigFiles } from './config-write.js';
 import { toolPath, type HostPaths } from './host-paths.js';
+import { recoverHalfStarts } from './half-start.js';
 import { liveAttributeTokens } from './live-attributes.js';
 import { MARKER_FILE, markerContent } from './marker.js';
 
@@ -139,7 +140,20 @@ export class VServerExecutor implements ActionExecutor {
   private async startGuest(name: string, xid: number | undefined, ctx: ExecuteContext): Promise<void> {
     const intents = xid !== undefined ? this.opts.startIntents : undefined;
     await intents?.begin(name, xid!);
-    await this.run('vserver', vserverArgs(name, 'start'), ctx);
+    try {
+      await this.run('vserver', vserverArgs(name, 'start'), ctx);
+    } catch (err) {
+      // A start that failed half way leaves a context without a run file (UV
+      // scripts/vserver.start:148-161). End it now, while the configuration
+      // still names its context id: a rollback restores the old configuration
+      // (another id) and starts again under the same intent name, after which
+      // nothing would recognise the leftover context as ours (kill campaign,
+      // replace whose start died half way).
+      if (xid !== undefined) {
+        await recoverHalfStarts([{ guest: name, xid, revision: null, at: new Date(0).toISOString() }], { paths: this.opts.paths, runner: this.opts.runner, log: ctx.log }).catch(() => undefined);
+      }
+      throw err;
+    }
     await intents?.end(name);
   }
 

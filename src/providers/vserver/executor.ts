@@ -127,6 +127,16 @@ export class VServerExecutor implements ActionExecutor {
     ctx.log.error(`${name}: ${action.kind} failed (${cause.message}); restoring the configuration of snapshot ${snap.id}`, { guest: name, snapshot: snap.dir });
     try {
       await this.run('vserver', vserverArgs(name, 'stop'), ctx, this.timeouts.stop).catch(() => undefined);
+      // A start that died half way left a context without a run file (UV
+      // scripts/vserver.start:148-161). End it now, while the configuration
+      // still names its id: once the snapshot is restored (another id, for a
+      // replace) and the guest started again under the same intent name,
+      // nothing would recognise it as ours and it would block every later
+      // apply (kill campaign, a replace whose start died half way).
+      const xid = action.after?.context;
+      if (xid !== undefined) {
+        await recoverHalfStarts([{ guest: name, xid, revision: null, at: new Date(0).toISOString() }], { paths: this.opts.paths, runner: this.opts.runner, log: ctx.log });
+      }
       await restoreSnapshot(this.opts.paths, snap);
       await this.startGuest(name, action.before?.context, ctx);
       await this.run('vserver', vserverArgs(name, 'running'), ctx);
@@ -140,20 +150,7 @@ export class VServerExecutor implements ActionExecutor {
   private async startGuest(name: string, xid: number | undefined, ctx: ExecuteContext): Promise<void> {
     const intents = xid !== undefined ? this.opts.startIntents : undefined;
     await intents?.begin(name, xid!);
-    try {
-      await this.run('vserver', vserverArgs(name, 'start'), ctx);
-    } catch (err) {
-      // A start that failed half way leaves a context without a run file (UV
-      // scripts/vserver.start:148-161). End it now, while the configuration
-      // still names its context id: a rollback restores the old configuration
-      // (another id) and starts again under the same intent name, after which
-      // nothing would recognise the leftover context as ours (kill campaign,
-      // replace whose start died half way).
-      if (xid !== undefined) {
-        await recoverHalfStarts([{ guest: name, xid, revision: null, at: new Date(0).toISOString() }], { paths: this.opts.paths, runner: this.opts.runner, log: ctx.log }).catch(() => undefined);
-      }
-      throw err;
-    }
+    await this.run('vserver', vserverArgs(name, 'start'), ctx);
     await intents?.end(name);
   }
 

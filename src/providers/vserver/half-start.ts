@@ -63,7 +63,7 @@ export interface HalfStartDeps {
 const firstLine = async (file: string) => (await fsp.readFile(file, 'utf8').catch(() => undefined))?.split('\n')[0]?.trim();
 const exists = (p: string) => fsp.access(p).then(() => true, () => false);
 
-export async function recoverHalfStarts(intents: StartIntent[], deps: HalfStartDeps): Promise<HalfStartResult[]> {
+export async function recoverHalfStarts(intents: Pick<StartIntent, 'guest' | 'xid'>[], deps: HalfStartDeps): Promise<HalfStartResult[]> {
   const out: HalfStartResult[] = [];
   for (const intent of intents) {
     const r = await recoverOne(intent, deps);
@@ -75,7 +75,7 @@ export async function recoverHalfStarts(intents: StartIntent[], deps: HalfStartD
   return out;
 }
 
-async function recoverOne(intent: StartIntent, deps: HalfStartDeps): Promise<HalfStartResult> {
+async function recoverOne(intent: Pick<StartIntent, 'guest' | 'xid'>, deps: HalfStartDeps): Promise<HalfStartResult> {
   const { paths, runner } = deps;
   const { guest, xid } = intent;
   const res = (outcome: HalfStartOutcome, detail?: string): HalfStartResult => ({ guest, xid, outcome, ...(detail ? { detail } : {}) });

@@ -6,7 +6,7 @@ import test from 'ava';
 import path from 'node:path';
 import fsp from 'node:fs/promises';
 import { execa, type ResultPromise } from 'execa';
-import { CLI, cli, exists, manifest, readText, tempDir, TestRepo } from '../helpers/e2e.js';
+import { CLI, cli, exists, manifest, readText, tempDir, TestRepo, simHostWithRepo } from '../helpers/e2e.js';
 import { writeFaults } from '../../src/sim/faults.js';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,13 +17,8 @@ const ajv = new Ajv({ allErrors: true, strict: false });
 for (const f of fs.readdirSync(schemaDir)) ajv.addSchema(JSON.parse(fs.readFileSync(path.join(schemaDir, f), 'utf8')) as object);
 
 async function host(prefix: string) {
-  const dir = await tempDir(prefix);
-  const repo = await TestRepo.create(dir);
-  const sim = path.join(dir, 'host');
-  const init = await cli(['sim', 'init', sim, '--name', 'host-a']);
-  if (init.exitCode !== 0) throw new Error(init.stderr);
+  const { dir, repo, sim, src } = await simHostWithRepo(prefix);
   await repo.commit({ 'web.yaml': manifest({ name: 'web', context: 1001, state: 'stopped' }), 'db.yaml': manifest({ name: 'db', context: 1002, state: 'stopped' }) });
-  const src = ['--repo', repo.dir, '--path', 'manifests', '--host', `sim:${sim}`];
   return { dir, sim, src };
 }
 

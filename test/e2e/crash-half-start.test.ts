@@ -12,7 +12,7 @@ import test from 'ava';
 import path from 'node:path';
 import fsp from 'node:fs/promises';
 import { execa } from 'execa';
-import { cli, exists, manifest, readText, tempDir, TestRepo } from '../helpers/e2e.js';
+import { cli, exists, manifest, readText, simHostWithRepo } from '../helpers/e2e.js';
 
 interface Kernel {
   contexts: Record<string, { procs: number; flags: string }>;
@@ -21,13 +21,9 @@ interface Kernel {
 const kernel = async (sim: string) => JSON.parse(await readText(path.join(sim, '.sim/kernel.json'))) as Kernel;
 
 async function setup(prefix: string) {
-  const dir = await tempDir(prefix);
-  const repo = await TestRepo.create(dir);
-  const sim = path.join(dir, 'host');
-  const init = await cli(['sim', 'init', sim, '--name', 'host-a']);
-  if (init.exitCode !== 0) throw new Error(init.stderr);
-  await repo.commit({ 'web.yaml': manifest({ name: 'web', context: 1001, address: '192.0.2.10/24' }) });
-  return { dir, repo, sim, src: ['--repo', repo.dir, '--path', 'manifests', '--host', `sim:${sim}`] };
+  const env = await simHostWithRepo(prefix);
+  await env.repo.commit({ 'web.yaml': manifest({ name: 'web', context: 1001, address: '192.0.2.10/24' }) });
+  return env;
 }
 
 test('a vserver start that dies half way (context, no run file) is ended and started again by the next apply, which converges', async (t) => {

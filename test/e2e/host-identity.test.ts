@@ -6,21 +6,17 @@
 import test from 'ava';
 import path from 'node:path';
 import fsp from 'node:fs/promises';
-import { cli, exists, manifest, readText, tempDir, TestRepo } from '../helpers/e2e.js';
+import { cli, exists, manifest, readText, tempDir, TestRepo, simHostWithRepo } from '../helpers/e2e.js';
 
 async function setup(name: string) {
-  const dir = await tempDir(name);
-  const repo = await TestRepo.create(dir);
-  const sim = path.join(dir, 'host');
-  const init = await cli(['sim', 'init', sim, '--name', 'vs-fra1']);
-  if (init.exitCode !== 0) throw new Error(`sim init failed: ${init.stderr}`);
+  const { dir, repo, sim, src } = await simHostWithRepo(name, 'vs-fra1');
   const byLabel = (m: string) => m.replace(/hosts: \{names: \[[^\]]*\]\}/, 'hosts: {matchLabels: {site: fra1}}');
   await repo.commit({
     'web1.yaml': byLabel(manifest({ name: 'web1', context: 1001, deletion: 'delete' })),
     'web2.yaml': byLabel(manifest({ name: 'web2', context: 1002 })),
     'web3.yaml': manifest({ name: 'web3', context: 1003, host: 'vs-fra1' }),
   });
-  return { dir, sim, src: ['--repo', repo.dir, '--path', 'manifests', '--host', `sim:${sim}`] };
+  return { dir, sim, src };
 }
 
 test('the first apply stores the identity; a plan without --host-label then plans nothing (it planned "- delete web1")', async (t) => {

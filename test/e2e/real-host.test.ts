@@ -7,15 +7,10 @@
 import test from 'ava';
 import path from 'node:path';
 import fsp from 'node:fs/promises';
-import { cli, manifest, readText, tempDir, TestRepo } from '../helpers/e2e.js';
+import { cli, manifest, readText, simHostWithRepo } from '../helpers/e2e.js';
 
 async function setup(name: string) {
-  const dir = await tempDir(name);
-  const repo = await TestRepo.create(dir);
-  const sim = path.join(dir, 'host');
-  const init = await cli(['sim', 'init', sim, '--name', 'host-a']);
-  if (init.exitCode !== 0) throw new Error(`sim init failed: ${init.stderr}`);
-  return { dir, repo, sim, src: ['--repo', repo.dir, '--path', 'manifests', '--host', `sim:${sim}`] };
+  return simHostWithRepo(name);
 }
 
 interface Kernel {

@@ -10,15 +10,10 @@ import test from 'ava';
 import path from 'node:path';
 import fsp from 'node:fs/promises';
 import { execa } from 'execa';
-import { cli, manifest, readText, tempDir, TestRepo } from '../helpers/e2e.js';
+import { cli, manifest, readText, simHostWithRepo } from '../helpers/e2e.js';
 
 async function setup(prefix: string) {
-  const dir = await tempDir(prefix);
-  const repo = await TestRepo.create(dir);
-  const sim = path.join(dir, 'host');
-  const init = await cli(['sim', 'init', sim, '--name', 'host-a']);
-  if (init.exitCode !== 0) throw new Error(init.stderr);
-  return { dir, repo, sim, src: ['--repo', repo.dir, '--path', 'manifests', '--host', `sim:${sim}`] };
+  return simHostWithRepo(prefix);
 }
 
 const web = (address: string, extra = '') => manifest({ name: 'web', context: 1001, address }) + extra;

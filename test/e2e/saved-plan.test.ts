@@ -6,16 +6,12 @@ import test from 'ava';
 import path from 'node:path';
 import fsp from 'node:fs/promises';
 import { execa } from 'execa';
-import { cli, exists, manifest, tempDir, TestRepo } from '../helpers/e2e.js';
+import { cli, exists, manifest, simHostWithRepo } from '../helpers/e2e.js';
 
 async function setup(name: string) {
-  const dir = await tempDir(name);
-  const repo = await TestRepo.create(dir);
-  const sim = path.join(dir, 'host');
-  const init = await cli(['sim', 'init', sim, '--name', 'host-a']);
-  if (init.exitCode !== 0) throw new Error(`sim init failed: ${init.stderr}`);
-  const tool = (t: string, args: string[]) => execa(path.join(sim, 'bin', t), args, { reject: false });
-  return { dir, repo, sim, tool, src: ['--repo', repo.dir, '--path', 'manifests', '--host', `sim:${sim}`] };
+  const env = await simHostWithRepo(name);
+  const tool = (t: string, args: string[]) => execa(path.join(env.sim, 'bin', t), args, { reject: false });
+  return { ...env, tool };
 }
 
 test('an edited saved plan is refused: an escaping create, a delete of an unmanaged guest, a changed value; the unedited file applies', async (t) => {

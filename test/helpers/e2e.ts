@@ -143,3 +143,13 @@ export async function inProcessHost(prefix: string): Promise<{ dir: string; sim:
   };
   return { dir, sim, manifests, opts };
 }
+
+/** A simulated host named `hostName` beside an empty git repository, and the source flags that plan it (manifests/ of the repo). */
+export async function simHostWithRepo(prefix: string, hostName = 'host-a'): Promise<{ dir: string; repo: TestRepo; sim: string; src: string[] }> {
+  const dir = await tempDir(prefix);
+  const repo = await TestRepo.create(dir);
+  const sim = path.join(dir, 'host');
+  const init = await cli(['sim', 'init', sim, '--name', hostName]);
+  if (init.exitCode !== 0) throw new Error(`sim init failed: ${init.stderr}`);
+  return { dir, repo, sim, src: ['--repo', repo.dir, '--path', 'manifests', '--host', `sim:${sim}`] };
+}

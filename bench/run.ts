@@ -36,7 +36,7 @@ import { MARKER_FILE, markerContent } from '../src/providers/vserver/marker.js';
 import { observeHost } from '../src/providers/vserver/observe.js';
 import { readInventory, writeInventory } from '../src/reconciler/inventory.js';
 import type { Inventory } from '../src/reconciler/inventory-types.js';
-import { computePlan, executePlan, type PipelineOptions } from '../src/reconciler/pipeline.js';
+import { computePlan, executePlan, type PipelineOptions } from '../src/pipeline/pipeline.js';
 import { DEFAULT_PLAN_OPTIONS, planHost } from '../src/reconciler/plan.js';
 import { simInit } from '../src/sim/init.js';
 import { seedSimHost } from '../src/sim/seed.js';

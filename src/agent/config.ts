@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
 import { VsError, type Problem } from '../errors.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../text/duration.js';
 import { resolveSecret, type Secret } from './secret.js';
 import { resolveHostIdentity } from '../host/identity.js';
 import { loadSignaturePolicy, policyFromConfig, type SignaturePolicySpec } from '../source/signature-policy.js';

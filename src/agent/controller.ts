@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { VsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { PassResult } from '../reconciler/pass-types.js';
-import { Backoff, type BackoffOptions } from './backoff.js';
+import { Backoff, type BackoffOptions } from '../process/backoff.js';
 import { summarizePass } from './pass-log.js';
 import { RequestQueue, type RequestOptions } from './queue.js';
 import type { Clock, PassFn, RandomFn, TimerHandle } from './types.js';

@@ -32,4 +32,4 @@ export interface Clock {
 export type TimerHandle = { readonly id: unknown };
 
 /** Uniform random number in [0, 1): injected so jitter is deterministic in tests. */
-export type RandomFn = () => number;
+export type { RandomFn } from '../process/backoff.js';

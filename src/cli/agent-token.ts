@@ -1,7 +1,7 @@
 /** The bearer token for the agents' /status endpoints: from an environment variable or a file, never argv. */
 import type { Command } from 'commander';
 import { resolveSecret } from '../agent/secret.js';
-import { parseDuration } from '../agent/duration.js';
+import { parseDuration } from '../text/duration.js';
 import { VsError } from '../errors.js';
 
 export const DEFAULT_TOKEN_ENV = 'VSGITOPS_AGENT_TOKEN';

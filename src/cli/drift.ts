@@ -6,7 +6,7 @@ import type { DriftMode } from '../model/guest.js';
 import { classifyDrift, expiredIgnoreWarnings, readIgnoreList, readStatus, type IgnoreEntry } from '../observability/index.js';
 import { execaRunner } from '../providers/command-runner.js';
 import { stringifyExact } from '../text/json.js';
-import { computePlan } from '../reconciler/pipeline.js';
+import { computePlan } from '../pipeline/pipeline.js';
 import { driftExitCode, renderDrift } from './drift-render.js';
 import { addHostOptions, addSourceOptions, hostFromOptions, sourceFromOptions, type HostOptions, type SourceOptions } from './options.js';
 import type { RegisterCommand } from './registry.js';

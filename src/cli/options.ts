@@ -8,7 +8,7 @@ import type { SourceSpec } from '../desired/load.js';
 import { policyFromFlags, type SignatureFlags } from '../source/signature-spec.js';
 import { parseHostSpec, type HostPaths } from '../providers/vserver/host-paths.js';
 import { resolveHostIdentity } from '../host/identity.js';
-import type { HostTarget } from '../reconciler/pipeline.js';
+import type { HostTarget } from '../pipeline/pipeline.js';
 import { refuseUrlCredentials } from './git-credentials.js';
 
 export interface SourceOptions extends SignatureFlags {

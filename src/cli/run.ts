@@ -6,9 +6,9 @@ import path from 'node:path';
 import type { Registry } from 'prom-client';
 import type { AgentConfig } from '../agent/config.js';
 import type { AgentService } from '../agent/agent.js';
-import { registerRunCommands } from '../agent/run-command.js';
+import { registerRunCommands } from './run-command.js';
 import { resolveSecret } from '../agent/secret.js';
-import { parseDuration } from '../agent/duration.js';
+import { parseDuration } from '../text/duration.js';
 import { VsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import {
@@ -27,7 +27,7 @@ import {
   type Status,
 } from '../observability/index.js';
 import type { DriftKind, PassResult } from '../reconciler/pass-types.js';
-import { createReconcilePass } from '../reconciler/pass.js';
+import { createReconcilePass } from '../agent/pass.js';
 import type { RegisterCommand } from './registry.js';
 import { OBSERVATION_FILE } from '../reconciler/snapshot.js';
 import fsp from 'node:fs/promises';

@@ -12,8 +12,8 @@ import {
   UTS_EXTRA_KEYS,
   type UtsExtra,
 } from '../model/guest.js';
-import { filesContentProblem, FILES_MAX_TOTAL_BYTES, ownerOf } from '../providers/vserver/owned-paths.js';
-import { UNKNOWN_MESSAGE, normalizeList, parseList, type ListKind } from '../providers/vserver/names.js';
+import { filesContentProblem, FILES_MAX_TOTAL_BYTES, ownerOf } from '../model/owned-paths.js';
+import { UNKNOWN_MESSAGE, normalizeList, parseList, type ListKind } from '../model/names.js';
 import { parseAddressWithPrefix } from './address.js';
 import { DEFAULT_DISK_RESERVED_PERCENT, DEFAULT_FSTAB, DEFAULT_VDIR_BASE, MIN_MEMORY_LIMIT } from './defaults.js';
 import type { RawLimit, RawLimitScalar, RawManifest } from './manifest-types.js';

@@ -2,7 +2,7 @@
  * spec.healthCheck and spec.snapshot (issue 14: snapshot and rollback of
  * risky changes) → SafetySpec, with the checks the schema cannot express.
  */
-import { parseDuration } from '../agent/duration.js';
+import { parseDuration } from '../text/duration.js';
 import { DEFAULT_HEALTH_TIMEOUT_MS, DEFAULT_SNAPSHOT_KEEP, type SafetySpec } from '../model/guest.js';
 import type { RawManifest } from './manifest-types.js';
 import { cleanAbsolutePath } from './normalize.js';

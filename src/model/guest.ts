@@ -101,7 +101,7 @@ export interface HostSelector {
 /**
  * Flag / capability lists are kept in util-vserver's own list syntax, normalized:
  * lowercase canonical names (bcaps UPPERCASE without CAP_), one item per entry,
- * `~name` for negation, sorted by bit then negation. See providers/vserver/names.ts.
+ * `~name` for negation, sorted by bit then negation. See model/names.ts.
  */
 export interface GuestSpec {
   name: string;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type Options } from 'execa';
-import { minimalChildEnv } from './child-env.js';
+import { minimalChildEnv } from '../process/child-env.js';
 
 export interface CommandResult {
   exitCode: number;

@@ -4,7 +4,7 @@
  * sets more bits at start (reference §5.4) and those are not drift. Pure.
  */
 import { LIMIT_NAMES, type CgroupSpec, type GuestSpec, type LimitValue, type RuntimeState } from '../model/guest.js';
-import { parseList, type ListKind } from '../providers/vserver/names.js';
+import { parseList, type ListKind } from '../model/names.js';
 
 export type RuntimeField = 'context' | 'limits' | 'flags' | 'bcaps' | 'ccaps' | 'nodename' | 'domainname' | 'cgroup';
 

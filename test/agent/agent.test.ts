@@ -10,7 +10,7 @@ import { Agent, type AgentRuntime } from '../../src/agent/agent.js';
 import { realClock } from '../../src/agent/clock.js';
 import { loadAgentConfig, type AgentConfig } from '../../src/agent/config.js';
 import { processLockEnv } from '../../src/agent/lock.js';
-import { registerRunCommands } from '../../src/agent/run-command.js';
+import { registerRunCommands } from '../../src/cli/run-command.js';
 import { readSuspensionRecord } from '../../src/agent/suspend.js';
 import type { PassFn, PassRequest } from '../../src/agent/types.js';
 import { isVsError } from '../../src/errors.js';

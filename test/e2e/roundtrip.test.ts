@@ -8,7 +8,7 @@ import test from 'ava';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { computePlan, executePlan } from '../../src/reconciler/pipeline.js';
+import { computePlan, executePlan } from '../../src/pipeline/pipeline.js';
 import { inProcessHost } from '../helpers/e2e.js';
 
 type Spec = Record<string, unknown>;

@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import { silentLogger } from '../../src/log.js';
 import { execaRunner } from '../../src/providers/command-runner.js';
 import { simHostPaths } from '../../src/providers/vserver/host-paths.js';
-import type { PipelineOptions } from '../../src/reconciler/pipeline.js';
+import type { PipelineOptions } from '../../src/pipeline/pipeline.js';
 import { simInit } from '../../src/sim/init.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

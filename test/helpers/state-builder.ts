@@ -21,7 +21,7 @@ import type {
 } from '../../src/model/guest.js';
 import type { Inventory, InventoryEntry } from '../../src/reconciler/inventory-types.js';
 import { DEFAULT_PLAN_OPTIONS, type PlanInput, type PlanOptions } from '../../src/reconciler/plan.js';
-import { applyItems, DEFAULT_CONTEXT_FLAGS, hex16, parseList, SECURE_BCAPS, SECURE_CCAPS, type ListKind } from '../../src/providers/vserver/names.js';
+import { applyItems, DEFAULT_CONTEXT_FLAGS, hex16, parseList, SECURE_BCAPS, SECURE_CCAPS, type ListKind } from '../../src/model/names.js';
 
 let nextContext = 1001;
 

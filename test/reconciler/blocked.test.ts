@@ -9,7 +9,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { silentLogger } from '../../src/log.js';
-import { createReconcilePass } from '../../src/reconciler/pass.js';
+import { createReconcilePass } from '../../src/agent/pass.js';
 import { nextAlerts } from '../../src/observability/alerts/transitions.js';
 import { buildStatus } from '../../src/observability/status/build.js';
 import { EXIT } from '../../src/cli/exit.js';

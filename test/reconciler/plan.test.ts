@@ -3,7 +3,7 @@ import type { ExecutionContext } from 'ava';
 import type { GuestSpec } from '../../src/model/guest.js';
 import { planHost, BUILD_NOTE, UNMANAGED_COLLISION } from '../../src/reconciler/plan.js';
 import type { ActionKind, ChangeEffect, Plan, PlannedAction } from '../../src/reconciler/types.js';
-import { hex16 } from '../../src/providers/vserver/names.js';
+import { hex16 } from '../../src/model/names.js';
 import { host, type GuestBuilder, type StateBuilder } from '../helpers/state-builder.js';
 
 const plan = (b: StateBuilder): Plan => planHost(b.build());

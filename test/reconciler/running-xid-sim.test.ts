@@ -7,7 +7,7 @@ import test from 'ava';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { runShim } from '../helpers/run-shim.js';
-import { computePlan, executePlan } from '../../src/reconciler/pipeline.js';
+import { computePlan, executePlan } from '../../src/pipeline/pipeline.js';
 import { inProcessHost } from '../helpers/e2e.js';
 import { webManifest } from '../helpers/manifests.js';
 

@@ -1,7 +1,7 @@
 import test from 'ava';
 import type { GuestSpec } from '../../src/model/guest.js';
 import { diffRuntime } from '../../src/reconciler/runtime-diff.js';
-import { hex16 } from '../../src/providers/vserver/names.js';
+import { hex16 } from '../../src/model/names.js';
 import { baseSpec, runtimeFor } from '../helpers/state-builder.js';
 
 test('a context started from its spec has no runtime drift', (t) => {

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as sim from '../../src/sim/names.js';
 import { simLayout } from '../../src/sim/layout.js';
-import * as prov from '../../src/providers/vserver/names.js';
+import * as prov from '../../src/model/names.js';
 import { simHostPaths } from '../../src/providers/vserver/host-paths.js';
 
 const FIXTURE = path.resolve('test/fixtures/reference/flags-and-capabilities.md');

@@ -6,7 +6,7 @@ import { userAgent } from '../../build-info.js';
 import { boundedHttp } from '../../source/bounded-http.js';
 import { VsError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { jittered } from '../backoff.js';
+import { jittered } from '../../process/backoff.js';
 import { redactText, redactUrl, type Secret } from '../secret.js';
 import type { Clock, RandomFn, TimerHandle } from '../types.js';
 import { branchRef, remoteTrackingRef } from './git-dir.js';

@@ -28,7 +28,7 @@ import {
   type IoniceSpec,
   type UtsExtra,
 } from '../../model/guest.js';
-import { cStrtoll, normalizeItems, parseListStrict, UNKNOWN_MESSAGE, type ListItem, type ListKind } from './names.js';
+import { cStrtoll, normalizeItems, parseListStrict, UNKNOWN_MESSAGE, type ListItem, type ListKind } from '../../model/names.js';
 import { canonicalIPv6, ipv4MaskToPrefix, isIPv4 } from './proc-parse.js';
 import { chooseDlimitName } from './config-write.js';
 import { carriableFiles, unmodelledEntries } from './unmodelled.js';

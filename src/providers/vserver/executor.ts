@@ -135,7 +135,7 @@ export class VServerExecutor implements ActionExecutor {
       // apply (kill campaign, a replace whose start died half way).
       const xid = action.after?.context;
       if (xid !== undefined) {
-        await recoverHalfStarts([{ guest: name, xid }], { paths: this.opts.paths, runner: this.opts.runner, log: ctx.log });
+        await recoverHalfStarts([{ guest: name, xid }], { paths: this.opts.paths, runner: this.opts.runner, log: ctx.log, clearIntent: async (g) => this.opts.startIntents?.end(g) });
       }
       await restoreSnapshot(this.opts.paths, snap);
       await this.startGuest(name, action.before?.context, ctx);

@@ -28,7 +28,6 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../../log.js';
 import type { CommandRunner } from '../command-runner.js';
-import { clearStartIntent, type StartIntent } from '../../reconciler/journal.js';
 import { toolPath, type HostPaths } from './host-paths.js';
 import { resolveRunTarget } from './observe.js';
 
@@ -51,7 +50,15 @@ export interface HalfStartResult {
   detail?: string;
 }
 
+/** A start vsgitops recorded before running it (the caller keeps these intents; see reconciler/journal.ts). */
+export interface HalfStart {
+  guest: string;
+  xid: number;
+}
+
 export interface HalfStartDeps {
+  /** the intent is done with (the context was ended, or is not there): the caller forgets it */
+  clearIntent: (guest: string) => Promise<void>;
   paths: HostPaths;
   runner: CommandRunner;
   log: Logger;
@@ -63,11 +70,11 @@ export interface HalfStartDeps {
 const firstLine = async (file: string) => (await fsp.readFile(file, 'utf8').catch(() => undefined))?.split('\n')[0]?.trim();
 const exists = (p: string) => fsp.access(p).then(() => true, () => false);
 
-export async function recoverHalfStarts(intents: Pick<StartIntent, 'guest' | 'xid'>[], deps: HalfStartDeps): Promise<HalfStartResult[]> {
+export async function recoverHalfStarts(intents: HalfStart[], deps: HalfStartDeps): Promise<HalfStartResult[]> {
   const out: HalfStartResult[] = [];
   for (const intent of intents) {
     const r = await recoverOne(intent, deps);
-    if (r.outcome !== 'still-there') await clearStartIntent(deps.paths.stateDir, intent.guest);
+    if (r.outcome !== 'still-there') await deps.clearIntent(intent.guest);
     if (r.outcome === 'cleaned') deps.log.warn(`${intent.guest}: a start by vsgitops died half way (context ${intent.xid} without a run file); the context was ended, the guest is started again by the plan`, { guest: intent.guest, xid: intent.xid });
     else if (r.outcome === 'not-ours' || r.outcome === 'still-there') deps.log.error(`${intent.guest}: ${r.detail}`, { guest: intent.guest, xid: intent.xid });
     out.push(r);
@@ -75,7 +82,7 @@ export async function recoverHalfStarts(intents: Pick<StartIntent, 'guest' | 'xi
   return out;
 }
 
-async function recoverOne(intent: Pick<StartIntent, 'guest' | 'xid'>, deps: HalfStartDeps): Promise<HalfStartResult> {
+async function recoverOne(intent: HalfStart, deps: HalfStartDeps): Promise<HalfStartResult> {
   const { paths, runner } = deps;
   const { guest, xid } = intent;
   const res = (outcome: HalfStartOutcome, detail?: string): HalfStartResult => ({ guest, xid, outcome, ...(detail ? { detail } : {}) });

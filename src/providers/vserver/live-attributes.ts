@@ -4,7 +4,7 @@
  * util-vserver sets at start (`--secure --flag default --flag fakeinit`, §5.4).
  */
 import type { GuestSpec } from '../../model/guest.js';
-import { parseList, SECURE_BCAPS, SECURE_CCAPS, valueOf, type ListKind } from './names.js';
+import { parseList, SECURE_BCAPS, SECURE_CCAPS, valueOf, type ListKind } from '../../model/names.js';
 import type { AttributeChange } from './commands.js';
 
 const START_FLAGS = ['virt_uptime', 'sc_helper', 'fakeinit', 'hide_netif'];

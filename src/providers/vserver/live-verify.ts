@@ -5,7 +5,7 @@
 import type { CgroupSpec, GuestSpec, LimitName, LimitValue, RuntimeState } from '../../model/guest.js';
 import { diffRuntime } from '../../reconciler/runtime-diff.js';
 import type { AttributeChange } from './commands.js';
-import { parseList, type ListKind } from './names.js';
+import { parseList, type ListKind } from '../../model/names.js';
 
 export interface AttributeExpectation {
   field: 'flags' | 'bcaps' | 'ccaps';

@@ -19,7 +19,7 @@ import { parseGuestConfig, problem, readConfigTreeSync, type ConfigEntry, type R
 import { digestConfigTree, digestHost } from './digest.js';
 import { unmodelledEntries } from './unmodelled.js';
 import { toolPath, type HostPaths } from './host-paths.js';
-import { hex16 } from './names.js';
+import { hex16 } from '../../model/names.js';
 import {
   parseLimit,
   parseNetInfo,

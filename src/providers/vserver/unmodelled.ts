@@ -6,7 +6,7 @@
  */
 import { LIMIT_NAMES, UTS_EXTRA_KEYS } from '../../model/guest.js';
 import type { ConfigTree } from './config-read.js';
-import { FILES_MAX_TOTAL_BYTES, FILES_PATH, filesContentProblem, ownerOf } from './owned-paths.js';
+import { FILES_MAX_TOTAL_BYTES, FILES_PATH, filesContentProblem, ownerOf } from '../../model/owned-paths.js';
 import { CGROUP_FILES, chooseDlimitName, INTERFACE_FILES } from './config-write.js';
 
 const TOP = new Set(['context', 'name', 'fstab', 'cflags', 'flags', 'bcapabilities', 'ccapabilities', 'nocgroup', 'run', 'vdir', 'cache', '.vsgitops' /* observe.ts MARKER_FILE */]);

@@ -5,7 +5,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { registerRunCommands } from '../../../src/agent/run-command.js';
+import { registerRunCommands } from '../../../src/cli/run-command.js';
 import { passResult } from './fake-pass.js';
 
 const program = new Command().name('vsgitops-agent-test').exitOverride();

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { GuestSpec } from '../../../src/model/guest.js';
 import { chooseDlimitName, editMarks, enabledDlimitNames, renderConfigFiles, writeConfigFiles } from '../../../src/providers/vserver/config-write.js';
 import { readGuestConfig } from '../../../src/providers/vserver/config-read.js';
-import { computePlan, executePlan } from '../../../src/reconciler/pipeline.js';
+import { computePlan, executePlan } from '../../../src/pipeline/pipeline.js';
 import { inProcessHost } from '../../helpers/e2e.js';
 import { webManifest } from '../../helpers/manifests.js';
 

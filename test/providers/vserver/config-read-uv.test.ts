@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseGuestConfig, parseXid, readLoop, shellRead, type ConfigTree } from '../../../src/providers/vserver/config-read.js';
-import { normalizeList, parseListStrict } from '../../../src/providers/vserver/names.js';
+import { normalizeList, parseListStrict } from '../../../src/model/names.js';
 import { simHostPaths } from '../../../src/providers/vserver/host-paths.js';
 import { observeHost } from '../../../src/providers/vserver/observe.js';
 import type { CommandRunner } from '../../../src/providers/command-runner.js';

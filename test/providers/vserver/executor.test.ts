@@ -14,7 +14,7 @@ import { simHostPaths } from '../../../src/providers/vserver/host-paths.js';
 import { VServerExecutor } from '../../../src/providers/vserver/executor.js';
 import type { PlannedAction } from '../../../src/reconciler/types.js';
 import { baseSpec } from '../../helpers/state-builder.js';
-import { computePlan, executePlan } from '../../../src/reconciler/pipeline.js';
+import { computePlan, executePlan } from '../../../src/pipeline/pipeline.js';
 import { inProcessHost, tempDir } from '../../helpers/e2e.js';
 import type { CommandRunner } from '../../../src/providers/command-runner.js';
 import { attributeExpectations, liveMismatches } from '../../../src/providers/vserver/live-verify.js';

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../../src/log.js';
+import { clearStartIntent } from '../../../src/reconciler/journal.js';
 import { recoverHalfStarts, type HalfStartOutcome } from '../../../src/providers/vserver/half-start.js';
 import { simHostPaths } from '../../../src/providers/vserver/host-paths.js';
 import type { CommandRunner } from '../../../src/providers/command-runner.js';
@@ -41,7 +42,7 @@ const intent = { guest: 'web', xid: 1001, revision: null, at: '' };
 for (const vhi of [undefined, 'own'] as const) {
   test(`its own half-start (no run file, VHI name ${vhi ? 'its config dir' : 'not set yet'}) is ended: !persistent, vkill, vserver stop`, async (t) => {
     const env = setup({ vhi });
-    const [r] = await recoverHalfStarts([intent], { paths: env.paths, runner: env.runner, log: silentLogger(), sleep: async () => undefined });
+    const [r] = await recoverHalfStarts([intent], { paths: env.paths, runner: env.runner, log: silentLogger(), clearIntent: (g: string) => clearStartIntent(env.paths.stateDir, g), sleep: async () => undefined });
     t.is(r!.outcome, 'cleaned');
     t.deepEqual(env.ran.slice(1), ['vattribute --set --xid 1001 --flag !persistent', 'vkill --xid 1001 -s KILL', 'vserver web stop']);
     t.false(fs.existsSync(env.intentFile));
@@ -57,7 +58,7 @@ const leftAlone: [string, Parameters<typeof setup>[0], HalfStartOutcome][] = [
 for (const [title, o, outcome] of leftAlone) {
   test(`left alone: ${title}`, async (t) => {
     const env = setup(o);
-    const [r] = await recoverHalfStarts([intent], { paths: env.paths, runner: env.runner, log: silentLogger() });
+    const [r] = await recoverHalfStarts([intent], { paths: env.paths, runner: env.runner, log: silentLogger(), clearIntent: (g: string) => clearStartIntent(env.paths.stateDir, g) });
     t.is(r!.outcome, outcome);
     t.false(env.ran.some((c) => c.startsWith('vkill') || c.startsWith('vattribute') || c.includes(' stop')), env.ran.join('; '));
     t.false(fs.existsSync(env.intentFile), 'the intent is done with');
@@ -67,7 +68,7 @@ for (const [title, o, outcome] of leftAlone) {
 test('a context that does not go away keeps the intent for the next pass', async (t) => {
   const env = setup({});
   const runner: CommandRunner = { run: async (argv) => ({ exitCode: path.basename(argv[0]!) === 'vuname' ? 255 : 0, stdout: '', stderr: '', durationMs: 1 }) };
-  const [r] = await recoverHalfStarts([intent], { paths: env.paths, runner, log: silentLogger(), waitMs: 50, sleep: async () => new Promise((res) => setTimeout(res, 10)) });
+  const [r] = await recoverHalfStarts([intent], { paths: env.paths, runner, log: silentLogger(), clearIntent: (g: string) => clearStartIntent(env.paths.stateDir, g), waitMs: 50, sleep: async () => new Promise((res) => setTimeout(res, 10)) });
   t.is(r!.outcome, 'still-there');
   t.true(fs.existsSync(env.intentFile));
 });

@@ -2,7 +2,7 @@
 import test from 'ava';
 import { VSERVER_SCHEMA } from '../../../src/desired/schema.js';
 import type { ConfigTree } from '../../../src/providers/vserver/config-read.js';
-import { FILES_PATH, filesContentProblem, ownerOf } from '../../../src/providers/vserver/owned-paths.js';
+import { FILES_PATH, filesContentProblem, ownerOf } from '../../../src/model/owned-paths.js';
 import { carriableFiles, unmodelledEntries } from '../../../src/providers/vserver/unmodelled.js';
 
 const tree = (entries: [string, string | { link: string; dir?: boolean; content?: string } | null][]): ConfigTree =>

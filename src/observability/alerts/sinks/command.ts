@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { VsError } from '../../../errors.js';
-import { minimalChildEnv } from '../../../providers/child-env.js';
+import { minimalChildEnv } from '../../../process/child-env.js';
 import type { Alert } from '../types.js';
 import type { AlertSink } from './sink.js';
 

@@ -1,5 +1,5 @@
 import { VsError } from '../../../errors.js';
-import { Backoff, type BackoffOptions } from '../../../agent/backoff.js';
+import { Backoff, type BackoffOptions } from '../../../process/backoff.js';
 
 export interface PostOptions {
   /** per attempt */

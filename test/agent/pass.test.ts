@@ -6,7 +6,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger, silentLogger } from '../../src/log.js';
-import { createReconcilePass } from '../../src/reconciler/pass.js';
+import { createReconcilePass } from '../../src/agent/pass.js';
 import { simInit } from '../../src/sim/init.js';
 import { manifest, tempDir, TestRepo } from '../helpers/e2e.js';
 

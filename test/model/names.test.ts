@@ -1,5 +1,5 @@
 import test from 'ava';
-import { applyItems, canonicalName, normalizeList, parseList, printBitfield, SECURE_BCAPS, DEFAULT_CONTEXT_BCAPS } from '../../../src/providers/vserver/names.js';
+import { applyItems, canonicalName, normalizeList, parseList, printBitfield, SECURE_BCAPS, DEFAULT_CONTEXT_BCAPS } from '../../src/model/names.js';
 
 test('names are case-insensitive with optional prefixes', (t) => {
   t.is(canonicalName('bcap', 'cap_sys_admin'), 'SYS_ADMIN');
@@ -57,7 +57,7 @@ test('printBitfield matches the LIVE vattribute --get output', (t) => {
 });
 
 test('printBitfield agrees with the simulated vattribute --get on many masks', async (t) => {
-  const { simPrintBitfield } = await import('../../../src/sim/names.js');
+  const { simPrintBitfield } = await import('../../src/sim/names.js');
   let x = 0x9e3779b97f4a7c15n;
   for (let i = 0; i < 500; i++) {
     x = (x * 6364136223846793005n + 1442695040888963407n) & ((1n << 64n) - 1n);

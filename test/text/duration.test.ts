@@ -1,8 +1,8 @@
 import test from 'ava';
-import { formatDuration, parseDuration } from '../../src/agent/duration.js';
+import { formatDuration, parseDuration } from '../../src/text/duration.js';
 import { summarizePass } from '../../src/agent/pass-log.js';
 import { isVsError } from '../../src/errors.js';
-import { passResult } from './helpers/fake-pass.js';
+import { passResult } from '../agent/helpers/fake-pass.js';
 
 const good: [string | number, number][] = [
   [60, 60_000], ['60', 60_000], ['1.5', 1500], ['500ms', 500], ['30s', 30_000], ['5m', 300_000],

@@ -1,23 +1,23 @@
 import { Option, type Command } from 'commander';
-import { EXIT } from '../cli/exit.js';
-import { OUTPUT_FORMAT_VERSION } from '../cli/json-output.js';
-import { addHelpFooter, configOption, outputOption, type OutputFormat } from '../cli/help.js';
+import { EXIT } from './exit.js';
+import { OUTPUT_FORMAT_VERSION } from './json-output.js';
+import { addHelpFooter, configOption, outputOption, type OutputFormat } from './help.js';
 import { parseHostSpec } from '../providers/vserver/host-paths.js';
 import { VsError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import type { PassResult } from '../reconciler/pass-types.js';
-import { Agent, type AgentService, type PassContext } from './agent.js';
-import { realClock } from './clock.js';
+import { Agent, type AgentService, type PassContext } from '../agent/agent.js';
+import { realClock } from '../agent/clock.js';
 import path from 'node:path';
-import { DEFAULTS, loadAgentConfig, readAgentConfigFile, type AgentConfig, type ConfigOverrides } from './config.js';
-import { parseDuration, formatDuration } from './duration.js';
-import { processLockEnv, type LockEnv, acquireLock } from './lock.js';
-import { openSource } from './sources/index.js';
-import { clearSuspension, readSuspensionRecord, suspensionAt, writeSuspension } from './suspend.js';
-import type { Clock, PassFn, RandomFn } from './types.js';
-import { summarizePass } from './pass-log.js';
-import { systemdNotifier, type Notifier } from './sd-notify.js';
-import { watchInterrupts, type Interrupts } from '../cli/apply-progress.js';
+import { DEFAULTS, loadAgentConfig, readAgentConfigFile, type AgentConfig, type ConfigOverrides } from '../agent/config.js';
+import { parseDuration, formatDuration } from '../text/duration.js';
+import { processLockEnv, type LockEnv, acquireLock } from '../agent/lock.js';
+import { openSource } from '../agent/sources/index.js';
+import { clearSuspension, readSuspensionRecord, suspensionAt, writeSuspension } from '../agent/suspend.js';
+import type { Clock, PassFn, RandomFn } from '../agent/types.js';
+import { summarizePass } from '../agent/pass-log.js';
+import { systemdNotifier, type Notifier } from '../agent/sd-notify.js';
+import { watchInterrupts, type Interrupts } from './apply-progress.js';
 
 /** What the CLI wiring supplies; everything but createPass has a production default. */
 export interface AgentDeps {

@@ -11,20 +11,20 @@ import type { CommandRunner } from '../providers/command-runner.js';
 import type { HostPaths } from '../providers/vserver/host-paths.js';
 import { observeHost } from '../providers/vserver/observe.js';
 import { VServerExecutor } from '../providers/vserver/executor.js';
-import { applyPlan, type ActionExecutor } from './apply.js';
-import { inventoryEntryFor, readInventory, updateInventory, writeInventory } from './inventory.js';
-import type { Inventory } from './inventory-types.js';
-import { planHost, DEFAULT_PLAN_OPTIONS } from './plan.js';
+import { applyPlan, type ActionExecutor } from '../reconciler/apply.js';
+import { inventoryEntryFor, readInventory, updateInventory, writeInventory } from '../reconciler/inventory.js';
+import type { Inventory } from '../reconciler/inventory-types.js';
+import { planHost, DEFAULT_PLAN_OPTIONS } from '../reconciler/plan.js';
 import { writeHostFile } from '../host/identity.js';
 import type { Fleet } from '../desired/fleet.js';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { MARKER_FILE, markerContent } from '../providers/vserver/marker.js';
-import { carriedRecords, clearStartIntent, finishJournal, JournalWriter, journalPath, readJournal, readStartIntents, recoverJournal, writeStartIntent, type BuildInProgress } from './journal.js';
+import { carriedRecords, clearStartIntent, finishJournal, JournalWriter, journalPath, readJournal, readStartIntents, recoverJournal, writeStartIntent, type BuildInProgress } from '../reconciler/journal.js';
 import { findRunningBuild } from '../providers/vserver/build-scan.js';
 import { recoverHalfStarts } from '../providers/vserver/half-start.js';
-import type { ChangeSet, ChangeSetEntry, Plan, PlannedAction } from './types.js';
+import type { ChangeSet, ChangeSetEntry, Plan, PlannedAction } from '../reconciler/types.js';
 
 export interface HostTarget {
   paths: HostPaths;
@@ -134,7 +134,7 @@ const BUILD_WAIT_MS = 2 * 60_000;
 async function recoverStarts(opts: PipelineOptions): Promise<string | undefined> {
   const intents = await readStartIntents(opts.host.paths.stateDir);
   if (intents.length === 0) return undefined;
-  const results = await recoverHalfStarts(intents, { paths: opts.host.paths, runner: opts.runner, log: opts.log });
+  const results = await recoverHalfStarts(intents, { paths: opts.host.paths, runner: opts.runner, log: opts.log, clearIntent: (g) => clearStartIntent(opts.host.paths.stateDir, g) });
   const cleaned = results.filter((r) => r.outcome === 'cleaned');
   const left = results.filter((r) => r.outcome === 'not-ours' || r.outcome === 'still-there');
   const parts = [

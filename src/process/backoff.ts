@@ -1,4 +1,5 @@
-import type { RandomFn } from './types.js';
+/** a uniform random number in [0, 1), injected (Math.random in production) */
+export type RandomFn = () => number;
 
 export interface BackoffOptions {
   minMs: number;

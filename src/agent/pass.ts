@@ -13,18 +13,18 @@ import type { CommandRunner } from '../providers/command-runner.js';
 import { execaRunner } from '../providers/command-runner.js';
 import { progressRunner } from '../providers/progress-runner.js';
 import { parseHostSpec } from '../providers/vserver/host-paths.js';
-import { acquireLock, APPLY_LOCK_FILE, processLockEnv, type AgentLock, type LockEnv } from '../agent/lock.js';
-import type { PassRequest } from '../agent/types.js';
-import type { DriftItem, PassResult } from './pass-types.js';
+import { acquireLock, APPLY_LOCK_FILE, processLockEnv, type AgentLock, type LockEnv } from './lock.js';
+import type { PassRequest } from './types.js';
+import type { DriftItem, PassResult } from '../reconciler/pass-types.js';
 import { sha256Hex } from '../observability/drift/fingerprint.js';
-import { computePlan, executePlan, recordUnchanged, type Computed, type HostTarget } from './pipeline.js';
-import type { ChangeSet } from './types.js';
-import { blockedReasons, hasNoManifests } from './blocked.js';
+import { computePlan, executePlan, recordUnchanged, type Computed, type HostTarget } from '../pipeline/pipeline.js';
+import type { ChangeSet } from '../reconciler/types.js';
+import { blockedReasons, hasNoManifests } from '../reconciler/blocked.js';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { observeHost } from '../providers/vserver/observe.js';
-import { readInventory } from './inventory.js';
-import { makeSnapshot, OBSERVATION_FILE } from './snapshot.js';
+import { readInventory } from '../reconciler/inventory.js';
+import { makeSnapshot, OBSERVATION_FILE } from '../reconciler/snapshot.js';
 
 export interface PassSettings {
   source: SourceSpec;

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { checkActionAllowed, guardedExecutor } from '../../src/reconciler/pipeline.js';
+import { checkActionAllowed, guardedExecutor } from '../../src/pipeline/pipeline.js';
 import { planHost } from '../../src/reconciler/plan.js';
 import { isVsError } from '../../src/errors.js';
 import type { PlannedAction } from '../../src/reconciler/types.js';

@@ -4,7 +4,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { readBootId } from '../../src/agent/lock.js';
 import { silentLogger } from '../../src/log.js';
-import { createReconcilePass } from '../../src/reconciler/pass.js';
+import { createReconcilePass } from '../../src/agent/pass.js';
 import { simInit } from '../../src/sim/init.js';
 import { exists, manifest, tempDir } from '../helpers/e2e.js';
 

@@ -5,7 +5,7 @@
  * over util-vserver's file names (reference §6); shared by validation
  * (src/desired/normalize.ts) and the provider.
  */
-import { LIMIT_NAMES, UTS_EXTRA_KEYS } from '../../model/guest.js';
+import { LIMIT_NAMES, UTS_EXTRA_KEYS } from './guest.js';
 
 /** Entries util-vserver or vsgitops itself owns: never carried, never written by spec.files. */
 const RESERVED: Record<string, string> = {

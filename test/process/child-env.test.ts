@@ -1,7 +1,7 @@
 import test from 'ava';
 import { execaRunner } from '../../src/providers/command-runner.js';
 import { commandSink } from '../../src/observability/alerts/sinks/command.js';
-import { minimalChildEnv } from '../../src/providers/child-env.js';
+import { minimalChildEnv } from '../../src/process/child-env.js';
 import { sampleAlert } from '../observability/helpers/alert.js';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';

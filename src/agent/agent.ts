@@ -215,8 +215,14 @@ export class Agent {
     return this.reloading;
   }
 
-  /** Stops: no new passes; the running pass finishes its command and returns; the lock is released. */
-  stop(reason = 'shutdown'): Promise<void> {
+  /**
+   * Stops: no new passes; the running pass finishes the action it is running,
+   * starts no further one and returns; the lock is released. `force` (a second
+   * signal) aborts the running pass's commands, also while a graceful stop is
+   * waiting for it.
+   */
+  stop(reason = 'shutdown', opts: { force?: boolean } = {}): Promise<void> {
+    if (opts.force) void this.parts?.controller.stop(reason, { force: true });
     this.stopping ??= (async () => {
       this.rt.log.info('agent stopping', { reason });
       await this.reloading;

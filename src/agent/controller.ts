@@ -49,7 +49,10 @@ export interface ControllerState {
 export class Controller {
   private readonly queue = new RequestQueue();
   private readonly backoff: Backoff;
+  /** aborted by a forced stop: the running pass's commands are aborted */
   private readonly shutdown = new AbortController();
+  /** aborted by a stop: the running pass finishes its running action and starts no further one */
+  private readonly finishing = new AbortController();
   private running: Promise<void> | null = null;
   private stopped = false;
   private started = false;
@@ -81,14 +84,21 @@ export class Controller {
     this.kick();
   }
 
-  /** Stops the loop: no new passes, the running pass is told to finish its command and stop, and awaited. */
-  async stop(reason = 'shutdown'): Promise<void> {
+  /**
+   * Stops the loop: no new passes; the running pass finishes the action it is
+   * running and starts no further one (the same as Ctrl-C once on `apply`),
+   * and is awaited. With `force` (a second SIGTERM/SIGINT, or a stop that must
+   * not wait), the running pass's commands are aborted instead. A forced stop
+   * may follow a graceful one that is still waiting.
+   */
+  async stop(reason = 'shutdown', opts: { force?: boolean } = {}): Promise<void> {
+    if (opts.force && !this.shutdown.signal.aborted) this.shutdown.abort(new VsError('INTERNAL', `agent stopping (${reason}): the running command was aborted`, { reason }));
     if (this.stopped) return this.running ?? undefined;
     this.stopped = true;
     for (const t of [this.retryTimer, this.resyncTimer, this.suspendTimer]) if (t) this.opts.clock.clearTimeout(t);
     this.retryTimer = this.resyncTimer = this.suspendTimer = null;
     this.queue.clear();
-    this.shutdown.abort(new VsError('INTERNAL', `agent stopping (${reason})`, { reason }));
+    this.finishing.abort(new VsError('INTERNAL', `agent stopping (${reason})`, { reason }));
     await this.running;
     this.notifyIdle();
   }
@@ -171,7 +181,7 @@ export class Controller {
     const startedAt = clock.now();
     let result: PassResult;
     try {
-      result = await this.opts.pass({ trigger, signal: passAbort.signal, dryRun: suspension.active });
+      result = await this.opts.pass({ trigger, signal: passAbort.signal, stop: this.finishing.signal, dryRun: suspension.active });
     } catch (err) {
       result = failedResult(trigger, startedAt, clock.now(), passAbort.signal.aborted ? passAbort.signal.reason : err);
     } finally {

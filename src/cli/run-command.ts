@@ -115,7 +115,7 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
       'vsgitops run --repo https://git.example.com/ops/vservers.git --ref production --poll-interval 30s',
     ],
     [
-      [EXIT.OK, 'stopped by SIGTERM/SIGINT; --once: converged, or suspended'],
+      [EXIT.OK, 'stopped by SIGTERM/SIGINT (once: the running action finishes first; twice: it is aborted); --once: converged, or suspended'],
       [EXIT.ERROR, 'bad configuration, another agent holds the lock; --once: the pass failed or the revision is invalid'],
       [EXIT.BLOCKED, '--once: the pass was blocked (guests blocked, deletion breaker tripped, or no manifests)'],
       [EXIT.INTERRUPTED, '--once: interrupted by Ctrl-C (the running action finished; twice: aborted), lock released'],
@@ -168,8 +168,13 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
       const agent = await Agent.start(config, { ...rt, onResult });
       const watchdog = notifier.watchdogIntervalMs === null ? undefined : setInterval(() => void notifier.watchdog(), notifier.watchdogIntervalMs);
       const signals = deps.signals ?? process;
+      // once: the running action finishes, nothing further starts; twice: its command is aborted (as Ctrl-C on apply)
+      let stopSignals = 0;
       const onStop = (sig: string) => () => {
-        void agent.stop(sig);
+        stopSignals++;
+        if (stopSignals === 1) log.warn(`${sig}: stopping once the running action (if any) has finished; send it again to abort the running command`);
+        else log.warn(`${sig} again: aborting the running command`);
+        void agent.stop(sig, { force: stopSignals > 1 });
       };
       const onTerm = onStop('SIGTERM');
       const onInt = onStop('SIGINT');

@@ -127,6 +127,37 @@ test('agent: suspend and resume take effect on the running agent', async (t) => 
   t.false(seen.at(-1)!.req.dryRun);
 });
 
+test('run command: SIGTERM once lets the running action finish (stop signal), twice aborts its command', async (t) => {
+  const dir = await tmp('vsgitops-run-');
+  await initRepo(path.join(dir, 'repo'));
+  const cfgFile = path.join(dir, 'agent.yaml');
+  await fs.promises.writeFile(cfgFile, 'source: {url: ./repo}\nstateDir: ./state\nhostName: h\n');
+  const reqs: PassRequest[] = [];
+  const createPass = (): PassFn => async (req) => {
+    reqs.push(req);
+    // the "running command": ends when aborted
+    await new Promise<void>((r) => (req.signal.aborted ? r() : req.signal.addEventListener('abort', () => r(), { once: true })));
+    return passResult('failed', req.trigger);
+  };
+  const signals = new EventEmitter();
+  const program = new Command().exitOverride();
+  registerRunCommands(program, () => undefined, { createPass, signals, createLogger: () => silentLogger() });
+  let finished = false;
+  const running = program.parseAsync(['run', '--config', cfgFile], { from: 'user' }).then(() => (finished = true));
+  await until(() => reqs.length === 1);
+  signals.emit('SIGTERM');
+  await until(() => reqs[0]!.stop?.aborted === true);
+  await new Promise((r) => setTimeout(r, 100));
+  t.false(reqs[0]!.signal.aborted, 'one SIGTERM does not abort the running command');
+  t.false(finished, 'the agent waits for it');
+  signals.emit('SIGTERM');
+  await running;
+  t.true(reqs[0]!.signal.aborted, 'the second SIGTERM aborts it');
+  t.true(finished);
+  t.is(reqs.length, 1, 'no pass after the stop');
+  t.false(fs.existsSync(path.join(dir, 'state', 'agent.lock')), 'lock released');
+});
+
 test('run command: SIGHUP reloads the configuration, SIGTERM stops after the running pass', async (t) => {
   const dir = await tmp('vsgitops-run-');
   await initRepo(path.join(dir, 'repo'));

@@ -204,7 +204,7 @@ test('a rejected pass becomes a failed result and is retried', async (t) => {
   t.is(calls, 2);
 });
 
-test('stop waits for the running pass, aborts its signal and starts nothing new', async (t) => {
+test('stop waits for the running pass, which finishes its running action: its stop signal is aborted, its command signal is not; nothing new starts', async (t) => {
   const { pass, controller, clock } = setup();
   controller.start();
   await flush();
@@ -213,14 +213,32 @@ test('stop waits for the running pass, aborts its signal and starts nothing new'
     stopped = true;
   });
   await flush();
-  t.true(pass.calls[0]!.signal.aborted, 'the pass is told to finish its command and stop');
+  t.true(pass.calls[0]!.stop?.aborted, 'the pass is told to start no further action');
+  t.false(pass.calls[0]!.signal.aborted, 'the running command is not aborted by a first stop');
   t.false(stopped, 'stop waits for the running pass');
   controller.request('git', { sourceChanged: true });
-  pass.finish('failed');
+  pass.finish('applied');
   await stopping;
   t.true(stopped);
   t.is(pass.calls.length, 1);
   t.deepEqual(clock.pending(), [], 'no retry or resync after stop');
+});
+
+test('a forced stop (second signal) aborts the running commands, also while a graceful stop waits', async (t) => {
+  const { pass, controller, clock } = setup();
+  controller.start();
+  await flush();
+  const graceful = controller.stop('SIGTERM');
+  await flush();
+  t.false(pass.calls[0]!.signal.aborted);
+  const forced = controller.stop('SIGTERM', { force: true });
+  await flush();
+  t.true(pass.calls[0]!.signal.aborted, 'the second stop aborts the running command');
+  t.regex(String((pass.calls[0]!.signal.reason as Error).message), /aborted/);
+  pass.finish('failed');
+  await Promise.all([graceful, forced]);
+  t.is(pass.calls.length, 1);
+  t.deepEqual(clock.pending(), [], 'a pass failed by the abort is not retried after stop');
 });
 
 test('a suspended agent runs dry-run passes and wakes when the suspension ends', async (t) => {

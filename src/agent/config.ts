@@ -37,6 +37,8 @@ export interface AgentConfig {
   passTimeoutMs: number;
   /** longest a guest build (`vserver NAME build`) may run */
   buildTimeoutMs: number;
+  /** an apply's command running this long is logged as still running, and again as often (0: never) */
+  progressIntervalMs: number;
   backoff: { minMs: number; maxMs: number; factor: number; jitter: number };
   deletionGuard: { maxDeletes: number; maxDeleteShare: number };
   webhook: { enabled: boolean; bind: string; port: number; path: string; secret: Secret | null; maxBodyBytes: number; requestTimeoutMs: number; maxConnections: number; replayWindowMs: number };
@@ -63,6 +65,7 @@ export interface ConfigOverrides {
   resyncInterval?: string;
   passTimeout?: string;
   buildTimeout?: string;
+  progressInterval?: string;
   webhook?: boolean;
   webhookBind?: string;
   webhookPort?: string;
@@ -81,6 +84,7 @@ export const DEFAULTS = {
   debounceMs: 250,
   passTimeoutMs: 600_000,
   buildTimeoutMs: 30 * 60_000,
+  progressIntervalMs: 5_000,
   /** the configuration file is small; a larger one is refused unread */
   maxConfigBytes: 1024 * 1024,
   backoff: { minMs: 1000, maxMs: 900_000, factor: 2, jitter: 0.2 },
@@ -353,6 +357,7 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
     },
     passTimeoutMs: flagDuration(o.passTimeout, durationFrom(raw.passTimeout, DEFAULTS.passTimeoutMs, 'passTimeout', f), '--pass-timeout'),
     buildTimeoutMs: flagDuration(o.buildTimeout, durationFrom(obj(raw.timeouts).build, DEFAULTS.buildTimeoutMs, 'timeouts.build', f), '--build-timeout'),
+    progressIntervalMs: flagDuration(o.progressInterval, durationFrom(obj(raw.timeouts).progress, DEFAULTS.progressIntervalMs, 'timeouts.progress', f), '--progress-interval'),
     backoff: {
       minMs: durationFrom(backoff.min, DEFAULTS.backoff.minMs, 'backoff.min', f),
       maxMs: durationFrom(backoff.max, DEFAULTS.backoff.maxMs, 'backoff.max', f),

@@ -69,6 +69,7 @@ function overridesOf(f: RunFlags): ConfigOverrides {
     resyncInterval: f.resyncInterval,
     passTimeout: f.passTimeout,
     buildTimeout: f.buildTimeout,
+    progressInterval: f.progressInterval,
     webhook: f.webhook,
     webhookBind: f.webhookBind,
     webhookPort: f.webhookPort,
@@ -102,6 +103,7 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
     .option('--resync-interval <duration>', 'periodic re-observation, e.g. 5m')
     .option('--pass-timeout <duration>', 'abort a pass after this long')
     .option('--build-timeout <duration>', 'longest a guest build may run, e.g. 45m (default 30m)')
+    .option('--progress-interval <duration>', 'log a command of an apply still running after this long, and again as often; 0: never (default 5s)')
     .option('--webhook', 'enable the webhook receiver (secret from the configuration)')
     .option('--webhook-bind <address>', 'webhook listen address')
     .option('--webhook-port <port>', 'webhook listen port')

@@ -195,6 +195,7 @@ test('source.signatures: key files are read at load, relative to the file; a bad
   const c = await loadAgentConfig(file, {}, { env: {} });
   t.deepEqual(c.source.signatures, { rules: [{ path: '', openpgpKeys: [], allowedSigners: [path.join(dir, 'keys/allowed')] }, { path: 'hosts/lab', openpgpKeys: [], allowedSigners: [] }] });
   t.is(c.buildTimeoutMs, 45 * 60_000);
+  t.is(c.progressIntervalMs, 5_000, 'the default still-running interval');
   await fs.writeFile(path.join(dir, 'keys/allowed'), 'alice@example.org ssh-ed25519\n');
   const err = await t.throwsAsync(loadAgentConfig(file, {}, { env: {} }));
   t.regex(err!.message, /allowed-signers file: .*keys\/allowed:1/);
@@ -212,4 +213,14 @@ test('http.tokenEnv: the status endpoint token comes from the environment, never
   t.is(c.http.token?.reveal(), 'tok-123456');
   t.notRegex(JSON.stringify(c), /tok-123456/);
   await t.throwsAsync(loadAgentConfig(file, {}, { env: {}, hostname: 'h' }), { message: /http token: environment variable AGENT_TOKEN is not set/ });
+});
+
+test('timeouts.progress sets the still-running interval of the agent\'s apply (0: never); --progress-interval wins', async (t) => {
+  const { file } = await writeConfig('source: {url: ./repo}\ntimeouts: {progress: 30s}\n');
+  t.is((await loadAgentConfig(file, {}, { env: {} })).progressIntervalMs, 30_000);
+  t.is((await loadAgentConfig(file, { progressInterval: '0' }, { env: {} })).progressIntervalMs, 0);
+  const bad = await writeConfig('source: {url: ./repo}\ntimeouts: {progress: soon}\n');
+  const err = await t.throwsAsync(loadAgentConfig(bad.file, {}, { env: {} }));
+  t.true(isVsError(err, 'CONFIG'));
+  t.regex(err!.message, /timeouts(\.|\/)progress/);
 });

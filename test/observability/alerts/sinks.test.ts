@@ -78,7 +78,7 @@ test('webhook: gives up after the retries; a 4xx is not retried', async (t) => {
 test('webhook: a hanging receiver times out per attempt', async (t) => {
   const rx = await startReceiver(() => 'hang');
   t.teardown(rx.close);
-  await t.throwsAsync(webhookSink({ url: rx.url, retries: 1, backoffMs: 10, maxBackoffMs: 10, timeoutMs: 500 }).send(sampleAlert()), { message: /timed out after 500 ms/ });
+  await t.throwsAsync(webhookSink({ url: rx.url, retries: 1, backoffMs: 10, maxBackoffMs: 10, timeoutMs: 2000 }).send(sampleAlert()), { message: /timed out after 2000 ms/ });
   t.is(rx.requests(), 2);
 });
 

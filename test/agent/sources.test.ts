@@ -6,7 +6,10 @@ import { execa } from 'execa';
 import git from 'isomorphic-git';
 import { realClock } from '../../src/agent/clock.js';
 import { openLocalSource } from '../../src/agent/sources/local-source.js';
-import { openRemoteSource } from '../../src/agent/sources/remote-source.js';
+import { openRemoteSource, stillRunningNotice } from '../../src/agent/sources/remote-source.js';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../../src/log.js';
 import type { SourceChange } from '../../src/agent/sources/types.js';
 import { Secret } from '../../src/agent/secret.js';
 import { isVsError } from '../../src/errors.js';
@@ -204,4 +207,48 @@ test('remote source: ref HEAD clones and fetches the remote default branch (mast
   const second = await commitFile(work, 'x.yaml', 'x\n', 'x');
   await execa('git', ['push', '-q', 'origin', 'master'], { cwd: work });
   t.deepEqual(await source.refresh(), { revision: second, changed: true });
+});
+
+test('remote source: a clone that takes long is logged as still running, with git\'s progress, every interval; nothing after it ends', async (t) => {
+  const clock = new FakeClock();
+  const lines: string[] = [];
+  const notice = stillRunningNotice(clock, 5_000, (line) => void lines.push(`clone of https://git.example/hosts.git (main) ${line}`));
+  await clock.advance(4_999);
+  t.deepEqual(lines, [], 'nothing before the interval');
+  notice.onProgress({ phase: 'Receiving objects', loaded: 120, total: 400 });
+  await clock.advance(1);
+  t.deepEqual(lines, ['clone of https://git.example/hosts.git (main) still running (5s): Receiving objects 120/400']);
+  notice.onProgress({ phase: 'Resolving deltas', loaded: 7 });
+  await clock.advance(5_000);
+  t.is(lines[1], 'clone of https://git.example/hosts.git (main) still running (10s): Resolving deltas 7');
+  notice.stop();
+  await clock.advance(60_000);
+  t.is(lines.length, 2, 'stopped with the transfer');
+});
+
+test('remote source: a hanging remote gets "still running" lines from the source itself (injected clock)', async (t) => {
+  const server = http.createServer(() => undefined); // accepts, never answers
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const root = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'vsg-hang-'));
+  const clock = new FakeClock();
+  const lines: string[] = [];
+  const log = silentLogger();
+  log.info = ((m: string) => {
+    lines.push(m);
+    return log;
+  }) as Logger['info'];
+  const source = openRemoteSource({
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hosts.git`, ref: 'main', stateDir: root, username: null, password: null,
+    pollMs: 3_600_000, pollJitter: 0, clock, random: Math.random, log, progressIntervalMs: 1_000,
+  });
+  const fetching = source.refresh().catch((e: unknown) => e);
+  for (let i = 0; i < 50 && lines.length === 0; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    await clock.advance(1_000);
+  }
+  t.regex(lines[0] ?? '', /^clone of http:\/\/127\.0\.0\.1:\d+\/hosts\.git \(main\) still running \(\d+s\)/);
+  server.closeAllConnections();
+  server.close();
+  t.true(isVsError(await fetching, 'SOURCE'));
+  await source.close();
 });

@@ -19,6 +19,7 @@ export async function openSource(config: AgentConfig, deps: { clock: Clock; rand
       password: s.credentials.password,
       pollMs: config.intervals.pollMs,
       pollJitter: config.intervals.pollJitter,
+      progressIntervalMs: config.progressIntervalMs,
       ...deps,
     });
   }

@@ -24,6 +24,8 @@ export interface RemoteSourceOptions {
   clock: Clock;
   random: RandomFn;
   log: Logger;
+  /** a clone or fetch running this long is logged as still running (with git's progress), and again as often; 0: never (default 5 s) */
+  progressIntervalMs?: number;
 }
 
 /** Cache directory for a URL: stable, and different for different URLs. */
@@ -104,13 +106,20 @@ class RemoteSource implements AgentSource {
       // ref HEAD: clone the remote's default branch; the clone's own HEAD then names it
       if (cloned && this.opts.ref === 'HEAD' && this.defaultBranch === null) this.defaultBranch = (await git.currentBranch({ fs, dir: this.dir })) ?? null;
       const ref = this.branch();
-      if (!cloned) {
-        await fs.promises.rm(this.dir, { recursive: true, force: true });
-        await fs.promises.mkdir(this.dir, { recursive: true });
-        await git.clone({ fs, http, dir: this.dir, url: this.opts.url, ...(ref === 'HEAD' ? {} : { ref }), singleBranch: true, noCheckout: true, noTags: true, headers: { 'user-agent': userAgent() }, ...this.auth() });
-        if (ref === 'HEAD') this.defaultBranch = (await git.currentBranch({ fs, dir: this.dir })) ?? null;
-      } else {
-        await git.fetch({ fs, http, dir: this.dir, url: this.opts.url, ...(ref === 'HEAD' ? {} : { ref }), singleBranch: true, tags: false, prune: false, headers: { 'user-agent': userAgent() }, ...this.auth() });
+      const notice = stillRunningNotice(this.opts.clock, this.opts.progressIntervalMs ?? DEFAULT_FETCH_PROGRESS_MS, (line, fields) =>
+        this.opts.log.info(`${cloned ? 'fetch' : 'clone'} of ${redactUrl(this.opts.url)} (${this.opts.ref}) ${line}`, fields),
+      );
+      try {
+        if (!cloned) {
+          await fs.promises.rm(this.dir, { recursive: true, force: true });
+          await fs.promises.mkdir(this.dir, { recursive: true });
+          await git.clone({ fs, http, dir: this.dir, url: this.opts.url, ...(ref === 'HEAD' ? {} : { ref }), singleBranch: true, noCheckout: true, noTags: true, headers: { 'user-agent': userAgent() }, onProgress: notice.onProgress, ...this.auth() });
+          if (ref === 'HEAD') this.defaultBranch = (await git.currentBranch({ fs, dir: this.dir })) ?? null;
+        } else {
+          await git.fetch({ fs, http, dir: this.dir, url: this.opts.url, ...(ref === 'HEAD' ? {} : { ref }), singleBranch: true, tags: false, prune: false, headers: { 'user-agent': userAgent() }, onProgress: notice.onProgress, ...this.auth() });
+        }
+      } finally {
+        notice.stop();
       }
     } catch (err) {
       const message = redactText((err as Error).message, [this.opts.password]);
@@ -154,4 +163,40 @@ class RemoteSource implements AgentSource {
     if (this.timer) this.opts.clock.clearTimeout(this.timer);
     await this.chain;
   }
+}
+
+/** How often a long clone or fetch is reported (as apply's "still running" lines). */
+export const DEFAULT_FETCH_PROGRESS_MS = 5_000;
+
+interface GitProgress {
+  phase: string;
+  loaded: number;
+  total?: number;
+}
+
+/**
+ * "still running (Ns): PHASE LOADED/TOTAL" every `intervalMs` while a git
+ * transfer runs, from isomorphic-git's onProgress events (the last one seen).
+ * Timers come from the injected clock.
+ */
+export function stillRunningNotice(clock: Clock, intervalMs: number, say: (line: string, fields: Record<string, unknown>) => void): { onProgress: (p: GitProgress) => void; stop: () => void } {
+  const started = clock.now();
+  let last: GitProgress | undefined;
+  let timer: ReturnType<Clock['setTimeout']> | null = null;
+  const tick = () => {
+    const elapsedMs = clock.now() - started;
+    const where = last ? `: ${last.phase} ${last.loaded}${last.total ? `/${last.total}` : ''}` : '';
+    say(`still running (${Math.round(elapsedMs / 1000)}s)${where}`, { elapsedMs, ...(last ? { phase: last.phase, loaded: last.loaded, ...(last.total ? { total: last.total } : {}) } : {}) });
+    timer = clock.setTimeout(tick, intervalMs);
+  };
+  if (intervalMs > 0) timer = clock.setTimeout(tick, intervalMs);
+  return {
+    onProgress: (p) => {
+      last = { phase: p.phase, loaded: p.loaded, ...(p.total ? { total: p.total } : {}) };
+    },
+    stop: () => {
+      if (timer) clock.clearTimeout(timer);
+      timer = null;
+    },
+  };
 }

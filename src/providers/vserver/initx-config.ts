@@ -49,8 +49,11 @@ export const CGROUP_FILE_NAME = /^[a-z][a-z0-9_]*\.[a-z0-9_.]+$/;
 export const CGROUP_VALUE = /^[^\u0000-\u001f\u007f]{1,256}$/;
 /** A runlevel value (getFileValue: the first line, blanks stripped). */
 export const RUNLEVEL_VALUE = /^[A-Za-z0-9_.+-]{1,32}$/;
-/** One getFileArray item a manifest can hold: no control character and no glob character (bash expands `*?[`). */
-export const INIT_ITEM = /^[^\u0000-\u001f\u007f*?[]{1,4096}$/;
+/**
+ * One getFileArray item a manifest can hold: no control character, no glob character (bash expands
+ * `*?[`) and no leading `#` (getFileArray has no comments: a `#` line is an item, almost always a mistake).
+ */
+export const INIT_ITEM = /^[^#\u0000-\u001f\u007f*?[][^\u0000-\u001f\u007f*?[]{0,4095}$/;
 /** A killseq item: a signal (number or name) or a wait in seconds. */
 export const KILLSEQ_ITEM = /^[A-Za-z0-9+]{1,16}$/;
 /** An environment item: NAME=value. */
@@ -117,12 +120,12 @@ export function readInitx(tree: ConfigTree, report: Report): Partial<GuestSpec> 
     if (c === undefined) continue;
     const r = firstLine(c);
     if (!r.complete && r.value !== '') {
-      report(rel, `no final newline: getFileValue's \`read\` fails and \`vserver NAME start\` stops (set -e); not modelled, kept as is`, `spec.init.${k}`);
+      report(rel, `no final newline: getFileValue's \`read\` fails and \`vserver NAME start\` stops (set -e); not modelled: the file stays as it is`, `spec.init.${k}`);
       continue;
     }
     if (r.value === '') continue; // an empty value is no value (`test -n "$RUNLEVEL_START"`): the style's default applies
     if (!RUNLEVEL_VALUE.test(r.value)) {
-      report(rel, `runlevel ${JSON.stringify(r.value)} is not modelled (letters, digits and ._+- only${r.value.includes('\r') ? '; a CR of a CRLF file stays in the value' : ''}): kept as is`, `spec.init.${k}`);
+      report(rel, `runlevel ${JSON.stringify(r.value)} is not modelled (letters, digits and ._+- only${r.value.includes('\r') ? '; a CR of a CRLF file stays in the value' : ''}): the file stays as it is`, `spec.init.${k}`);
       continue;
     }
     init[k] = r.value;
@@ -136,7 +139,7 @@ export function readInitx(tree: ConfigTree, report: Report): Partial<GuestSpec> 
     const bad = items.find((x) => !pattern.test(x));
     if (items.length === 0) {
       // cmd.*: an empty array replaces the style's command (the start has nothing to run); killseq: no signals
-      report(rel, `no items: util-vserver uses an empty ${INIT_FILES[k]} instead of the init style's default; not modelled, kept as is`, `spec.init.${k}`);
+      report(rel, `no items: util-vserver uses an empty ${INIT_FILES[k]} instead of the init style's default; not modelled: the file stays as it is`, `spec.init.${k}`);
       continue;
     }
     if (bad !== undefined) {
@@ -145,11 +148,11 @@ export function readInitx(tree: ConfigTree, report: Report): Partial<GuestSpec> 
         : /[*?[]/.test(bad)
           ? 'bash expands the glob characters in it (getFileArray does not quote)'
           : k === 'killSequence' && /\s/.test(bad)
-            ? 'getFileArray splits at newlines only, so the whole line is one signal for vkill'
+            ? 'getFileArray splits at newlines only, so the whole line is one item: `vkill -s` refuses it (ignored, UV scripts/functions:840-846) and the sequence ends without a signal'
             : bad.startsWith('#')
               ? 'getFileArray has no comments: the line is an item'
               : 'not a value the model holds';
-      report(rel, `item ${JSON.stringify(bad)}: ${why}; not modelled, kept as is`, `spec.init.${k}`);
+      report(rel, `item ${JSON.stringify(bad)}: ${why}; not modelled: the file stays as it is`, `spec.init.${k}`);
       continue;
     }
     init[k] = items;
@@ -166,13 +169,13 @@ export function readInitx(tree: ConfigTree, report: Report): Partial<GuestSpec> 
       const r = firstLine(rest);
       if (!r.complete) {
         if (r.value !== '') {
-          report('apps/init/depends', `last line ${JSON.stringify(r.value)} has no final newline: \`while read dep\` never passes it on; not modelled, kept as is`, 'spec.depends');
+          report('apps/init/depends', `last line ${JSON.stringify(r.value)} has no final newline: \`while read dep\` never passes it on; not modelled: the file stays as it is`, 'spec.depends');
           ok = false;
         }
         break;
       }
       if (r.value !== '' && !DEPENDS_ITEM.test(r.value)) {
-        report('apps/init/depends', `line ${JSON.stringify(r.value)} is not a guest name (no comments here: verifyVserver rejects it); not modelled, kept as is`, 'spec.depends');
+        report('apps/init/depends', `line ${JSON.stringify(r.value)} is not a guest name (no comments here: verifyVserver rejects it); not modelled: the file stays as it is`, 'spec.depends');
         ok = false;
       } else if (r.value !== '') names.push(r.value);
       rest = rest.slice(rest.indexOf('\n') + 1);
@@ -188,14 +191,14 @@ export function readInitx(tree: ConfigTree, report: Report): Partial<GuestSpec> 
       if (n.startsWith('.')) continue; // readdir loop skips dot names
       const rel = `sysctl/${n}`;
       if (tree.get(rel)?.kind !== 'dir') {
-        report(rel, 'not a directory: vsysctl cannot open its setting and `vserver NAME start` fails; sysctl/ not modelled, kept as is', 'spec.sysctl');
+        report(rel, 'not a directory: vsysctl cannot open its setting and `vserver NAME start` fails; sysctl/ not modelled: its files stay as they are', 'spec.sysctl');
         ok = false;
         continue;
       }
       const setting = fileContent(tree, `${rel}/setting`);
       const value = fileContent(tree, `${rel}/value`);
       if (setting === undefined || value === undefined) {
-        report(rel, `no ${setting === undefined ? 'setting' : 'value'} file (or not a plain file): vsysctl fails and \`vserver NAME start\` fails; sysctl/ not modelled, kept as is`, 'spec.sysctl');
+        report(rel, `no ${setting === undefined ? 'setting' : 'value'} file (or not a plain file): vsysctl fails and \`vserver NAME start\` fails; sysctl/ not modelled: its files stay as they are`, 'spec.sysctl');
         ok = false;
         continue;
       }
@@ -203,10 +206,10 @@ export function readInitx(tree: ConfigTree, report: Report): Partial<GuestSpec> 
       const s = setting.split('\n')[0]!;
       const v = value.endsWith('\n') ? value.slice(0, -1) : value;
       if (Buffer.byteLength(setting) >= 128 || Buffer.byteLength(value) >= 128) {
-        report(rel, 'setting or value of 128 bytes or more: vsysctl fails (EOVERFLOW) and `vserver NAME start` fails; sysctl/ not modelled, kept as is', 'spec.sysctl');
+        report(rel, 'setting or value of 128 bytes or more: vsysctl fails (EOVERFLOW) and `vserver NAME start` fails; sysctl/ not modelled: its files stay as they are', 'spec.sysctl');
         ok = false;
       } else if (!SYSCTL_NAME.test(n) || !SYSCTL_SETTING.test(s) || !SYSCTL_VALUE.test(v)) {
-        report(rel, `setting ${JSON.stringify(s)} / value ${JSON.stringify(v)} is not modelled (${s.includes('\r') ? 'a CR stays in the path vsysctl opens, so the start fails' : 'one line of plain text each'}); sysctl/ not modelled, kept as is`, 'spec.sysctl');
+        report(rel, `setting ${JSON.stringify(s)} / value ${JSON.stringify(v)} is not modelled (${s.includes('\r') ? 'a CR stays in the path vsysctl opens, so the start fails' : 'one line of plain text each'}); sysctl/ not modelled: its files stay as they are`, 'spec.sysctl');
         ok = false;
       } else entries.push({ name: n, setting: s, value: v });
     }
@@ -222,7 +225,7 @@ export function readInitx(tree: ConfigTree, report: Report): Partial<GuestSpec> 
     if (c === undefined) continue; // a directory or a link: kept as is
     const v = c.endsWith('\n') ? c.slice(0, -1) : c;
     if (!CGROUP_FILE_NAME.test(f) || !CGROUP_VALUE.test(v)) {
-      report(rel, `cgroup file ${f} with ${JSON.stringify(v)} is not modelled (a <subsystem>.<name> file with one line of text): kept as is`, `spec.cgroupFiles.${f}`);
+      report(rel, `cgroup file ${f} with ${JSON.stringify(v)} is not modelled (a <subsystem>.<name> file with one line of text): the file stays as it is`, `spec.cgroupFiles.${f}`);
       continue;
     }
     cg[f] = v;
@@ -245,7 +248,7 @@ export function readInitx(tree: ConfigTree, report: Report): Partial<GuestSpec> 
     if (e.kind !== 'file') continue; // a link: kept as is (apply never writes through one)
     const bad = filesContentProblem(e.content);
     if (bad !== undefined) {
-      report(rel, `hook ${bad}: not modelled, kept as is`, `spec.scripts.${sub}`);
+      report(rel, `hook ${bad}: not modelled: the file stays as it is`, `spec.scripts.${sub}`);
       continue;
     }
     scripts[sub] = { content: e.content, executable: e.exec === true };
@@ -269,7 +272,7 @@ export function parseFstabText(text: string, report: (line: number, message: str
     const dump = f[4] === undefined ? 0 : Number(f[4]);
     const pass = f[5] === undefined ? 0 : Number(f[5]);
     if (f.length < 4 || f.length > 6 || !/^\d$/.test(f[4] ?? '0') || !/^\d$/.test(f[5] ?? '0') || !f[1]!.startsWith('/')) {
-      report(i + 1, `malformed fstab line ${JSON.stringify(t)}: not modelled, kept as is`);
+      report(i + 1, `malformed fstab line ${JSON.stringify(t)}: not modelled: the file stays as it is`);
       ok = false;
       return;
     }

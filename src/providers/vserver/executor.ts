@@ -280,7 +280,7 @@ export class VServerExecutor implements ActionExecutor {
     }
     // ---- issue 10 (initx): cgroup files beyond the six, written into the running guest's cgroup like them;
     // a file the manifest stops naming is not managed, so nothing is ever removed or reset ----
-    if (touched('cgroupFiles')) {
+    {
       const files = live.filter((c) => c.path.startsWith('cgroupFiles[') && c.after !== undefined).map((c) => [c.path.slice('cgroupFiles['.length, -1), String(c.after)] as const);
       if (files.length > 0 && (await exists(path.join(this.cfgDir(after.name), 'nocgroup')))) {
         ctx.log.warn(`${after.name}: nocgroup is set; the cgroup values are configured but not applied`, { guest: after.name });

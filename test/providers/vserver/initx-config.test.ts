@@ -139,3 +139,12 @@ test('scripts: the executable bit decides exec or source (execScriptlets `test -
 test('a host without these files has none of the fields (other guests\' observed specs stay as they were)', (t) => {
   t.deepEqual(pick(read({ 'uts/nodename': 'g\n' }).spec), {});
 });
+
+test('the config digest changes when a hook only changes its executable bit (run vs sourced)', async (t) => {
+  const { digestConfigTree } = await import('../../../src/providers/vserver/digest.js');
+  const a: ConfigTree = new Map([['scripts', { kind: 'dir' }], ['scripts/pre-start', { kind: 'file', content: 'x\n', exec: true }]]);
+  const b: ConfigTree = new Map([['scripts', { kind: 'dir' }], ['scripts/pre-start', { kind: 'file', content: 'x\n', exec: false }]]);
+  const c: ConfigTree = new Map([['scripts', { kind: 'dir' }], ['scripts/pre-start', { kind: 'file', content: 'x\n' }]]);
+  t.not(digestConfigTree(a), digestConfigTree(b));
+  t.is(digestConfigTree(b), digestConfigTree(c));
+});

@@ -303,7 +303,7 @@ function renderInitxYaml(s: GuestSpec, problems: Problem[], dir: string, p: (lin
       s.sysctl.forEach((e, n) => p(`    - {${e.name !== String(n) ? `name: ${JSON.stringify(e.name)}, ` : ''}setting: ${JSON.stringify(e.setting)}, value: ${JSON.stringify(e.value)}}`));
     }
   }
-  c(notes('cgroup'), '  ');
+  c(problems.filter((x) => x.path.startsWith('spec.cgroupFiles')).map((x) => x.message), '  ');
   if (s.cgroupFiles !== undefined) {
     p('  cgroupFiles:                    # cgroup/<file>: copied into the guest\'s cgroup at start');
     for (const [f, v] of Object.entries(s.cgroupFiles).sort(([a], [b]) => (a < b ? -1 : 1))) p(`    ${f}: ${JSON.stringify(v)}`);

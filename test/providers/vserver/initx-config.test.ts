@@ -148,3 +148,16 @@ test('the config digest changes when a hook only changes its executable bit (run
   t.not(digestConfigTree(a), digestConfigTree(b));
   t.is(digestConfigTree(b), digestConfigTree(c));
 });
+
+test('observed spec.files still holds the modelled files\' bytes, so manifests that carry them (written before these fields) plan no change', async (t) => {
+  const { diffSpec } = await import('../../../src/reconciler/diff.js');
+  const r = read({ 'sysctl/0/setting': 'a.b\n', 'sysctl/0/value': '1\n', 'apps/init/cmd.start': '/x\n' });
+  t.deepEqual(r.spec.sysctl, [{ name: '0', setting: 'a.b', value: '1' }]);
+  t.deepEqual(r.spec.files, { 'apps/init/cmd.start': '/x\n', 'sysctl/0/setting': 'a.b\n', 'sysctl/0/value': '1\n' });
+  // ... but they are not listed as kept as is: a modelled field stands for them
+  t.deepEqual(r.unmodelled.filter((u) => !u.startsWith('uts/')), []);
+  const older: GuestSpec = { ...r.spec, files: { 'sysctl/0/value': '1\n', 'apps/init/cmd.start': '/x\n' } };
+  delete older.sysctl;
+  delete older.initExtra;
+  t.deepEqual(diffSpec(r.spec, older), []);
+});

@@ -5,7 +5,13 @@ import { problemAt, type ManifestDocument } from './yaml-documents.js';
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 /** spec.files values are file content (issue 10): TAB, LF and CR allowed, every other control character refused. */
 const FILE_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
-const isFileContent = (segs: (string | number)[]) => segs.length === 3 && segs[0] === 'spec' && segs[1] === 'files';
+const isFileContent = (segs: (string | number)[]) =>
+  (segs.length === 3 && segs[0] === 'spec' && segs[1] === 'files') ||
+  // ---- issue 10 (initx): spec.scripts hooks are file content too (a string, or {content}) ----
+  (segs[0] === 'spec' && segs[1] === 'scripts' && (segs.length === 3 || (segs.length === 4 && segs[3] === 'content')));
+/** issue 10 (initx): a sysctl value may hold TABs (`net.ipv4.tcp_rmem` is "4096\t87380\t6291456"), nothing else. */
+const TAB_CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/;
+const isTabValue = (segs: (string | number)[]) => segs.length === 4 && segs[0] === 'spec' && segs[1] === 'sysctl' && segs[3] === 'value';
 
 function describe(s: string, re: RegExp = CONTROL): string {
   const i = s.search(re);
@@ -24,6 +30,8 @@ export function controlCharProblems(d: ManifestDocument): Problem[] {
     if (typeof v === 'string') {
       if (isFileContent(segs)) {
         if (FILE_CONTROL.test(v)) out.push(problemAt(d, segs, `contains a control character (${describe(v, FILE_CONTROL)}); file content in spec.files may hold TAB, LF and CR only`));
+      } else if (isTabValue(segs)) {
+        if (TAB_CONTROL.test(v)) out.push(problemAt(d, segs, `contains a control character (${describe(v, TAB_CONTROL)}); a sysctl value may hold TAB only`));
       } else if (CONTROL.test(v)) out.push(problemAt(d, segs, `contains a control character (${describe(v)}); control characters are not allowed in manifest values`));
     } else if (Array.isArray(v)) {
       v.forEach((x, i) => walk(x, [...segs, i]));

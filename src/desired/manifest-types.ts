@@ -38,7 +38,17 @@ export interface RawManifest {
       source?: string;
       extraArgs?: string[];
     };
-    init?: { style?: 'sysv' | 'plain' | 'minit' | 'gentoo' | 'openrc' | 'arch' };
+    init?: {
+      style?: 'sysv' | 'plain' | 'minit' | 'gentoo' | 'openrc' | 'arch';
+      // ---- issue 10 (initx) ----
+      runlevel?: string | number;
+      runlevelStart?: string | number;
+      runlevelStop?: string | number;
+      cmd?: { start?: string[]; stop?: string[]; prepare?: string[]; startSync?: string[]; stopSync?: string[] };
+      killSequence?: (string | number)[];
+      environment?: string[];
+      // ---- end issue 10 (initx) ----
+    };
     interfaces?: RawInterface[];
     flags?: string[];
     capabilities?: { system?: string[]; context?: string[] };
@@ -56,6 +66,13 @@ export interface RawManifest {
     personality?: { type: string; flags?: string[] };
     files?: Record<string, string>;
     // ---- end issue 10 (adopt) ----
+    // ---- issue 10 (initx) ----
+    depends?: string[];
+    sysctl?: { name?: string; setting: string; value: string | number }[];
+    cgroupFiles?: Record<string, string | number>;
+    fstabRemote?: RawFstabEntry[];
+    scripts?: Record<string, string | { content: string; executable?: boolean }>;
+    // ---- end issue 10 (initx) ----
     policy?: { deletion?: 'retain' | 'delete'; drift?: 'enforce' | 'warn' };
     // safety (issue 14): snapshot and rollback of risky changes
     healthCheck?: { command?: string[]; timeout?: string | number; retries?: number };

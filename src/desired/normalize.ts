@@ -21,6 +21,10 @@ import { parseQuantity } from './quantity.js';
 import { problemAt, type ManifestDocument } from './yaml-documents.js';
 import { normalizeSafety } from './safety.js';
 import type { SafetySpec } from '../model/guest.js';
+// ---- issue 10 (initx) ----
+import { INIT_VALUE_KEYS, type GuestSpec, type HookScript, type InitExtra, type InitListKey, type SysctlEntry } from '../model/guest.js';
+import { CGROUP_CONTROL_NAMES, HOOK_SKIPPED, initxPaths, RUNLEVEL_VALUE, SYSCTL_VALUE } from '../providers/vserver/initx-config.js';
+// ---- end issue 10 (initx) ----
 
 type Path = (string | number)[];
 
@@ -307,6 +311,13 @@ export function normalizeManifest(d: ManifestDocument, opts: { lenient?: boolean
   });
   // ---- end issue 10 (adopt) ----
 
+  // ---- issue 10 (initx): apps/init extras, depends, sysctl, cgroup files, fstab.remote, hooks ----
+  let initx: ReturnType<typeof normalizeInitx> = {};
+  section(() => {
+    initx = normalizeInitx(s, files, fail);
+  });
+  // ---- end issue 10 (initx) ----
+
   if (problems.length > 0 || opts.lenient) return { problems };
   const guest: DesiredGuest = {
     spec: {
@@ -347,8 +358,111 @@ export function normalizeManifest(d: ManifestDocument, opts: { lenient?: boolean
   if (s.personality !== undefined) guest.spec.personality = { type: s.personality.type, flags: [...(s.personality.flags ?? [])] };
   if (files !== undefined) guest.spec.files = files;
   // ---- end issue 10 (adopt) ----
+  Object.assign(guest.spec, initx); // issue 10 (initx)
   return { guest, problems };
 }
+
+// ---- issue 10 (initx) ----
+/**
+ * spec.init.{runlevel*,cmd,killSequence,environment}, spec.depends, spec.sysctl,
+ * spec.cgroupFiles, spec.fstabRemote, spec.scripts: unset = not managed. The
+ * patterns are the reader's (providers/vserver/initx-config.ts), so what a
+ * manifest may hold is exactly what apply writes and observe reads back.
+ */
+function normalizeInitx(s: RawManifest['spec'], files: Record<string, string> | undefined, fail: (path: Path, message: string, onKey?: boolean) => void): Partial<GuestSpec> {
+  const out: Partial<GuestSpec> = {};
+  const init: InitExtra = {};
+  const i = s.init ?? {};
+  for (const k of INIT_VALUE_KEYS) {
+    const v = i[k];
+    if (v === undefined) continue;
+    const t = String(v);
+    if (!RUNLEVEL_VALUE.test(t)) fail(['spec', 'init', k], `runlevel ${JSON.stringify(t)}: letters, digits and ._+- only`);
+    else init[k] = t;
+  }
+  const cmd: Record<string, InitListKey> = { start: 'cmdStart', stop: 'cmdStop', prepare: 'cmdPrepare', startSync: 'cmdStartSync', stopSync: 'cmdStopSync' };
+  for (const [raw, key] of Object.entries(cmd)) {
+    const v = i.cmd?.[raw as keyof NonNullable<typeof i.cmd>];
+    if (v !== undefined) init[key] = [...v];
+  }
+  if (i.killSequence !== undefined) init.killSequence = i.killSequence.map(String);
+  if (i.environment !== undefined) init.environment = [...i.environment];
+  if (Object.keys(init).length > 0) out.initExtra = init;
+  if (s.depends !== undefined) out.depends = [...s.depends];
+  if (s.sysctl !== undefined) {
+    const seen = new Map<string, number>();
+    const list: SysctlEntry[] = [];
+    s.sysctl.forEach((e, n) => {
+      const name = e.name ?? String(n);
+      if (seen.has(name)) fail(['spec', 'sysctl', n], `sysctl entry name '${name}' is used twice (also sysctl[${seen.get(name)}])`);
+      seen.set(name, n);
+      const value = String(e.value);
+      if (!SYSCTL_VALUE.test(value)) fail(['spec', 'sysctl', n, 'value'], 'one line of text, under 127 bytes');
+      list.push({ name, setting: e.setting, value });
+    });
+    out.sysctl = list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+  if (s.cgroupFiles !== undefined) {
+    const cg: Record<string, string> = {};
+    for (const f of Object.keys(s.cgroupFiles).sort()) {
+      const owner = ownerOf(`cgroup/${f}`);
+      if (owner !== undefined) fail(['spec', 'cgroupFiles', f], `'${f}' is ${owner}: set that field instead`, true);
+      else if (CGROUP_CONTROL_NAMES.has(f)) fail(['spec', 'cgroupFiles', f], `'${f}' is not a cgroup control file (util-vserver does not copy it)`, true);
+      else cg[f] = String(s.cgroupFiles[f]);
+    }
+    out.cgroupFiles = cg;
+  }
+  if (s.fstabRemote !== undefined) {
+    const seen = new Map<string, number>();
+    out.fstabRemote = s.fstabRemote.map((e, n) => {
+      const clean = cleanAbsolutePath(e.mountpoint);
+      if (typeof clean !== 'string') fail(['spec', 'fstabRemote', n, 'mountpoint'], clean.error);
+      const mp = typeof clean === 'string' ? clean : e.mountpoint;
+      if (seen.has(mp)) fail(['spec', 'fstabRemote', n, 'mountpoint'], `mount point ${mp} is listed twice (also fstabRemote[${seen.get(mp)}])`);
+      seen.set(mp, n);
+      return { device: e.device, mountpoint: mp, type: e.type, options: e.options ?? 'defaults', dump: e.dump ?? 0, pass: e.pass ?? 0 };
+    });
+  }
+  if (s.scripts !== undefined) {
+    const scripts: Record<string, HookScript> = {};
+    let total = 0;
+    for (const k of Object.keys(s.scripts).sort()) {
+      const raw = s.scripts[k]!;
+      const h: HookScript = typeof raw === 'string' ? { content: raw, executable: true } : { content: raw.content, executable: raw.executable ?? true };
+      if (HOOK_SKIPPED.test(k)) {
+        fail(['spec', 'scripts', k], `'${k}' is a name util-vserver skips (isRegularFile: backup names): the hook would never run`, true);
+        continue;
+      }
+      const bad = filesContentProblem(h.content);
+      if (bad !== undefined) {
+        fail(['spec', 'scripts', k], `content ${bad}`);
+        continue;
+      }
+      total += Buffer.byteLength(h.content);
+      scripts[k] = h;
+    }
+    if (total > FILES_MAX_TOTAL_BYTES) fail(['spec', 'scripts'], `holds ${total} bytes; spec.scripts holds at most ${FILES_MAX_TOTAL_BYTES} bytes in all`);
+    out.scripts = scripts;
+  }
+  // a path both a field and spec.files would write: the field wins on apply, so the manifest is ambiguous
+  const covered = initxPaths(out);
+  for (const rel of Object.keys(files ?? {})) {
+    if (covered.has(rel) || (out.sysctl !== undefined && rel.startsWith('sysctl/'))) {
+      fail(['spec', 'files', rel], `'${rel}' is written by ${initxOwner(rel)}: set that field instead of carrying the file`, true);
+    }
+  }
+  return out;
+}
+
+function initxOwner(rel: string): string {
+  if (rel.startsWith('sysctl/')) return 'spec.sysctl';
+  if (rel.startsWith('cgroup/')) return 'spec.cgroupFiles';
+  if (rel.startsWith('scripts/')) return 'spec.scripts';
+  if (rel === 'fstab.remote') return 'spec.fstabRemote';
+  if (rel === 'apps/init/depends') return 'spec.depends';
+  return 'spec.init';
+}
+// ---- end issue 10 (initx) ----
 
 /**
  * An absolute path in its plain form (`//srv/./data/` -> `/srv/data`), or an

@@ -13,6 +13,7 @@ import type { FstabEntry, GuestSpec, Limit, LimitValue, ObservedGuest } from '..
 import { DEFAULT_DISK_RESERVED_PERCENT, DEFAULT_FSTAB, DEFAULT_VDIR_BASE } from '../desired/defaults.js';
 import { validateManifestFiles } from '../desired/validate.js';
 import { diffSpec } from '../reconciler/diff.js';
+import { initxPaths } from '../providers/vserver/initx-config.js'; // issue 10 (initx)
 
 export interface ImportedGuest {
   name: string;
@@ -127,7 +128,10 @@ export function renderGuestManifest(g: ObservedGuest, opts: { dir: string; hostN
   if (s.bootMarks !== undefined) p(`  bootMarks: ${yamlList(s.bootMarks)}       # the other lines of apps/init/mark`);
   c(['used only if the guest is ever built again: it existed before vsgitops'], '  ');
   p('  build: {method: skeleton}');
-  if (s.initStyle !== 'sysv') p(`  init: {style: ${s.initStyle}}`);
+  // issue 10 (initx): apps/init/{runlevel*,cmd.*,killseq,environment} go into spec.init beside the style
+  c(['runlevel', 'runlevel.start', 'runlevel.stop', 'cmd.start', 'cmd.stop', 'cmd.prepare', 'cmd.start-sync', 'cmd.stop-sync', 'killseq', 'environment'].flatMap((f) => notesFor(problems, opts.dir, `apps/init/${f}`)), '  ');
+  const initParts = [...(s.initStyle !== 'sysv' ? [`style: ${s.initStyle}`] : []), ...initxInitParts(s)];
+  if (initParts.length > 0) p(`  init: {${initParts.join(', ')}}`);
   if (s.interfaces.length > 0) {
     p('  interfaces:');
     s.interfaces.forEach((i, idx) => {
@@ -211,7 +215,12 @@ export function renderGuestManifest(g: ObservedGuest, opts: { dir: string; hostN
     if (s.personality.flags.length > 0) parts.push(`flags: ${yamlList(s.personality.flags)}`);
     p(`  personality: {${parts.join(', ')}}`);
   }
-  const files = s.files ?? {};
+  // ---- issue 10 (initx) ----
+  renderInitxYaml(s, problems, opts.dir, p, c);
+  // a file an initx field models is not carried too (it would be written twice)
+  const covered = initxPaths(s);
+  const files = Object.fromEntries(Object.entries(s.files ?? {}).filter(([rel]) => !covered.has(rel)));
+  // ---- end issue 10 (initx) ----
   const carried = Object.keys(files).sort();
   if (carried.length > 0) {
     c(['Files vsgitops does not model, carried verbatim: apply writes exactly this content.', 'Leaving a path out does not delete the file (kept as is, not managed). scripts/* hooks run as root on the host.'], '  ');
@@ -239,7 +248,9 @@ export function renderGuestManifest(g: ObservedGuest, opts: { dir: string; hostN
       inexact.push(`${d.path}: the configuration has ${JSON.stringify(d.before)}, the manifest gives ${JSON.stringify(d.after)}`);
     }
     // issue 10 fields are "not managed" when the manifest leaves them out, so diffSpec does not see a missing one
-    for (const k of ['bootMarks', 'nflags', 'ncaps', 'utsExtra', 'nice', 'ionice', 'personality', 'files'] as const) {
+    observed.files = Object.keys(files).length > 0 ? files : undefined; // issue 10 (initx): without the modelled ones
+    if (observed.files === undefined) delete observed.files;
+    for (const k of ['bootMarks', 'nflags', 'ncaps', 'utsExtra', 'nice', 'ionice', 'personality', 'files', 'initExtra', 'depends', 'sysctl', 'cgroupFiles', 'fstabRemote', 'scripts'] as const) {
       if (JSON.stringify(observed[k]) !== JSON.stringify(desired[k])) inexact.push(`${k}: the configuration has ${JSON.stringify(observed[k])}, the manifest gives ${JSON.stringify(desired[k])}`);
     }
   }
@@ -248,3 +259,72 @@ export function renderGuestManifest(g: ObservedGuest, opts: { dir: string; hostN
   const notes = problems.map((x) => `${x.file.startsWith(opts.dir + '/') ? x.file.slice(opts.dir.length + 1) : x.file}${x.line > 0 ? `:${x.line}` : ''}: ${x.message}`);
   return { name: s.name, file, yaml: header + yaml, inexact, unmodelled, carried, notes };
 }
+
+// ---- issue 10 (initx) ----
+function fstabYaml(e: FstabEntry): string {
+  const parts = [`device: ${yamlString(e.device)}`, `mountpoint: ${yamlString(e.mountpoint)}`, `type: ${yamlString(e.type)}`];
+  if (e.options !== 'defaults') parts.push(`options: ${yamlString(e.options)}`);
+  if (e.dump !== 0) parts.push(`dump: ${e.dump}`);
+  if (e.pass !== 0) parts.push(`pass: ${e.pass}`);
+  return `{${parts.join(', ')}}`;
+}
+
+/** A list of arbitrary strings as a YAML flow sequence of JSON strings (argv items may hold blanks, quotes, `#`). */
+function jsonList(items: string[]): string {
+  return `[${items.map((x) => JSON.stringify(x)).join(', ')}]`;
+}
+
+/** spec.init's apps/init keys (issue 10 initx) as flow-mapping items. */
+function initxInitParts(s: GuestSpec): string[] {
+  const ie = s.initExtra;
+  if (ie === undefined) return [];
+  const lines: string[] = [];
+  for (const k of ['runlevel', 'runlevelStart', 'runlevelStop'] as const) if (ie[k] !== undefined) lines.push(`${k}: ${JSON.stringify(ie[k])}`);
+  const cmd: string[] = [];
+  for (const [k, key] of [['start', 'cmdStart'], ['stop', 'cmdStop'], ['prepare', 'cmdPrepare'], ['startSync', 'cmdStartSync'], ['stopSync', 'cmdStopSync']] as const) {
+    if (ie[key] !== undefined) cmd.push(`${k}: ${jsonList(ie[key]!)}`);
+  }
+  if (cmd.length > 0) lines.push(`cmd: {${cmd.join(', ')}}`);
+  if (ie.killSequence !== undefined) lines.push(`killSequence: ${jsonList(ie.killSequence)}`);
+  if (ie.environment !== undefined) lines.push(`environment: ${jsonList(ie.environment)}`);
+  return lines;
+}
+
+/** spec depends, sysctl, cgroupFiles, fstabRemote, scripts (unset fields are left out: not managed). */
+function renderInitxYaml(s: GuestSpec, problems: Problem[], dir: string, p: (line: string) => void, c: (lines: string[], indent?: string) => void): void {
+  const notes = (prefix: string) => problems.filter((x) => x.file === `${dir}/${prefix}` || x.file.startsWith(`${dir}/${prefix}/`)).map((x) => x.message);
+  c(notes('apps/init/depends'), '  ');
+  if (s.depends !== undefined) p(`  depends: ${jsonList(s.depends)}          # apps/init/depends: started before this guest at boot`);
+  c(notes('sysctl'), '  ');
+  if (s.sysctl !== undefined) {
+    if (s.sysctl.length === 0) p('  sysctl: []');
+    else {
+      p('  sysctl:                         # sysctl/<name>/{setting,value}: vsysctl at start');
+      s.sysctl.forEach((e, n) => p(`    - {${e.name !== String(n) ? `name: ${JSON.stringify(e.name)}, ` : ''}setting: ${JSON.stringify(e.setting)}, value: ${JSON.stringify(e.value)}}`));
+    }
+  }
+  c(problems.filter((x) => x.path.startsWith('spec.cgroupFiles')).map((x) => x.message), '  ');
+  if (s.cgroupFiles !== undefined) {
+    p('  cgroupFiles:                    # cgroup/<file>: copied into the guest\'s cgroup at start');
+    for (const [f, v] of Object.entries(s.cgroupFiles).sort(([a], [b]) => (a < b ? -1 : 1))) p(`    ${f}: ${JSON.stringify(v)}`);
+  }
+  c(notes('fstab.remote'), '  ');
+  if (s.fstabRemote !== undefined) {
+    if (s.fstabRemote.length === 0) p('  fstabRemote: []');
+    else {
+      p('  fstabRemote:                    # fstab.remote: mounted at start through chbind (the guest\'s network context)');
+      for (const e of s.fstabRemote) p(`    - ${fstabYaml(e)}`);
+    }
+  }
+  c(notes('scripts'), '  ');
+  if (s.scripts !== undefined) {
+    c(['Hooks: util-vserver runs these AS ROOT ON THE HOST at start and stop. A string is an executable hook (mode 0755);', '{content, executable: false} is mode 0644 and sourced into vserver\'s shell. A hook left out is not managed.'], '  ');
+    p('  scripts:');
+    for (const k of Object.keys(s.scripts).sort()) {
+      const h = s.scripts[k]!;
+      if (h.executable) p(`    ${yamlString(k)}: ${fileContentYaml(h.content, '      ')}`);
+      else p(`    ${yamlString(k)}:\n      executable: false\n      content: ${fileContentYaml(h.content, '        ')}`);
+    }
+  }
+}
+// ---- end issue 10 (initx) ----

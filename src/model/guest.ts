@@ -138,6 +138,20 @@ export interface GuestSpec {
   /** spec.files: relative path under the config dir -> exact content; a path left out is not managed */
   files?: Record<string, string>;
   // ---- end issue 10 (adopt) block ----
+  // ---- issue 10 (initx): init extras, depends, sysctl, cgroup files, fstab.remote, hooks; unset = not managed ----
+  /** apps/init/{runlevel,runlevel.start,runlevel.stop,cmd.*,killseq,environment}; a key left out is not managed */
+  initExtra?: InitExtra;
+  /** apps/init/depends: guests the boot service starts before this one (`[]`: no file) */
+  depends?: string[];
+  /** sysctl/<name>/{setting,value}, by entry name; set = the whole sysctl/ set is managed */
+  sysctl?: SysctlEntry[];
+  /** cgroup/<file> beyond the six CgroupSpec files: file -> value (a file left out is not managed) */
+  cgroupFiles?: Record<string, string>;
+  /** fstab.remote (mounted through chbind, in the guest's network context; `[]`: no file) */
+  fstabRemote?: FstabEntry[];
+  /** scripts/<flavor> and scripts/<flavor>.d/<name>: hooks run as root on the HOST; a path left out is not managed */
+  scripts?: Record<string, HookScript>;
+  // ---- end issue 10 (initx) block ----
 }
 
 // ---- issue 10 (adopt) types ----
@@ -158,6 +172,45 @@ export interface PersonalitySpec {
   flags: string[];
 }
 // ---- end issue 10 (adopt) types ----
+
+// ---- issue 10 (initx) types ----
+/** apps/init list files util-vserver reads with getFileArray (one item per line) */
+export const INIT_LIST_KEYS = ['cmdStart', 'cmdStop', 'cmdPrepare', 'cmdStartSync', 'cmdStopSync', 'killSequence', 'environment'] as const;
+export type InitListKey = (typeof INIT_LIST_KEYS)[number];
+/** apps/init value files util-vserver reads with getFileValue (the first line) */
+export const INIT_VALUE_KEYS = ['runlevel', 'runlevelStart', 'runlevelStop'] as const;
+export type InitValueKey = (typeof INIT_VALUE_KEYS)[number];
+/** the file under apps/init behind each key */
+export const INIT_FILES: Record<InitListKey | InitValueKey, string> = {
+  runlevel: 'runlevel',
+  runlevelStart: 'runlevel.start',
+  runlevelStop: 'runlevel.stop',
+  cmdStart: 'cmd.start',
+  cmdStop: 'cmd.stop',
+  cmdPrepare: 'cmd.prepare',
+  cmdStartSync: 'cmd.start-sync',
+  cmdStopSync: 'cmd.stop-sync',
+  killSequence: 'killseq',
+  environment: 'environment',
+};
+/** lists: `[]` means no file (the init style's default applies) */
+export type InitExtra = Partial<Record<InitValueKey, string> & Record<InitListKey, string[]>>;
+export interface SysctlEntry {
+  /** directory name under sysctl/ */
+  name: string;
+  /** sysctl name as in `setting` (dots, e.g. net.ipv4.ip_forward) */
+  setting: string;
+  /** what vsysctl writes to /proc/sys/<setting> (the file holds it plus a newline) */
+  value: string;
+}
+/** the hook flavors vserver.start/vserver.stop run (execScriptlets) */
+export const HOOK_FLAVORS = ['initialize', 'prepre-start', 'pre-start', 'post-start', 'pre-stop', 'post-stop', 'postpost-stop'] as const;
+export interface HookScript {
+  content: string;
+  /** mode 0755: util-vserver runs it as a program; false (0644): it is sourced into vserver's own shell */
+  executable: boolean;
+}
+// ---- end issue 10 (initx) types ----
 
 export interface GuestPolicy {
   deletion: DeletionPolicy;

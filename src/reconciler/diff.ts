@@ -15,6 +15,7 @@ import {
   type GuestSpec,
   type InterfaceSpec,
   type Limit,
+  type SysctlEntry,
 } from '../model/guest.js';
 import type { ChangeEffect as Effect } from './types.js';
 import { canonical, sameValue } from './digest.js';
@@ -58,6 +59,14 @@ export const RUNNING_EFFECT: Record<DiffField, Effect> = {
   ionice: 'restart',
   personality: 'restart', // start-time only (§7.10)
   files: 'config', // carried verbatim; util-vserver reads them when it reads them (start, stop, hooks)
+  // ---- issue 10 (initx) ----
+  initExtra: 'restart', // apps/init/* are read by _generateInitOptions at start and stop, like init.style
+  depends: 'config', // apps/init/depends: only read by the boot service (start-vservers)
+  sysctl: 'restart', // vsysctl runs in the start's exec chain only (UV scripts/vserver.start:155)
+  cgroupFiles: 'live', // written into the running guest's cgroup, like the six CgroupSpec files
+  fstabRemote: 'restart', // mounted by mountVserver at start
+  scripts: 'config', // hooks run at the next start/stop; nothing to do for a running guest
+  // ---- end issue 10 (initx) ----
 };
 
 /** Effect of a changed field: live/restart for a guest that runs before and after, config otherwise. */
@@ -71,6 +80,7 @@ const FIELD_ORDER = [
   'context', 'nodename', 'domainname', 'startOnBoot', 'initStyle', 'interfaces',
   'flags', 'bcaps', 'ccaps', 'limits', 'cgroup', 'disk', 'fstab',
   'bootMarks', 'nflags', 'ncaps', 'utsExtra', 'nice', 'ionice', 'personality', 'files',
+  'initExtra', 'depends', 'sysctl', 'cgroupFiles', 'fstabRemote', 'scripts', // issue 10 (initx)
 ] as const satisfies readonly DiffField[];
 
 const INTERFACE_KEYS = ['device', 'address', 'family', 'prefix', 'label'] as const satisfies readonly (keyof InterfaceSpec)[];
@@ -129,6 +139,16 @@ export function diffSpec(before: GuestSpec, after: GuestSpec): SpecDifference[] 
       case 'files':
         diffUnmanagedWhenUnset(field, before, after, out);
         break;
+      // ---- issue 10 (initx) ----
+      case 'initExtra':
+      case 'depends':
+      case 'sysctl':
+      case 'cgroupFiles':
+      case 'fstabRemote':
+      case 'scripts':
+        diffInitx(field, before, after, out);
+        break;
+      // ---- end issue 10 (initx) ----
       default: {
         const b = before[field];
         const a = after[field];
@@ -254,6 +274,56 @@ function diffUnmanagedWhenUnset(field: 'bootMarks' | 'nflags' | 'ncaps' | 'utsEx
     out.push({ path: field, field, before: b, after: a, assign: (s, v) => setKey(s as unknown as Record<string, unknown>, field, v) });
   }
 }
+
+// ---- issue 10 (initx) ----
+/**
+ * Issue 10 (initx) fields: unset in `after` is "not managed". Lists where `[]`
+ * means "no file" (init lists, depends, fstabRemote, sysctl) compare an absent
+ * observed value as `[]`, so `[]` against a host without the file plans
+ * nothing. Maps are compared per key (`initExtra.cmdStart`,
+ * `cgroupFiles[memory.memsw.limit_in_bytes]`, `scripts[pre-start]`), sysctl per
+ * entry name (`sysctl[0]`): a one-field change in git is one change.
+ */
+function diffInitx(field: 'initExtra' | 'depends' | 'sysctl' | 'cgroupFiles' | 'fstabRemote' | 'scripts', before: GuestSpec, after: GuestSpec, out: SpecDifference[]): void {
+  const a = after[field];
+  if (a === undefined) return;
+  const setIn = (s: GuestSpec, k: string, v: unknown) => {
+    const m = { ...((s[field] ?? {}) as Record<string, unknown>) };
+    setKey(m, k, v);
+    (s as unknown as Record<string, unknown>)[field] = m;
+  };
+  if (field === 'initExtra' || field === 'cgroupFiles' || field === 'scripts') {
+    const am = a as Record<string, unknown>;
+    const bm = (before[field] ?? {}) as Record<string, unknown>;
+    for (const k of Object.keys(am).sort(compareText)) {
+      const bv = bm[k] === undefined && Array.isArray(am[k]) ? [] : bm[k];
+      if (am[k] === undefined || sameValue(bv, am[k])) continue;
+      out.push({ path: field === 'initExtra' ? `initExtra.${k}` : `${field}[${k}]`, field, before: bm[k], after: am[k], assign: (s, v) => setIn(s, k, v) });
+    }
+    return;
+  }
+  if (field === 'sysctl') {
+    const b = before.sysctl ?? [];
+    const names = [...new Set([...b.map((e) => e.name), ...after.sysctl!.map((e) => e.name)])].sort(compareText);
+    for (const n of names) {
+      const be = b.find((e) => e.name === n);
+      const ae = after.sysctl!.find((e) => e.name === n);
+      if (sameValue(be, ae)) continue;
+      out.push({
+        path: `sysctl[${n}]`, field, before: be, after: ae,
+        assign: (s, v) => {
+          const list = [...(s.sysctl ?? [])];
+          upsertBy(list, (e) => e.name === n, v as SysctlEntry | undefined);
+          s.sysctl = list.sort((x, y) => compareText(x.name, y.name));
+        },
+      });
+    }
+    return;
+  }
+  const b = before[field] ?? [];
+  if (!sameValue(b, a)) out.push({ path: field, field, before: b, after: a, assign: (s, v) => setKey(s as unknown as Record<string, unknown>, field, v) });
+}
+// ---- end issue 10 (initx) ----
 
 /** Differences in the build section (`build.*`); they never change an existing guest. */
 export function diffBuild(before: BuildSpec, after: BuildSpec): SpecDifference[] {

@@ -9,6 +9,8 @@ import { PLAN_FORMAT_VERSION } from './types.js';
 import type { Inventory, InventoryEntry } from './inventory-types.js';
 import { canonical, digestDesired } from './digest.js';
 import { compareText, diffBuild, diffSpec, effectFor, pathsOverlap, type SpecDifference } from './diff.js';
+/** issue 10 (initx): a spec.scripts change is code that runs as root on the host */
+export const HOOK_NOTE = 'host-root script change: util-vserver runs this hook as root on the host at the next start/stop';
 import { diffRuntime } from './runtime-diff.js';
 import { orderActions } from './order.js';
 
@@ -289,7 +291,7 @@ function planExisting(d: DesiredGuest, o: ObservedGuest, inv: InventoryEntry | u
     replacing ? (running ? 'restart' : 'config') : x.field === 'context' && runsAtDesiredId ? 'config' : effectFor(x.field, throughout);
   const configChanges = configDiffs.map((x) => ({
     diff: x,
-    change: { path: x.path, before: canonical(x.before), after: canonical(x.after), effect: effectOf(x), cause: causeOf(x.path) } as FieldChange,
+    change: { path: x.path, before: canonical(x.before), after: canonical(x.after), effect: effectOf(x), cause: causeOf(x.path), ...(x.field === 'scripts' ? { note: HOOK_NOTE } : {}) } as FieldChange, // issue 10 (initx)
   }));
   const buildChanges: FieldChange[] = inv?.appliedBuild
     ? diffBuild(inv.appliedBuild, d.build).map((x) => ({ path: x.path, before: x.before, after: x.after, effect: 'none', cause: 'pending', note: BUILD_NOTE }))

@@ -54,6 +54,18 @@ const MANIFEST_FIELD: Record<string, string> = {
   'utsExtra.release': 'uts.release',
   'utsExtra.version': 'uts.version',
   'utsExtra.machine': 'uts.machine',
+  // ---- issue 10 (initx) ----
+  'initExtra.runlevel': 'init.runlevel',
+  'initExtra.runlevelStart': 'init.runlevelStart',
+  'initExtra.runlevelStop': 'init.runlevelStop',
+  'initExtra.cmdStart': 'init.cmd.start',
+  'initExtra.cmdStop': 'init.cmd.stop',
+  'initExtra.cmdPrepare': 'init.cmd.prepare',
+  'initExtra.cmdStartSync': 'init.cmd.startSync',
+  'initExtra.cmdStopSync': 'init.cmd.stopSync',
+  'initExtra.killSequence': 'init.killSequence',
+  'initExtra.environment': 'init.environment',
+  // ---- end issue 10 (initx) ----
 };
 
 /** A field path of the plan (the model's) as the manifest names it, e.g. cgroup.memoryLimit -> memory.limit. */
@@ -111,6 +123,15 @@ export function formatFieldValue(path: string, v: unknown): string {
   if (typeof v === 'number' && path === 'cgroup.memoryLimit') return formatBytes(v);
   if (typeof v === 'number' && path === 'disk.spaceKiB') return formatBytes(v * 1024);
   if (path.startsWith('files[')) return formatFileContent(v);
+  // issue 10 (initx): a hook by its content and mode, a sysctl entry as setting = value
+  if (path.startsWith('scripts[') && v && typeof v === 'object') {
+    const h = v as { content: string; executable: boolean };
+    return `${formatFileContent(h.content)}${h.executable ? '' : ', sourced (mode 0644)'}`;
+  }
+  if (path.startsWith('sysctl[') && v && typeof v === 'object') {
+    const e = v as { setting: string; value: string };
+    return `${e.setting} = ${formatValue(e.value)}`;
+  }
   if (path === 'personality' && v && typeof v === 'object') {
     const p = v as { type: string; flags: string[] };
     return p.flags.length > 0 ? `type ${p.type}, flags [${p.flags.join(', ')}]` : `type ${p.type}`;
@@ -215,6 +236,14 @@ export function createFields(a: PlannedAction): Array<[string, string]> {
   if (s.personality !== undefined) out.push(['personality', formatFieldValue('personality', s.personality)]);
   for (const k of Object.keys(s.files ?? {}).sort()) out.push([`files[${k}]`, formatFileContent(s.files![k])]);
   // ---- end issue 10 (adopt) ----
+  // ---- issue 10 (initx) ----
+  for (const [k, v] of Object.entries(s.initExtra ?? {})) out.push([manifestField(`initExtra.${k}`), formatValue(v)]);
+  if (s.depends !== undefined) out.push(['depends', formatValue(s.depends)]);
+  for (const e of s.sysctl ?? []) out.push([`sysctl[${e.name}]`, formatFieldValue(`sysctl[${e.name}]`, e)]);
+  for (const k of Object.keys(s.cgroupFiles ?? {}).sort()) out.push([`cgroupFiles[${k}]`, formatValue(s.cgroupFiles![k])]);
+  for (const f of s.fstabRemote ?? []) out.push([`fstabRemote[${f.mountpoint}]`, formatValue(f)]);
+  for (const k of Object.keys(s.scripts ?? {}).sort()) out.push([`scripts[${k}]`, `${formatFieldValue(`scripts[${k}]`, s.scripts![k])} (host-root script: runs as root on the host)`]);
+  // ---- end issue 10 (initx) ----
   out.push(['state', formatValue(s.runState)]);
   return out;
 }

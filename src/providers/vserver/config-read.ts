@@ -32,6 +32,7 @@ import { cStrtoll, normalizeItems, parseListStrict, UNKNOWN_MESSAGE, type ListIt
 import { canonicalIPv6, ipv4MaskToPrefix, isIPv4 } from './proc-parse.js';
 import { chooseDlimitName } from './config-write.js';
 import { carriableFiles, unmodelledEntries } from './unmodelled.js';
+import { initxReport, readInitx } from './initx-config.js'; // issue 10 (initx)
 
 /**
  * The subset of node:fs the reader needs (injectable). Synchronous on purpose
@@ -41,7 +42,8 @@ import { carriableFiles, unmodelledEntries } from './unmodelled.js';
 export type ReadFs = Pick<typeof nodeFs, 'readFileSync' | 'readdirSync' | 'lstatSync' | 'statSync' | 'readlinkSync'>;
 
 export type ConfigEntry =
-  | { kind: 'file'; content: string }
+  /** exec: set for files under scripts/ (issue 10 initx): the owner-executable bit execScriptlets tests */
+  | { kind: 'file'; content: string; exec?: boolean }
   | { kind: 'dir' }
   /** content is set when the link points at a readable file; dir when it points at a directory (walked) */
   | { kind: 'symlink'; target: string; content?: string; dir?: boolean };
@@ -104,7 +106,9 @@ export function readConfigTreeSync(dir: string, fs: ReadFs = nodeFs, problems: P
             problems.push(problem(a, `file larger than ${MAX_FILE_BYTES} bytes; not read`));
             tree.set(r, { kind: 'file', content: '' });
           } else {
-            tree.set(r, { kind: 'file', content });
+            // ---- issue 10 (initx): a hook runs as a program when `test -x`, else it is sourced (UV scripts/vserver.functions:1196-1217) ----
+            if (r.startsWith('scripts/')) tree.set(r, { kind: 'file', content, exec: (fs.lstatSync(a).mode & 0o100) !== 0 });
+            else tree.set(r, { kind: 'file', content });
           }
         } else {
           tree.delete(r); // sockets, fifos, devices: not configuration
@@ -271,6 +275,7 @@ export function parseGuestConfig(dir: string, tree: ConfigTree, _opts: ParseOpti
   // ---- issue 10 (adopt): set only when the host has the files, so other guests' observed specs stay as they were ----
   if (marks.others.length > 0) spec.bootMarks = marks.others;
   readAdoptedSettings(v, spec);
+  readInitxSettings(v, spec); // issue 10 (initx)
   const files = carriableFiles(tree, unmodelledEntries(tree));
   if (Object.keys(files).length > 0) spec.files = files;
   // ---- end issue 10 (adopt) ----
@@ -742,3 +747,10 @@ function readFstab(v: TreeView): FstabEntry[] {
   });
   return out;
 }
+
+// ---- issue 10 (initx) ----
+/** apps/init extras, depends, sysctl, cgroup files, fstab.remote, hooks: set only when the host has clean files (initx-config.ts). */
+function readInitxSettings(v: TreeView, spec: GuestSpec): void {
+  Object.assign(spec, readInitx(v.tree, initxReport(v.dir, v.problems)));
+}
+// ---- end issue 10 (initx) ----

@@ -13,12 +13,13 @@ import { randomBytes } from 'node:crypto';
 import { VsError } from '../../errors.js';
 import { LIMIT_NAMES, UTS_EXTRA_KEYS, type GuestSpec, type LimitValue } from '../../model/guest.js';
 import { mkdirMode } from '../../fs/mkdir-mode.js';
+import { renderInitx, type ModeFile } from './initx-config.js'; // issue 10 (initx)
 
 /**
  * Content, a symlink, null ("must not exist"), or `{ marks }`: an edit of the
  * boot mark lines (MarkEdit) that keeps the marks vsgitops does not manage.
  */
-export type RenderedFile = string | { symlink: string } | { marks: MarkEdit } | null;
+export type RenderedFile = string | { symlink: string } | { marks: MarkEdit } | ModeFile | null;
 
 /**
  * apps/init/mark as lines (issue 10): `default` present or not, and the other
@@ -162,6 +163,9 @@ export function renderConfigFiles(spec: GuestSpec, opts: RenderOptions = {}): Re
   if (spec.personality !== undefined && !(b && eq(b.personality, spec.personality))) {
     f.set('personality', [spec.personality.type, ...spec.personality.flags].map(line).join(''));
   }
+  // ---- issue 10 (initx): init extras, depends, sysctl, cgroup files, fstab.remote, hooks (initx-config.ts) ----
+  for (const [rel, v] of renderInitx(spec, b, renderFstab)) f.set(rel, v);
+  // ---- end issue 10 (initx) ----
   // spec.files: exact bytes; validation keeps them off paths a modelled field renders (owned-paths.ts)
   for (const [rel, content] of Object.entries(spec.files ?? {})) if (!f.has(rel)) f.set(rel, content);
   // ---- end issue 10 (adopt) ----
@@ -323,6 +327,30 @@ export async function writeConfigFiles(dir: string, files: RenderedFiles, opts: 
       result.written.push(rel);
       continue;
     }
+    // ---- issue 10 (initx): a file with its mode (hooks: 0755 runs, 0644 is sourced) ----
+    if (typeof want === 'object' && 'mode' in want) {
+      const st = await fs.lstat(abs).catch(() => undefined);
+      const cur = await currentOf(fs, abs);
+      if (cur === want.content && st?.isFile() && (st.mode & 0o777) === want.mode) continue;
+      if (cur === want.content && st?.isFile()) {
+        await fs.chmod(abs, want.mode);
+        result.written.push(rel);
+        continue;
+      }
+      await mkdirMode(path.dirname(abs), 0o755, fs);
+      const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.vsgitops-${process.pid}-${randomBytes(4).toString('hex')}`);
+      try {
+        await fs.writeFile(tmp, want.content, { mode: want.mode });
+        await fs.chmod(tmp, want.mode); // not narrowed by the umask
+        await fs.rename(tmp, abs);
+      } catch (err) {
+        await fs.unlink(tmp).catch(() => undefined);
+        throw new VsError('HOST', `cannot write ${abs}: ${(err as Error).message}`, { file: abs }, { cause: err });
+      }
+      result.written.push(rel);
+      continue;
+    }
+    // ---- end issue 10 (initx) ----
     if (same(await currentOf(fs, abs), want)) continue;
     await mkdirMode(path.dirname(abs), 0o755, fs);
     const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.vsgitops-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -365,7 +393,8 @@ export async function writeConfigFiles(dir: string, files: RenderedFiles, opts: 
 
   // prune directories vsgitops created and emptied; other dirs may carry meaning by existence
   // (an empty cgroup/ still switches util-vserver's cgroup handling on)
-  const prunable = [...touchedDirs].filter((d) => /^interfaces\/[^/]+$/.test(d) || /^dlimits\/[^/]+$/.test(d)).sort();
+  // issue 10 (initx): an emptied sysctl/<n> goes too (vsysctl fails the start on a dir without setting/value)
+  const prunable = [...touchedDirs].filter((d) => /^interfaces\/[^/]+$/.test(d) || /^dlimits\/[^/]+$/.test(d) || /^sysctl\/[^/]+$/.test(d)).sort();
   for (const d of prunable) {
     try {
       await fs.rmdir(path.join(dir, d));

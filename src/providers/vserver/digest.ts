@@ -20,6 +20,9 @@ export function digestConfigTree(tree: ConfigTree): string {
     if (e.kind === 'file') {
       h.update(`F\0${k}\0${Buffer.byteLength(e.content)}\0`);
       h.update(e.content);
+      // issue 10 (initx): an executable hook runs, a plain one is sourced: a chmod is a change (only marked when set,
+      // so the digests of trees without executable hooks stay as they were)
+      if (e.exec === true) h.update('\0X');
     } else if (e.kind === 'symlink') {
       h.update(`L\0${k}\0${e.target}\0`);
     } else {

@@ -278,6 +278,24 @@ export class VServerExecutor implements ActionExecutor {
         expected.cgroup = Object.fromEntries([...keys].filter((k) => after.cgroup[k] !== undefined).map((k) => [k, after.cgroup[k]]));
       }
     }
+    // ---- issue 10 (initx): cgroup files beyond the six, written into the running guest's cgroup like them;
+    // a file the manifest stops naming is not managed, so nothing is ever removed or reset ----
+    {
+      const files = live.filter((c) => c.path.startsWith('cgroupFiles[') && c.after !== undefined).map((c) => [c.path.slice('cgroupFiles['.length, -1), String(c.after)] as const);
+      if (files.length > 0 && (await exists(path.join(this.cfgDir(after.name), 'nocgroup')))) {
+        ctx.log.warn(`${after.name}: nocgroup is set; the cgroup values are configured but not applied`, { guest: after.name });
+      } else if (files.length > 0) {
+        const layout = await readCgroupLayout(this.opts.paths, after.name);
+        for (const [file, value] of files) {
+          const target = path.join(cgroupDir(layout, file), file);
+          // a control file the kernel does not have (memory.memsw.* without swap accounting) is an error, not a new file
+          await fsp.access(target).then(() => fsp.writeFile(target, `${value}\n`)).catch((err: NodeJS.ErrnoException) => {
+            throw new VsError('HOST', `cannot write cgroup value ${target}: ${err.code ?? err.message}`, { guest: after.name });
+          });
+        }
+      }
+    }
+    // ---- end issue 10 (initx) ----
     if (touched('disk')) {
       const old = before.disk;
       // a limit that is dropped or moves to another directory is removed from the old one

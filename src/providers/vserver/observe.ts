@@ -18,6 +18,7 @@ import { readCgroupHostSync, readLiveCgroupSync, resolveCgroupLayout } from './c
 import { parseGuestConfig, problem, readConfigTreeSync, type ConfigEntry, type ReadFs } from './config-read.js';
 import { digestConfigTree, digestHost } from './digest.js';
 import { unmodelledEntries } from './unmodelled.js';
+import { initxPaths } from './initx-config.js'; // issue 10 (initx)
 import { toolPath, type HostPaths } from './host-paths.js';
 import { hex16 } from '../../model/names.js';
 import {
@@ -339,7 +340,7 @@ function readGuest(paths: HostPaths, fs: ReadFs, name: string): GuestRead {
       problems.push(problem(path.join(dir, MARKER_FILE), 'ownership marker is not valid JSON'));
     }
   }
-  const extra = unmodelledEntries(tree);
+  const extra = unmodelledEntries(tree, initxPaths(parsed.spec)); // issue 10 (initx): modelled paths are not "kept as is"
   if (extra.length > 0) g.unmodelled = extra;
   g.runXid = readRunXid(paths, fs, g);
   return g;

@@ -32,15 +32,20 @@ const FIXED = new Set([
 const IFACE = new Set<string>(INTERFACE_FILES.filter((f) => f !== 'disabled'));
 const DLIMIT = new Set(['directory', 'space_total', 'inodes_total', 'reserved']);
 
-/** Relative paths of files and links the model does not read, sorted. */
-export function unmodelledEntries(tree: ConfigTree): string[] {
+/**
+ * Relative paths of files and links the model does not read, sorted.
+ * `covered` (issue 10 initx: initxPaths of the observed spec) are paths a
+ * modelled field stands for on this guest: not listed. spec.files still gets
+ * them from a call without it, so manifests that carry them keep planning no change.
+ */
+export function unmodelledEntries(tree: ConfigTree, covered?: ReadonlySet<string>): string[] {
   const out: string[] = [];
   // the dlimits entry config-read.ts readDisk models: dlimits/vsgitops, else the first enabled one
   const dl = [...tree.keys()].filter((k) => /^dlimits\/[^/.][^/]*$/.test(k) && !tree.has(`${k}/disabled`)).map((k) => k.slice(8)).sort();
   const dlimit = chooseDlimitName(dl);
   for (const [rel, e] of tree) {
     if (e.kind === 'dir' || (e.kind === 'symlink' && e.dir)) continue;
-    if (TOP.has(rel) || FIXED.has(rel)) continue;
+    if (TOP.has(rel) || FIXED.has(rel) || covered?.has(rel)) continue;
     const parts = rel.split('/');
     if (parts[0] === 'interfaces' && parts.length === 3 && !parts[1]!.startsWith('.') && IFACE.has(parts[2]!)) continue;
     if (parts[0] === 'dlimits' && parts.length === 3 && parts[1] === dlimit && DLIMIT.has(parts[2]!)) continue;

@@ -37,6 +37,8 @@ export interface StartConfig {
   /** where util-vserver creates the guest's cgroup (null: nocgroup) */
   cgroup: SimCgroup | null;
   dlimits: { directory: string; space_total: number; inodes_total: number; reserved: number }[];
+  /** issue 10 (initx): what vsysctl writes at start, /proc/sys path -> bytes, in readdir order */
+  sysctl: { path: string; value: string }[];
 }
 
 const INIT_CMDS: Record<string, string> = {
@@ -178,7 +180,11 @@ export function readStartConfig(host: SimHost, g: GuestRef): StartConfig {
       if (directory && st && it && rs) dlimits.push({ directory, space_total: Number(st), inodes_total: Number(it), reserved: Number(rs) });
     }
   }
+  // ---- issue 10 (initx): sysctl/ as vsysctl reads it in the exec chain (UV scripts/vserver.start:155) ----
+  const sysctl = entries.has('sysctl') ? readSysctlDir(c('sysctl')) : [];
+  // ---- end issue 10 (initx) ----
   return {
+    sysctl,
     xid,
     nid: noNet ? null : nidText && /^\d+$/.test(nidText) ? Number(nidText) : xid,
     style,
@@ -331,3 +337,42 @@ export function startFailureText(name: string, initCmd: string, err: StartError)
   );
 }
 
+// ---- issue 10 (initx) ----
+/** What a /proc/sys name may look like on the simulated host (it has no /proc/sys to open). */
+const PROC_SYS_NAME = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/;
+
+/**
+ * `vsysctl --dir sysctl --missingok` (UV src/vsysctl.c): every entry of the
+ * directory in readdir order, dot names skipped (:166-167); each one's
+ * `setting` and `value` read into 128-byte buffers, a full buffer is EOVERFLOW
+ * (:101-110); the setting's dots become slashes and it is cut at its first
+ * newline (:116-122); the value is written as it is, newline included
+ * (:124-126). A missing file or an unknown /proc/sys name fails the start the
+ * way the Eopen/Eread wrappers do (the detail names the file).
+ */
+export function readSysctlDir(dir: string): { path: string; value: string }[] {
+  if (!isDir(dir)) return [];
+  const out: { path: string; value: string }[] = [];
+  for (const name of fs.readdirSync(dir)) {
+    if (name.startsWith('.')) continue;
+    const read = (f: string): string => {
+      const file = path.join(dir, name, f);
+      let buf: Buffer;
+      try {
+        buf = fs.readFileSync(file);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        const text = code === 'ENOENT' ? 'No such file or directory' : code === 'ENOTDIR' ? 'Not a directory' : code === 'EISDIR' ? 'Is a directory' : String(code);
+        throw new StartError(`vsysctl: open(${file}): ${text}\n`, true);
+      }
+      if (buf.length >= 128) throw new StartError('vsysctl: read(): Value too large for defined data type\n', true);
+      return buf.toString('utf8');
+    };
+    const setting = read('setting').replace(/\./g, '/').split('\n')[0]!;
+    const value = read('value');
+    if (!PROC_SYS_NAME.test(setting)) throw new StartError(`vsysctl: open(${setting}): No such file or directory\n`, true);
+    out.push({ path: setting, value });
+  }
+  return out;
+}
+// ---- end issue 10 (initx) ----

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cli, inProcessHost, simHostWithRepo } from '../helpers/e2e.js';
 import { webManifest } from '../helpers/manifests.js';
-import { computePlan, executePlan } from '../../src/reconciler/pipeline.js';
+import { computePlan, executePlan } from '../../src/pipeline/pipeline.js';
 import { cgroupDir, readCgroupLayout } from '../../src/providers/vserver/cgroup-layout.js';
 import { simHostPaths } from '../../src/providers/vserver/host-paths.js';
 

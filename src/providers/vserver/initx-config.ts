@@ -36,7 +36,7 @@ import {
   type SysctlEntry,
 } from '../../model/guest.js';
 import type { ConfigTree } from './config-read.js';
-import { filesContentProblem } from './owned-paths.js';
+import { filesContentProblem } from '../../model/owned-paths.js';
 
 /** cgroup/ entries util-vserver does not copy into the cgroup (UV scripts/vserver.functions:1606-1609). */
 export const CGROUP_CONTROL_NAMES = new Set(['mnt', 'subsys', 'inherit', 'name', 'base', 'per-ss']);

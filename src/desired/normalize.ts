@@ -23,7 +23,7 @@ import { normalizeSafety } from './safety.js';
 import type { SafetySpec } from '../model/guest.js';
 // ---- issue 10 (initx) ----
 import { INIT_VALUE_KEYS, type GuestSpec, type HookScript, type InitExtra, type InitListKey, type SysctlEntry } from '../model/guest.js';
-import { CGROUP_CONTROL_NAMES, HOOK_SKIPPED, initxPaths, RUNLEVEL_VALUE, SYSCTL_VALUE } from '../providers/vserver/initx-config.js';
+import { CGROUP_CONTROL_NAMES, HOOK_SKIPPED, initxPaths, RUNLEVEL_VALUE, SYSCTL_VALUE } from '../model/initx-rules.js';
 // ---- end issue 10 (initx) ----
 
 type Path = (string | number)[];
@@ -366,7 +366,7 @@ export function normalizeManifest(d: ManifestDocument, opts: { lenient?: boolean
 /**
  * spec.init.{runlevel*,cmd,killSequence,environment}, spec.depends, spec.sysctl,
  * spec.cgroupFiles, spec.fstabRemote, spec.scripts: unset = not managed. The
- * patterns are the reader's (providers/vserver/initx-config.ts), so what a
+ * patterns are the reader's (model/initx-rules.ts, used by providers/vserver/initx-config.ts), so what a
  * manifest may hold is exactly what apply writes and observe reads back.
  */
 function normalizeInitx(s: RawManifest['spec'], files: Record<string, string> | undefined, fail: (path: Path, message: string, onKey?: boolean) => void): Partial<GuestSpec> {

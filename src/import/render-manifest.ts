@@ -13,7 +13,7 @@ import type { FstabEntry, GuestSpec, Limit, LimitValue, ObservedGuest } from '..
 import { DEFAULT_DISK_RESERVED_PERCENT, DEFAULT_FSTAB, DEFAULT_VDIR_BASE } from '../desired/defaults.js';
 import { validateManifestFiles } from '../desired/validate.js';
 import { diffSpec } from '../reconciler/diff.js';
-import { initxPaths } from '../providers/vserver/initx-config.js'; // issue 10 (initx)
+import { initxPaths } from '../model/initx-rules.js'; // issue 10 (initx)
 
 export interface ImportedGuest {
   name: string;

@@ -11,7 +11,9 @@ import {
   type LimitValue,
   UTS_EXTRA_KEYS,
   type UtsExtra,
+  type NetworkSpec, // issue 10 (iface)
 } from '../model/guest.js';
+import { canonicalPeer } from '../model/ip.js'; // issue 10 (iface)
 import { filesContentProblem, FILES_MAX_TOTAL_BYTES, ownerOf } from '../providers/vserver/owned-paths.js';
 import { UNKNOWN_MESSAGE, normalizeList, parseList, type ListKind } from '../providers/vserver/names.js';
 import { parseAddressWithPrefix } from './address.js';
@@ -174,6 +176,16 @@ export function normalizeManifest(d: ManifestDocument, opts: { lenient?: boolean
       else addresses.set(addr.address, i);
       const spec: InterfaceSpec = { name, device: raw.nodev === true ? null : (raw.device ?? null), address: addr.address, family: addr.family, prefix: addr.prefix };
       if (raw.label !== undefined) spec.label = raw.label;
+      // ---- issue 10 (iface): `+` is what util-vserver uses without a bcast file (`${bcast:-+}`): one value ----
+      if (raw.broadcast !== undefined && raw.broadcast !== '+') spec.broadcast = raw.broadcast;
+      if (raw.scope !== undefined) spec.scope = raw.scope;
+      if (raw.peer !== undefined) {
+        const peer = canonicalPeer(raw.peer);
+        if (peer === undefined) fail([...at, 'peer'], `'${raw.peer}' is not an IPv4 or IPv6 address (optionally with /prefix)`);
+        else spec.peer = peer;
+      }
+      for (const k of ['tun', 'tap', 'nocsum', 'shared', 'vlandev', 'novlandev', 'disabled'] as const) if (raw[k] === true) spec[k] = true;
+      // ---- end issue 10 (iface) ----
       interfaces.push(spec);
     });
     interfaces.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
@@ -347,6 +359,13 @@ export function normalizeManifest(d: ManifestDocument, opts: { lenient?: boolean
   if (s.personality !== undefined) guest.spec.personality = { type: s.personality.type, flags: [...(s.personality.flags ?? [])] };
   if (files !== undefined) guest.spec.files = files;
   // ---- end issue 10 (adopt) ----
+  // ---- issue 10 (iface): spec.network, a key left out is not managed ----
+  if (s.network !== undefined) {
+    const net: NetworkSpec = {};
+    for (const k of ['broadcast', 'loopback', 'scope', 'vlandev', 'novlandev'] as const) if (s.network[k] !== undefined) (net as Record<string, unknown>)[k] = s.network[k];
+    if (Object.keys(net).length > 0) guest.spec.network = net;
+  }
+  // ---- end issue 10 (iface) ----
   return { guest, problems };
 }
 

@@ -107,7 +107,8 @@ test('effects: running guests per §7.10, stopped guests config only, build neve
     Object.entries(RUNNING_EFFECT).filter(([, e]) => e === 'restart').map(([f]) => f).sort(),
     // issue 10: nice, ionice and personality are start-time only (reference §7.10); nflags/ncaps take
     // effect through chbind at start (no nattribute run yet)
-    ['context', 'fstab', 'initStyle', 'interfaces', 'ionice', 'ncaps', 'nflags', 'nice', 'personality'],
+    // issue 10 (iface): spec.network (interfaces/{bcast,lback,…}) is read by chbind/enableInterfaces at start
+    ['context', 'fstab', 'initStyle', 'interfaces', 'ionice', 'ncaps', 'network', 'nflags', 'nice', 'personality'],
   );
 });
 

@@ -52,10 +52,10 @@ export const RUNNING_EFFECT: Record<DiffField, Effect> = {
   build: 'none', // only used when a guest is created
   // ---- issue 10 (adopt) fields: reference §7.10 ----
   bootMarks: 'config', // apps/init/mark: only read by the boot service
-  // nflags/ncaps: the kernel takes them live (nattribute, §7.10), but util-vserver applies them only at
-  // start (chbind) and vsgitops runs no nattribute yet: a restart is what makes them take effect
-  nflags: 'restart',
-  ncaps: 'restart',
+  // issue 10 (iface): nflags/ncaps change live with `nattribute --nid N --set --flag/--ncap` (§7.10;
+  // UV src/nattribute.c; K-4.9 network.c vc_set_nflags/vc_set_ncaps act on a running network context)
+  nflags: 'live',
+  ncaps: 'live',
   utsExtra: 'live', // vuname --set -t release=… (UTS is live, §7.10)
   nice: 'restart', // nice/ionice are start-time only (§7.10)
   ionice: 'restart',

@@ -9,9 +9,23 @@ import type { AttributeChange } from './commands.js';
 
 const START_FLAGS = ['virt_uptime', 'sc_helper', 'fakeinit', 'hide_netif'];
 
+// ---- issue 10 (iface) ----
+/**
+ * nflags a network context has after util-vserver's start without an nflags file: the kernel's
+ * NXF_INIT_SET (LIVE vs2.3.9.13 with CONFIG_VSERVER_AUTO_LBACK: lback_remap, hide_netif, hide_lback,
+ * state_admin — reference §1.11, §5.3) and `chbind --secure` (hide_netif, UV src/nattribute.c
+ * parseSecure). The state bits are left out: one-time, they can only be cleared (NXF_ONE_TIME).
+ */
+const START_NFLAGS = ['lback_remap', 'hide_netif', 'hide_lback'];
+/** ncaps after start: `chbind --secure` sets raw_icmp (parseSecure). */
+const START_NCAPS = ['raw_icmp'];
+// ---- end issue 10 (iface) ----
+
 /** Bits util-vserver sets at start for each list. */
 function startMask(kind: ListKind): bigint {
   if (kind === 'flag') return START_FLAGS.reduce((m, n) => m | valueOf('flag', n), 0n);
+  if (kind === 'nflag') return START_NFLAGS.reduce((m, n) => m | valueOf('nflag', n), 0n); // issue 10 (iface)
+  if (kind === 'ncap') return START_NCAPS.reduce((m, n) => m | valueOf('ncap', n), 0n);
   return kind === 'bcap' ? SECURE_BCAPS : SECURE_CCAPS;
 }
 
@@ -58,3 +72,16 @@ export function liveAttributeTokens(before: GuestSpec, after: GuestSpec): Attrib
     ccaps: tokensFor('ccap', before.ccaps, after.ccaps),
   };
 }
+
+// ---- issue 10 (iface) ----
+/**
+ * `nattribute --set` items that bring a running network context from the `before` nflags /
+ * ncapabilities to the `after` ones (a list the manifest leaves unset is not managed: no items).
+ */
+export function liveNetTokens(before: GuestSpec, after: GuestSpec): { nflags: string[]; ncaps: string[] } {
+  return {
+    nflags: after.nflags === undefined ? [] : tokensFor('nflag', before.nflags ?? [], after.nflags),
+    ncaps: after.ncaps === undefined ? [] : tokensFor('ncap', before.ncaps ?? [], after.ncaps),
+  };
+}
+// ---- end issue 10 (iface) ----

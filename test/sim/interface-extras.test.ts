@@ -100,3 +100,21 @@ test('a vlanNNN device name with VLAN creation on fails the start (_getVLANInfo 
   t.is(r.code, 1);
   t.regex(r.err, /creation of VLAN_PLUS_VID devices is not supported/);
 });
+
+test('nattribute --set on a running network context: masks like the kernel, one-time state bits only cleared; errors as UV src/nattribute.c', (t) => {
+  const h = tmpHost();
+  guest(h, 'n', 1053, { 'interfaces/0/ip': '10.56.0.1\n', 'interfaces/0/nodev': '' });
+  t.is(run(h, 'vserver', ['n', 'start']).code, 0);
+  const status = () => fs.readFileSync(path.join(h.paths.proc, 'virtnet/1053/status'), 'utf8');
+  const flags = () => BigInt('0x' + /^Flags:\t([0-9a-f]+)$/m.exec(status())![1]!);
+  const before = flags();
+  t.is(before & (1n << 32n), 0n, 'STATE_SETUP was cleared at start');
+  t.deepEqual(run(h, 'nattribute', ['--nid', '1053', '--set', '--flag', 'persistent,~hide_netif', '--flag', 'state_setup', '--ncap', 'tun_create']), { code: 0, out: '', err: '' });
+  t.is(flags(), (before | (1n << 38n)) & ~0x2000000n, 'persistent set, hide_netif cleared, state_setup not set again');
+  t.regex(status(), /^NCaps:\t0000000000000101$/m);
+  t.is(run(h, 'nattribute', ['--nid', '1053', '--set', '--flag', '^38,~^34']).code, 0);
+  t.is(flags() & (1n << 34n), 0n, 'state_admin can be cleared');
+  t.deepEqual(run(h, 'nattribute', ['--nid', '1053', '--set', '--flag', 'bogus']), { code: 1, out: '', err: "Unknown flag 'bogus'\n" });
+  t.deepEqual(run(h, 'nattribute', ['--nid', '1999', '--set', '--ncap', 'raw_icmp']), { code: 1, out: '', err: 'nattribute: vc_set_ncaps(): No such process\n' });
+  t.regex(run(h, 'nattribute', ['--nid', '1053', '--get']).out, /^ncapabilities:\n {2}tun_create\n {2}raw_icmp\n\nnflags:\n/);
+});

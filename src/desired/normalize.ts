@@ -177,7 +177,10 @@ export function normalizeManifest(d: ManifestDocument, opts: { lenient?: boolean
       const spec: InterfaceSpec = { name, device: raw.nodev === true ? null : (raw.device ?? null), address: addr.address, family: addr.family, prefix: addr.prefix };
       if (raw.label !== undefined) spec.label = raw.label;
       // ---- issue 10 (iface): `+` is what util-vserver uses without a bcast file (`${bcast:-+}`): one value ----
-      if (raw.broadcast !== undefined && raw.broadcast !== '+') spec.broadcast = raw.broadcast;
+      if (raw.broadcast !== undefined && raw.broadcast !== '+') {
+        if (addr.family === 6) fail([...at, 'broadcast'], 'util-vserver passes no broadcast for an IPv6 address (scripts/vserver.functions:672): leave it out');
+        else spec.broadcast = raw.broadcast;
+      }
       if (raw.scope !== undefined) spec.scope = raw.scope;
       if (raw.peer !== undefined) {
         const peer = canonicalPeer(raw.peer);

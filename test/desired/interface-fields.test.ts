@@ -47,3 +47,8 @@ for (const [title, extra, re] of REFUSED) {
     t.regex(r.problems.map((p) => `${p.path} ${p.message}`).join('\n'), re);
   });
 }
+
+test('refused: a broadcast on an IPv6 interface (util-vserver passes none, scripts/vserver.functions:672)', (t) => {
+  const r = load('  interfaces: [{device: eth0, address: "2001:db8::1/64", broadcast: 192.0.2.255}]\n');
+  t.regex(r.problems.map((p) => p.message).join('\n'), /no broadcast for an IPv6 address/);
+});

@@ -573,18 +573,26 @@ const KERNEL_UNSETTABLE = new Set(['cpu', 'fsize', 'data', 'stack', 'core', 'rss
  * link target's parent (outside the config dir, e.g. Puppet's local-interfaces/),
  * which vsgitops does not read: no fallback is taken there.
  */
-export function interfaceValue(content: (rel: string) => string | undefined, rel: string, key: string, fallback: string | undefined): { value: string; rel: string } | undefined {
+export function interfaceValue(content: (rel: string) => string | undefined, rel: string, key: string, fallback: string | undefined): { value: string; rel: string; overridden?: string } | undefined {
   let tmp: string | undefined;
   let from: string | undefined;
+  let overridden: string | undefined;
   for (const r of fallback !== undefined ? [`${rel}/${key}`, `${fallback}/${key}`] : [`${rel}/${key}`]) {
     const c = content(r);
     if (c === undefined) continue;
     const x = shellRead(c);
+    if (tmp !== undefined && tmp !== '') overridden = tmp;
     tmp = x.value;
     from = r;
     if (x.complete) break;
   }
-  return tmp === undefined || tmp === '' || from === undefined ? undefined : { value: tmp, rel: from };
+  return tmp === undefined || tmp === '' || from === undefined ? undefined : { value: tmp, rel: from, ...(overridden !== undefined ? { overridden } : {}) };
+}
+
+/** Reports a value of the interface's own file that util-vserver does not use (no final newline, a fallback exists). */
+function reportOverridden(v: TreeView, rel: string, key: string, r: { value: string; rel: string; overridden?: string } | undefined): void {
+  if (r?.overridden === undefined) return;
+  v.report(`${rel}/${key}`, `${JSON.stringify(r.overridden)} has no final newline: \`read\` fails and util-vserver uses ${r.rel} (${JSON.stringify(r.value)}) instead (scripts/vserver.functions:522)`, 'spec.interfaces');
 }
 
 /** Names directly in interfaces/ that are files util-vserver reads there, not interfaces (reference §6.3). */
@@ -605,13 +613,13 @@ function readNetwork(v: TreeView): NetworkSpec | undefined {
     if (IPV4.test(val)) net[key] = val;
     else v.report(rel, `${JSON.stringify(val)} is not an IPv4 address: chbind --${NETWORK_FILES[key]} (naddress) refuses it and the start fails; not modelled, kept as is`, `spec.network.${key}`);
   }
-  if (v.exists('interfaces/vlandev')) net.vlandev = true;
-  if (v.exists('interfaces/novlandev')) net.novlandev = true;
   const scope = v.scalar('interfaces/scope');
   if (scope !== undefined && scope !== '') {
     if (/^[A-Za-z0-9_-]{1,32}$/.test(scope)) net.scope = scope;
     else v.report('interfaces/scope', `scope ${JSON.stringify(scope)} is not modelled: kept as is`, 'spec.network.scope');
   }
+  if (v.exists('interfaces/vlandev')) net.vlandev = true;
+  if (v.exists('interfaces/novlandev')) net.novlandev = true;
   return Object.keys(net).length > 0 ? net : undefined;
 }
 
@@ -619,8 +627,10 @@ function readNetwork(v: TreeView): NetworkSpec | undefined {
 function readInterfaceExtras(v: TreeView, rel: string, fallback: string | undefined, iface: InterfaceSpec): void {
   const content = (r: string) => v.content(r);
   const b = interfaceValue(content, rel, 'bcast', fallback);
-  // `broadcast ${bcast:-+}` (:671): unset and `+` are one value
-  if (b !== undefined && b.value !== '+') {
+  reportOverridden(v, rel, 'bcast', b);
+  // `broadcast ${bcast:-+}` (:671): unset and `+` are one value; an IPv6 address gets none at all
+  // (`echo "$ip" | grep -q : && use_bcast=`, :672), so its bcast is not modelled
+  if (b !== undefined && b.value !== '+' && iface.family === 4) {
     if (IPV4.test(b.value) || b.value === '-') iface.broadcast = b.value;
     else v.report(b.rel, `broadcast ${JSON.stringify(b.value)} is not an IPv4 address, '+' or '-': ip addr add refuses it; not modelled, kept as is`, 'spec.interfaces');
   }
@@ -695,12 +705,14 @@ function readOneInterface(v: TreeView, n: string, rel: string, fallback: string 
     }
     const nodev = v.exists(`${rel}/nodev`) || v.exists(`${rel}/only_ip`);
     const dev = interfaceValue(content, rel, 'dev', fallback);
+    reportOverridden(v, rel, 'dev', dev);
     if (!nodev && dev === undefined) {
       v.report(rel, `No device specified for '${n}'`, 'spec.interfaces');
       return undefined;
     }
     let prefix: number | undefined;
     const p = interfaceValue(content, rel, 'prefix', fallback);
+    reportOverridden(v, rel, 'prefix', p);
     if (p !== undefined) {
       const num = /^\d+$/.test(p.value) ? Number(p.value) : NaN;
       if (!(num >= 0 && num <= (family === 4 ? 32 : 128))) {
@@ -710,6 +722,7 @@ function readOneInterface(v: TreeView, n: string, rel: string, fallback: string 
       prefix = num;
     } else {
       const m = interfaceValue(content, rel, 'mask', fallback);
+      reportOverridden(v, rel, 'mask', m);
       if (m !== undefined) {
         const conv = family === 4 ? ipv4MaskToPrefix(m.value) : undefined;
         if (conv === undefined) {

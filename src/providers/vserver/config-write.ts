@@ -183,6 +183,7 @@ function interfaceKeyFiles(iface: InterfaceSpec, key: string, bcastFallback: str
     case 'label':
       return [['name', iface.label !== undefined ? line(iface.label) : null]];
     case 'broadcast':
+      if (iface.family === 6) return []; // util-vserver passes no broadcast for IPv6 (:672): its bcast is left as it is
       // unset means `+` (`broadcast ${bcast:-+}`, UV scripts/vserver.functions:671); with an interfaces/bcast
       // fallback (:630) only an explicit `+` keeps it
       return [['bcast', iface.broadcast !== undefined ? line(iface.broadcast) : bcastFallback !== undefined ? line('+') : null]];

@@ -187,3 +187,11 @@ test('spec.network writes interfaces/{bcast,lback,vlandev,novlandev,scope}; fals
   t.deepEqual(res, { written: ['interfaces/scope', 'interfaces/vlandev'], removed: ['interfaces/novlandev'] });
   t.deepEqual((await readGuestConfig(dir)).spec.network, { loopback: '127.0.0.9', vlandev: true, scope: 'host' });
 });
+
+test('an own file without final newline that a fallback overrides is reported (what util-vserver really uses, :522)', (t) => {
+  const r = parse({ 'interfaces/bcast': '10.0.0.255\n', 'interfaces/dev': 'eth0\n', 'interfaces/0/ip': '10.0.0.1\n', 'interfaces/0/bcast': '10.0.0.127', 'interfaces/0/dev': 'eth1' });
+  t.is(r.spec.interfaces[0]!.broadcast, '10.0.0.255');
+  t.is(r.spec.interfaces[0]!.device, 'eth0');
+  t.deepEqual(r.problems.map((p) => path.basename(p.file)).sort(), ['bcast', 'dev', 'ip']);
+  t.regex(r.problems.find((p) => p.file.endsWith('0/bcast'))!.message, /"10\.0\.0\.127" has no final newline: `read` fails and util-vserver uses interfaces\/bcast \("10\.0\.0\.255"\)/);
+});

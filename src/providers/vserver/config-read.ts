@@ -680,68 +680,70 @@ function readInterfaces(v: TreeView): InterfaceSpec[] {
 }
 // ---- end issue 10 (iface) ----
 
+/**
+ * One interfaces/<n>/ as _processSingleInterface reads it (UV scripts/vserver.functions:609-645), with
+ * _getInterfaceValue's fallbacks (issue 10, iface: exact `read && break` semantics) and the extras.
+ */
 function readOneInterface(v: TreeView, n: string, rel: string, fallback: string | undefined): InterfaceSpec | undefined {
   const content = (r: string) => v.content(r);
-  {
-    const ipv = interfaceValue(content, rel, 'ip', undefined);
-    const ip = ipv?.value;
-    if (ip === undefined || ip === '') {
-      v.report(`${rel}/ip`, `Can not read ip for '${n}'`, 'spec.interfaces');
-      return undefined;
-    }
-    let family: 4 | 6;
-    let address: string;
-    if (isIPv4(ip)) {
-      family = 4;
-      address = ip;
-    } else {
-      const c = ip.includes(':') ? canonicalIPv6(ip) : undefined;
-      if (c === undefined) {
-        v.report(`${rel}/ip`, `invalid IP address "${ip}"`, 'spec.interfaces');
-        return undefined;
-      }
-      family = 6;
-      address = c;
-    }
-    const nodev = v.exists(`${rel}/nodev`) || v.exists(`${rel}/only_ip`);
-    const dev = interfaceValue(content, rel, 'dev', fallback);
-    reportOverridden(v, rel, 'dev', dev);
-    if (!nodev && dev === undefined) {
-      v.report(rel, `No device specified for '${n}'`, 'spec.interfaces');
-      return undefined;
-    }
-    let prefix: number | undefined;
-    const p = interfaceValue(content, rel, 'prefix', fallback);
-    reportOverridden(v, rel, 'prefix', p);
-    if (p !== undefined) {
-      const num = /^\d+$/.test(p.value) ? Number(p.value) : NaN;
-      if (!(num >= 0 && num <= (family === 4 ? 32 : 128))) {
-        v.report(p.rel, `invalid prefix "${p.value}"`, 'spec.interfaces');
-        return undefined;
-      }
-      prefix = num;
-    } else {
-      const m = interfaceValue(content, rel, 'mask', fallback);
-      reportOverridden(v, rel, 'mask', m);
-      if (m !== undefined) {
-        const conv = family === 4 ? ipv4MaskToPrefix(m.value) : undefined;
-        if (conv === undefined) {
-          v.report(m.rel, `invalid netmask "${m.value}"`, 'spec.interfaces');
-          return undefined;
-        }
-        prefix = conv;
-      }
-    }
-    if (prefix === undefined) {
-      // "$ip${prefix:+/$prefix}" (UV scripts/vserver.functions:645): passed without a prefix.
-      v.report(`${rel}/ip`, `no prefix or mask: util-vserver passes ${address} without one, and the kernel (chbind, ip addr add) uses /${family === 4 ? 32 : 128}`, 'spec.interfaces');
-    }
-    const iface: InterfaceSpec = { name: n, device: nodev ? null : dev!.value, address, family, prefix: prefix ?? (family === 4 ? 32 : 128) };
-    const label = interfaceValue(content, rel, 'name', undefined);
-    if (label !== undefined) iface.label = label.value;
-    readInterfaceExtras(v, rel, fallback, iface);
-    return iface;
+  const ipv = interfaceValue(content, rel, 'ip', undefined);
+  const ip = ipv?.value;
+  if (ip === undefined || ip === '') {
+    v.report(`${rel}/ip`, `Can not read ip for '${n}'`, 'spec.interfaces');
+    return undefined;
   }
+  let family: 4 | 6;
+  let address: string;
+  if (isIPv4(ip)) {
+    family = 4;
+    address = ip;
+  } else {
+    const c = ip.includes(':') ? canonicalIPv6(ip) : undefined;
+    if (c === undefined) {
+      v.report(`${rel}/ip`, `invalid IP address "${ip}"`, 'spec.interfaces');
+      return undefined;
+    }
+    family = 6;
+    address = c;
+  }
+  const nodev = v.exists(`${rel}/nodev`) || v.exists(`${rel}/only_ip`);
+  const dev = interfaceValue(content, rel, 'dev', fallback);
+  reportOverridden(v, rel, 'dev', dev);
+  if (!nodev && dev === undefined) {
+    v.report(rel, `No device specified for '${n}'`, 'spec.interfaces');
+    return undefined;
+  }
+  let prefix: number | undefined;
+  const p = interfaceValue(content, rel, 'prefix', fallback);
+  reportOverridden(v, rel, 'prefix', p);
+  if (p !== undefined) {
+    const num = /^\d+$/.test(p.value) ? Number(p.value) : NaN;
+    if (!(num >= 0 && num <= (family === 4 ? 32 : 128))) {
+      v.report(p.rel, `invalid prefix "${p.value}"`, 'spec.interfaces');
+      return undefined;
+    }
+    prefix = num;
+  } else {
+    const m = interfaceValue(content, rel, 'mask', fallback);
+    reportOverridden(v, rel, 'mask', m);
+    if (m !== undefined) {
+      const conv = family === 4 ? ipv4MaskToPrefix(m.value) : undefined;
+      if (conv === undefined) {
+        v.report(m.rel, `invalid netmask "${m.value}"`, 'spec.interfaces');
+        return undefined;
+      }
+      prefix = conv;
+    }
+  }
+  if (prefix === undefined) {
+    // "$ip${prefix:+/$prefix}" (UV scripts/vserver.functions:645): passed without a prefix.
+    v.report(`${rel}/ip`, `no prefix or mask: util-vserver passes ${address} without one, and the kernel (chbind, ip addr add) uses /${family === 4 ? 32 : 128}`, 'spec.interfaces');
+  }
+  const iface: InterfaceSpec = { name: n, device: nodev ? null : dev!.value, address, family, prefix: prefix ?? (family === 4 ? 32 : 128) };
+  const label = interfaceValue(content, rel, 'name', undefined);
+  if (label !== undefined) iface.label = label.value;
+  readInterfaceExtras(v, rel, fallback, iface);
+  return iface;
 }
 
 function parseMem(s: string): number | undefined {

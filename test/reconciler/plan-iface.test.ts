@@ -13,7 +13,7 @@ import { planHost } from '../../src/reconciler/plan.js';
 import type { ChangeEffect } from '../../src/reconciler/types.js';
 import { host } from '../helpers/state-builder.js';
 import { nattributeArgs } from '../../src/providers/vserver/commands.js';
-import { liveNetTokens } from '../../src/providers/vserver/live-attributes.js';
+import { liveNetTokens, netMismatches } from '../../src/providers/vserver/live-attributes.js';
 import { liveNid } from '../../src/providers/vserver/executor.js';
 import { renderPlanText } from '../../src/reconciler/render.js';
 
@@ -111,4 +111,12 @@ test('liveNid: ncontext, else the context id; none with noncontext or spaces/net
   t.is(liveNid({ ...spec(), files: { ncontext: '2001\n' } }, 1001), 2001);
   t.is(liveNid({ ...spec(), files: { noncontext: '' } }, 1001), undefined);
   t.is(liveNid({ ...spec(), files: { 'spaces/net': '' } }, 1001), undefined);
+});
+
+test('netMismatches: what /proc/virtnet/N/status must show after nattribute; one-time state bits are never expected set', (t) => {
+  const status = { useCnt: 3, tasks: 2, flags: 0x406000200n, ncaps: 0x100n };
+  t.deepEqual(netMismatches(status, { nflags: ['hide_netif', '~lback_allow', 'state_setup'], ncaps: ['raw_icmp'] }), []);
+  t.deepEqual(netMismatches(status, { nflags: ['persistent', '~hide_lback'], ncaps: ['tun_create', '~raw_icmp'] }), [
+    'nflags clear ^26 (kernel: set)', 'nflags set ^38 (kernel: clear)', 'ncapabilities set ^0 (kernel: clear)', 'ncapabilities clear ^8 (kernel: set)',
+  ]);
 });

@@ -349,13 +349,16 @@ export async function writeConfigFiles(dir: string, files: RenderedFiles, opts: 
   const result: WriteResult = { written: [], removed: [] };
   const touchedDirs = new Set<string>();
   const wantedIfaces = new Set<string>();
-  for (const rel of files.keys()) {
+  const isKeep = (want: RenderedFile | undefined) => typeof want === 'object' && want !== null && 'keep' in want;
+  for (const [rel, want] of files) {
     checkRel(rel);
-    await checkNoLinkedDirs(fs, dir, rel); // all paths before the first write: refused means untouched
     // a modelled interface always has its ip rendered; spec.files entries below interfaces/<n>/ (mac, peer…)
     // do not keep an interface the spec dropped
     const m = /^interfaces\/([^/]+)\/ip$/.exec(rel);
     if (m) wantedIfaces.add(m[1]!);
+    // issue 10 (iface): an unchanged interface is not written, so a symlinked (shared) interface dir is fine
+    if (isKeep(want)) continue;
+    await checkNoLinkedDirs(fs, dir, rel); // all paths before the first write: refused means untouched
   }
 
   const remove = async (rel: string): Promise<void> => {
@@ -371,12 +374,12 @@ export async function writeConfigFiles(dir: string, files: RenderedFiles, opts: 
 
   for (const [rel, want] of [...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const abs = path.join(dir, rel);
+    if (isKeep(want)) continue; // issue 10 (iface): managed, unchanged
     await checkNoLinkedDirs(fs, dir, rel);
     if (want === null) {
       await remove(rel);
       continue;
     }
-    if (typeof want === 'object' && 'keep' in want) continue; // issue 10 (iface): managed, unchanged
 
     if (typeof want === 'object' && 'marks' in want) {
       const cur = await currentOf(fs, abs);

@@ -18,7 +18,8 @@ import { readContextRuntime } from './observe.js';
 import { CGROUP_FILES, chooseDlimitName, enabledDlimitNames, renderConfigFiles, writeConfigFiles } from './config-write.js';
 import { toolPath, type HostPaths } from './host-paths.js';
 import { recoverHalfStarts } from './half-start.js';
-import { liveAttributeTokens, liveNetTokens } from './live-attributes.js';
+import { liveAttributeTokens, liveNetTokens, netMismatches } from './live-attributes.js';
+import { parseNetStatus } from './proc-parse.js'; // issue 10 (iface)
 import { MARKER_FILE, markerContent } from './marker.js';
 
 export interface ExecutorOptions {
@@ -266,7 +267,16 @@ export class VServerExecutor implements ActionExecutor {
     if (touched('nflags') || touched('ncaps')) {
       const net = liveNetTokens(before, after);
       const nid = liveNid(before, xid);
-      if (nid !== undefined && net.nflags.length + net.ncaps.length > 0) await this.run('nattribute', nattributeArgs(nid, net), ctx);
+      if (nid !== undefined && net.nflags.length + net.ncaps.length > 0) {
+        await this.run('nattribute', nattributeArgs(nid, net), ctx);
+        // like every live change: only known to have worked when the kernel shows it
+        const file = path.join(this.opts.paths.proc, 'virtnet', String(nid), 'status');
+        const text = await fsp.readFile(file, 'utf8').catch(() => undefined);
+        const missing = text === undefined ? [`network context ${nid} (no ${file})`] : netMismatches(parseNetStatus(text, file), net);
+        if (missing.length > 0) {
+          throw new VsError('LIVE_CHANGE_NOT_APPLIED', `${after.name}: the kernel does not show ${missing.join(', ')} after nattribute (it exited 0)`, { guest: after.name, xid, missing });
+        }
+      }
     }
     // ---- end issue 10 (iface) ----
     if (touched('nodename') || touched('domainname')) {

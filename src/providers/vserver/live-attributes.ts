@@ -5,6 +5,7 @@
  */
 import type { GuestSpec } from '../../model/guest.js';
 import { parseList, SECURE_BCAPS, SECURE_CCAPS, valueOf, type ListKind } from './names.js';
+import type { NetStatus } from './proc-parse.js';
 import type { AttributeChange } from './commands.js';
 
 const START_FLAGS = ['virt_uptime', 'sc_helper', 'fakeinit', 'hide_netif'];
@@ -83,5 +84,37 @@ export function liveNetTokens(before: GuestSpec, after: GuestSpec): { nflags: st
     nflags: after.nflags === undefined ? [] : tokensFor('nflag', before.nflags ?? [], after.nflags),
     ncaps: after.ncaps === undefined ? [] : tokensFor('ncap', before.ncaps ?? [], after.ncaps),
   };
+}
+
+/** STATE_SETUP | STATE_ADMIN: the kernel lets nattribute clear them, never set them (NXF_ONE_TIME, K-4.9 network.c). */
+const NXF_ONE_TIME = (1n << 32n) | (1n << 34n);
+
+/**
+ * What `/proc/virtnet/<nid>/status` does not show after `nattribute --set` with these items
+ * (later items win, like the tool's list parser), as `nflags set ^38 (kernel: clear)`. The
+ * one-time state bits are not expected to be set.
+ */
+export function netMismatches(status: NetStatus, tokens: { nflags: string[]; ncaps: string[] }): string[] {
+  const out: string[] = [];
+  const check = (field: 'nflags' | 'ncapabilities', kind: ListKind, items: string[], have: bigint, unsettable: bigint) => {
+    let set = 0n;
+    let clear = 0n;
+    for (const token of items) {
+      const r = parseList(kind, token);
+      if (!r.ok) continue;
+      for (const it of r.items) {
+        if (it.negate) { clear |= it.value; set &= ~it.value; } else { set |= it.value; clear &= ~it.value; }
+      }
+    }
+    set &= ~unsettable;
+    for (let b = 0n; b < 64n; b++) {
+      const bit = 1n << b;
+      if (set & bit && !(have & bit)) out.push(`${field} set ^${b} (kernel: clear)`);
+      if (clear & bit && have & bit) out.push(`${field} clear ^${b} (kernel: set)`);
+    }
+  };
+  check('nflags', 'nflag', tokens.nflags, status.flags, NXF_ONE_TIME);
+  check('ncapabilities', 'ncap', tokens.ncaps, status.ncaps, 0n);
+  return out;
 }
 // ---- end issue 10 (iface) ----

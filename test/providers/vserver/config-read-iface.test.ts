@@ -195,3 +195,17 @@ test('an own file without final newline that a fallback overrides is reported (w
   t.deepEqual(r.problems.map((p) => path.basename(p.file)).sort(), ['bcast', 'dev', 'ip']);
   t.regex(r.problems.find((p) => p.file.endsWith('0/bcast'))!.message, /"10\.0\.0\.127" has no final newline: `read` fails and util-vserver uses interfaces\/bcast \("10\.0\.0\.255"\)/);
 });
+
+test('an unchanged symlinked (shared) interface directory does not stop apply of another change (puppet-virtual layout)', async (t) => {
+  const root = await tmp();
+  const dir = path.join(root, 'g');
+  await put(root, { 'local-interfaces/10.0.0.1/ip': '10.0.0.1\n', 'local-interfaces/10.0.0.1/dev': 'eth0\n', 'local-interfaces/10.0.0.1/prefix': '24\n' });
+  await put(dir, { context: '1001\n', 'uts/nodename': 'g\n', 'apps/init/style': 'sysv\n' });
+  await fsp.mkdir(path.join(dir, 'interfaces'));
+  await fsp.symlink('../../local-interfaces/10.0.0.1', path.join(dir, 'interfaces/pub'));
+  const before = (await readGuestConfig(dir)).spec;
+  t.is(before.interfaces.length, 1);
+  const res = await writeConfigFiles(dir, renderConfigFiles({ ...before, nodename: 'g2' }, { before }));
+  t.deepEqual(res, { written: ['uts/nodename'], removed: [] });
+  t.is(await fsp.readlink(path.join(dir, 'interfaces/pub')), '../../local-interfaces/10.0.0.1');
+});

@@ -2,6 +2,7 @@
 import test from 'ava';
 import { validateManifestFiles } from '../../src/desired/validate.js';
 import { webManifest } from '../helpers/manifests.js';
+import { manifest, validateTexts } from './helpers.js';
 
 function load(extra: string) {
   const text = webManifest(extra, { init: false });
@@ -51,4 +52,11 @@ for (const [title, extra, re] of REFUSED) {
 test('refused: a broadcast on an IPv6 interface (util-vserver passes none, scripts/vserver.functions:672)', (t) => {
   const r = load('  interfaces: [{device: eth0, address: "2001:db8::1/64", broadcast: 192.0.2.255}]\n');
   t.regex(r.problems.map((p) => p.message).join('\n'), /no broadcast for an IPv6 address/);
+});
+
+test('fleet check: a disabled interface claims no address (util-vserver neither binds nor adds it, scripts/vserver.functions:708)', (t) => {
+  const m = (name: string, ctx: string, extra: string) => manifest(['  interfaces:', `    - {device: eth0, address: 192.0.2.50/24${extra}}`], { name, context: ctx });
+  t.deepEqual(validateTexts({ 'a.yaml': m('old', '1001', ', disabled: true'), 'b.yaml': m('new', '1002', '') }).problems, []);
+  const clash = validateTexts({ 'a.yaml': m('old', '1001', ''), 'b.yaml': m('new', '1002', '') }).problems;
+  t.regex(clash.map((p) => p.message).join('\n'), /address 192\.0\.2\.50 is already used by guest 'old'/);
 });

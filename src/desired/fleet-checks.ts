@@ -38,7 +38,9 @@ export function checkFleet(located: LocatedGuest[]): { accepted: LocatedGuest[];
     }
     byName.set(guest.spec.name, lg);
     const candidates = new Set<number>(byContext.get(guest.spec.context) ?? []);
-    for (const ifc of guest.spec.interfaces) for (const i of byAddress.get(ifc.address) ?? []) candidates.add(i);
+    // issue 10 (iface): a disabled interface's address is neither bound nor added (UV scripts/vserver.functions:708)
+    const enabled = (g: { spec: { interfaces: { address: string; disabled?: true }[] } }) => g.spec.interfaces.filter((i) => !i.disabled);
+    for (const ifc of enabled(guest)) for (const i of byAddress.get(ifc.address) ?? []) candidates.add(i);
     let ok = true;
     // in acceptance order, as the problems are reported
     for (const i of [...candidates].sort((a, b) => a - b)) {
@@ -48,8 +50,8 @@ export function checkFleet(located: LocatedGuest[]): { accepted: LocatedGuest[];
         problems.push(problemAt(doc, ['spec', 'context'], `context ${guest.spec.context} is already used by guest '${other.guest.spec.name}' (${where(other.guest)}), which can run on the same host`));
         ok = false;
       }
-      const theirs = new Set(other.guest.spec.interfaces.map((i) => i.address));
-      guest.spec.interfaces.forEach((ifc) => {
+      const theirs = new Set(enabled(other.guest).map((i) => i.address));
+      enabled(guest).forEach((ifc) => {
         if (!theirs.has(ifc.address)) return;
         const raw = (doc.value as { spec: { interfaces: { address: string }[] } }).spec.interfaces;
         const index = raw.findIndex((r) => {
@@ -63,7 +65,7 @@ export function checkFleet(located: LocatedGuest[]): { accepted: LocatedGuest[];
     if (ok) {
       const i = accepted.push(lg) - 1;
       index(byContext, guest.spec.context, i);
-      for (const ifc of guest.spec.interfaces) index(byAddress, ifc.address, i);
+      for (const ifc of enabled(guest)) index(byAddress, ifc.address, i);
     }
   }
   return { accepted, problems };

@@ -9,6 +9,18 @@ export interface RawInterface {
   nodev?: boolean;
   address: string;
   label?: string;
+  // ---- issue 10 (iface) ----
+  broadcast?: string;
+  scope?: string;
+  peer?: string;
+  tun?: boolean;
+  tap?: boolean;
+  nocsum?: boolean;
+  shared?: boolean;
+  vlandev?: boolean;
+  novlandev?: boolean;
+  disabled?: boolean;
+  // ---- end issue 10 (iface) ----
 }
 
 export interface RawFstabEntry {
@@ -50,6 +62,7 @@ export interface RawManifest {
       // ---- end issue 10 (initx) ----
     };
     interfaces?: RawInterface[];
+    network?: { broadcast?: string; loopback?: string; vlandev?: boolean; novlandev?: boolean; scope?: string }; // issue 10 (iface)
     flags?: string[];
     capabilities?: { system?: string[]; context?: string[] };
     limits?: Record<string, RawLimit>;

@@ -11,9 +11,11 @@ import {
   type LimitValue,
   UTS_EXTRA_KEYS,
   type UtsExtra,
+  type NetworkSpec, // issue 10 (iface)
 } from '../model/guest.js';
 import { filesContentProblem, FILES_MAX_TOTAL_BYTES, ownerOf } from '../model/owned-paths.js';
 import { UNKNOWN_MESSAGE, normalizeList, parseList, type ListKind } from '../model/names.js';
+import { canonicalPeer } from '../model/ip.js'; // issue 10 (iface)
 import { parseAddressWithPrefix } from './address.js';
 import { DEFAULT_DISK_RESERVED_PERCENT, DEFAULT_FSTAB, DEFAULT_VDIR_BASE, MIN_MEMORY_LIMIT } from './defaults.js';
 import type { RawLimit, RawLimitScalar, RawManifest } from './manifest-types.js';
@@ -178,6 +180,19 @@ export function normalizeManifest(d: ManifestDocument, opts: { lenient?: boolean
       else addresses.set(addr.address, i);
       const spec: InterfaceSpec = { name, device: raw.nodev === true ? null : (raw.device ?? null), address: addr.address, family: addr.family, prefix: addr.prefix };
       if (raw.label !== undefined) spec.label = raw.label;
+      // ---- issue 10 (iface): `+` is what util-vserver uses without a bcast file (`${bcast:-+}`): one value ----
+      if (raw.broadcast !== undefined && raw.broadcast !== '+') {
+        if (addr.family === 6) fail([...at, 'broadcast'], 'util-vserver passes no broadcast for an IPv6 address (scripts/vserver.functions:672): leave it out');
+        else spec.broadcast = raw.broadcast;
+      }
+      if (raw.scope !== undefined) spec.scope = raw.scope;
+      if (raw.peer !== undefined) {
+        const peer = canonicalPeer(raw.peer);
+        if (peer === undefined) fail([...at, 'peer'], `'${raw.peer}' is not an IPv4 or IPv6 address (optionally with /prefix)`);
+        else spec.peer = peer;
+      }
+      for (const k of ['tun', 'tap', 'nocsum', 'shared', 'vlandev', 'novlandev', 'disabled'] as const) if (raw[k] === true) spec[k] = true;
+      // ---- end issue 10 (iface) ----
       interfaces.push(spec);
     });
     interfaces.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
@@ -359,6 +374,13 @@ export function normalizeManifest(d: ManifestDocument, opts: { lenient?: boolean
   if (files !== undefined) guest.spec.files = files;
   // ---- end issue 10 (adopt) ----
   Object.assign(guest.spec, initx); // issue 10 (initx)
+  // ---- issue 10 (iface): spec.network, a key left out is not managed ----
+  if (s.network !== undefined) {
+    const net: NetworkSpec = {};
+    for (const k of ['broadcast', 'loopback', 'scope', 'vlandev', 'novlandev'] as const) if (s.network[k] !== undefined) (net as Record<string, unknown>)[k] = s.network[k];
+    if (Object.keys(net).length > 0) guest.spec.network = net;
+  }
+  // ---- end issue 10 (iface) ----
   return { guest, problems };
 }
 

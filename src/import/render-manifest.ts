@@ -142,9 +142,25 @@ export function renderGuestManifest(g: ObservedGuest, opts: { dir: string; hostN
       parts.push(i.device === null ? 'nodev: true' : `device: ${yamlString(i.device)}`);
       parts.push(`address: ${yamlString(`${i.address}/${i.prefix}`)}`);
       if (i.label !== undefined) parts.push(`label: ${yamlString(i.label)}`);
+      // ---- issue 10 (iface): the extras util-vserver reads, in InterfaceSpec order; defaults omitted ----
+      for (const k of ['broadcast', 'scope', 'peer'] as const) if (i[k] !== undefined) parts.push(`${k}: ${yamlString(i[k]!)}`);
+      for (const k of ['tun', 'tap', 'nocsum', 'shared', 'vlandev', 'novlandev', 'disabled'] as const) if (i[k]) parts.push(`${k}: true`);
+      const extraNotes = ['bcast', 'scope', 'peer', 'disabled'].flatMap((f) => notesFor(problems, opts.dir, `interfaces/${i.name}/${f}`));
+      c(extraNotes, '    ');
+      // ---- end issue 10 (iface) ----
       p(`    - {${parts.join(', ')}}`);
     });
   }
+  // ---- issue 10 (iface): files directly in interfaces/ ----
+  c(['bcast', 'lback', 'scope'].flatMap((f) => notesFor(problems, opts.dir, `interfaces/${f}`)), '  ');
+  if (s.network !== undefined) {
+    const parts: string[] = [];
+    for (const k of ['broadcast', 'loopback', 'scope'] as const) if (s.network[k] !== undefined) parts.push(`${k}: ${yamlString(s.network[k]!)}`);
+    for (const k of ['vlandev', 'novlandev'] as const) if (s.network[k] !== undefined) parts.push(`${k}: ${s.network[k]}`);
+    c(['interfaces/{bcast,lback,scope,vlandev,novlandev}: chbind --bcast/--lback at start, and defaults of the interfaces'], '  ');
+    p(`  network: {${parts.join(', ')}}`);
+  }
+  // ---- end issue 10 (iface) ----
   const listNotes = (rel: string) => notesFor(problems, opts.dir, rel);
   if (s.flags.length > 0 || listNotes('cflags').length > 0 || listNotes('flags').length > 0) {
     c([...listNotes('cflags'), ...listNotes('flags')], '  ');
@@ -253,6 +269,8 @@ export function renderGuestManifest(g: ObservedGuest, opts: { dir: string; hostN
     for (const k of ['bootMarks', 'nflags', 'ncaps', 'utsExtra', 'nice', 'ionice', 'personality', 'files', 'initExtra', 'depends', 'sysctl', 'cgroupFiles', 'fstabRemote', 'scripts'] as const) {
       if (JSON.stringify(observed[k]) !== JSON.stringify(desired[k])) inexact.push(`${k}: the configuration has ${JSON.stringify(observed[k])}, the manifest gives ${JSON.stringify(desired[k])}`);
     }
+    // issue 10 (iface): spec.network is "not managed" when left out, like the fields above
+    if (JSON.stringify(observed.network) !== JSON.stringify(desired.network)) inexact.push(`network: the configuration has ${JSON.stringify(observed.network)}, the manifest gives ${JSON.stringify(desired.network)}`);
   }
   // Comments do not change what the text means: the check above holds for the final text.
   const header = inexact.length > 0 ? comment(['NOT EXACT: this manifest does not reproduce the configuration exactly:', ...inexact.map((x) => `  ${x}`)], '') : '';

@@ -54,7 +54,45 @@ export interface InterfaceSpec {
   prefix: number;
   /** optional label (`interfaces/<n>/name`) */
   label?: string;
+  // ---- issue 10 (iface): the other files util-vserver reads per interface (UV scripts/vserver.functions:609-694) ----
+  /** `bcast`, falling back to `interfaces/bcast` (:630): `ip addr add … broadcast <bcast|+>`, IPv4 only (:671-672) */
+  broadcast?: string;
+  /** `scope` of this directory only: read with a fallback (:632) but passed to nothing (util-vserver 0.30.216) */
+  scope?: string;
+  /** `peer` (:634, no fallback): `ip addr add … peer <peer>` (:676) */
+  peer?: string;
+  /** `tun` / `tap` (existence): `tunctl --persist --tun|--tap … <dev>` before the address (:581-606, :674-675) */
+  tun?: true;
+  tap?: true;
+  /** `nocsum` (existence): tunctl `--~checksum` (:588) */
+  nocsum?: true;
+  /** `shared` (existence): no `--nid-failure-ok <nid>` (:589) */
+  shared?: true;
+  /** `vlandev` / `novlandev` of this directory (existence, :653-657) */
+  vlandev?: true;
+  novlandev?: true;
+  /** `disabled` (existence): skipped by util-vserver's glob loop (:707-708), neither bound nor added on the host */
+  disabled?: true;
+  // ---- end issue 10 (iface) ----
 }
+
+// ---- issue 10 (iface): files directly in interfaces/ that are not per-interface fallbacks only ----
+/**
+ * `interfaces/{bcast,lback}` go to `chbind --bcast/--lback` (UV scripts/vserver.functions:125-131: the
+ * network context's `Bcast:`/`Lback:`), `bcast` is also every interface's fallback (:630);
+ * `interfaces/{vlandev,novlandev}` take part in the VLAN rule (:653-657). A key left unset is not managed.
+ */
+export interface NetworkSpec {
+  broadcast?: string;
+  loopback?: string;
+  /** existence flags; false = the file must not exist */
+  vlandev?: boolean;
+  novlandev?: boolean;
+  /** `interfaces/scope`: only a fallback of the unused per-interface `scope` */
+  scope?: string;
+}
+export const NETWORK_FILES = { broadcast: 'bcast', loopback: 'lback', vlandev: 'vlandev', novlandev: 'novlandev', scope: 'scope' } as const;
+// ---- end issue 10 (iface) ----
 
 export interface CgroupSpec {
   /** memory.limit_in_bytes */
@@ -152,6 +190,10 @@ export interface GuestSpec {
   /** scripts/<flavor> and scripts/<flavor>.d/<name>: hooks run as root on the HOST; a path left out is not managed */
   scripts?: Record<string, HookScript>;
   // ---- end issue 10 (initx) block ----
+  // ---- issue 10 (iface) ----
+  /** files directly in interfaces/ (bcast, lback, vlandev, novlandev, scope); unset: not managed */
+  network?: NetworkSpec;
+  // ---- end issue 10 (iface) ----
 }
 
 // ---- issue 10 (adopt) types ----

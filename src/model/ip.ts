@@ -57,3 +57,20 @@ export function canonicalIPv6(ip: string): string | undefined {
   if (bestLen < 2) return hex.join(':');
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }
+
+// ---- issue 10 (iface) ----
+/**
+ * An interface `peer` (ip-address(8) `peer ADDRESS[/PREFIX]`) in one text form: IPv4 as written (no
+ * leading zeros), IPv6 in RFC 5952 form, the prefix kept; undefined when it is no such address.
+ */
+export function canonicalPeer(text: string): string | undefined {
+  const m = /^([^/]+)(?:\/(0|[1-9][0-9]{0,2}))?$/.exec(text);
+  if (!m) return undefined;
+  const ip = m[1]!;
+  const suffix = m[2] !== undefined ? `/${m[2]}` : '';
+  if (/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(ip)) return m[2] !== undefined && Number(m[2]) > 32 ? undefined : ip + suffix;
+  if (!ip.includes(':') || ip.includes('%')) return undefined;
+  const c = canonicalIPv6(ip);
+  return c === undefined || (m[2] !== undefined && Number(m[2]) > 128) ? undefined : c + suffix;
+}
+// ---- end issue 10 (iface) ----

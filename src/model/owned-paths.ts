@@ -29,6 +29,13 @@ const EXACT: Record<string, string> = {
   'interfaces/dev': 'spec.interfaces',
   'interfaces/prefix': 'spec.interfaces',
   'interfaces/mask': 'spec.interfaces',
+  // ---- issue 10 (iface) ----
+  'interfaces/bcast': 'spec.network.broadcast',
+  'interfaces/lback': 'spec.network.loopback',
+  'interfaces/vlandev': 'spec.network.vlandev',
+  'interfaces/novlandev': 'spec.network.novlandev',
+  'interfaces/scope': 'spec.network.scope',
+  // ---- end issue 10 (iface) ----
   'cgroup/memory.limit_in_bytes': 'spec.memory.limit',
   'cgroup/cpu.shares': 'spec.cpu.shares',
   'cgroup/cpu.cfs_quota_us': 'spec.cpu.quotaUs',
@@ -46,7 +53,11 @@ const EXACT: Record<string, string> = {
 };
 
 /** Files vsgitops renders inside interfaces/<n>/ (config-write.ts INTERFACE_FILES, `disabled` only removed). */
-const IFACE_OWNED = new Set(['ip', 'prefix', 'mask', 'dev', 'nodev', 'name', 'disabled']);
+const IFACE_OWNED = new Set([
+  'ip', 'prefix', 'mask', 'dev', 'nodev', 'name', 'disabled',
+  // ---- issue 10 (iface): InterfaceSpec extras ----
+  'bcast', 'scope', 'peer', 'tun', 'tap', 'nocsum', 'shared', 'vlandev', 'novlandev',
+]);
 const DLIMIT_OWNED = new Set(['directory', 'space_total', 'inodes_total', 'reserved']);
 
 /**

@@ -16,6 +16,7 @@ import {
   type InterfaceSpec,
   type Limit,
   type SysctlEntry,
+  type NetworkSpec,
 } from '../model/guest.js';
 import type { ChangeEffect as Effect } from './types.js';
 import { canonical, sameValue } from './digest.js';
@@ -30,6 +31,8 @@ export interface SpecDifference {
   after: unknown;
   /** writes `value` at this path into `spec` (used to keep a field as observed) */
   assign: (spec: GuestSpec, value: unknown) => void;
+  /** issue 10 (iface): a key of an interface that is disabled before and after */
+  disabledThroughout?: boolean;
 }
 
 /** How a changed field takes effect when the guest is running and stays running. */
@@ -50,10 +53,10 @@ export const RUNNING_EFFECT: Record<DiffField, Effect> = {
   build: 'none', // only used when a guest is created
   // ---- issue 10 (adopt) fields: reference §7.10 ----
   bootMarks: 'config', // apps/init/mark: only read by the boot service
-  // nflags/ncaps: the kernel takes them live (nattribute, §7.10), but util-vserver applies them only at
-  // start (chbind) and vsgitops runs no nattribute yet: a restart is what makes them take effect
-  nflags: 'restart',
-  ncaps: 'restart',
+  // issue 10 (iface): nflags/ncaps change live with `nattribute --nid N --set --flag/--ncap` (§7.10;
+  // UV src/nattribute.c; K-4.9 network.c vc_set_nflags/vc_set_ncaps act on a running network context)
+  nflags: 'live',
+  ncaps: 'live',
   utsExtra: 'live', // vuname --set -t release=… (UTS is live, §7.10)
   nice: 'restart', // nice/ionice are start-time only (§7.10)
   ionice: 'restart',
@@ -67,13 +70,37 @@ export const RUNNING_EFFECT: Record<DiffField, Effect> = {
   fstabRemote: 'restart', // mounted by mountVserver at start
   scripts: 'config', // hooks run at the next start/stop; nothing to do for a running guest
   // ---- end issue 10 (initx) ----
+  // ---- issue 10 (iface) ----
+  // interfaces/{bcast,lback} go to chbind at start, {vlandev,novlandev} to the VLAN step of enableInterfaces:
+  // util-vserver reads them only at start and stop, like the interfaces themselves
+  network: 'restart',
 };
 
+/**
+ * Effect of one interface difference on a guest that runs throughout (issue 10, iface). util-vserver
+ * reads interfaces/ only at start and stop (UV scripts/vserver.functions:697-790), so a change is a
+ * restart, except where nothing running depends on it:
+ * - `scope` is read but passed to nothing (:632; not in the `ip addr add` of :676): config only;
+ *   so is `network.scope` (its fallback);
+ * - an interface that is disabled before and after (:708 skips it at start and at stop): config only.
+ */
+export function interfaceEffect(x: SpecDifference): Effect | undefined {
+  if (x.field === 'network') return x.path === 'network.scope' ? 'config' : undefined;
+  if (x.field !== 'interfaces') return undefined;
+  if (/^interfaces\[[^\]]*\]\.scope$/.test(x.path)) return 'config';
+  const m = /^interfaces\[([^\]]*)\]/.exec(x.path);
+  const isDisabled = (v: unknown) => v === undefined || (typeof v === 'object' && v !== null && (v as { disabled?: true }).disabled === true);
+  if (m && x.path === m[0] && isDisabled(x.before) && isDisabled(x.after)) return 'config';
+  if (m && x.path !== m[0] && x.disabledThroughout) return 'config';
+  return undefined;
+}
+// ---- end issue 10 (iface) ----
+
 /** Effect of a changed field: live/restart for a guest that runs before and after, config otherwise. */
-export function effectFor(field: DiffField, runningThroughout: boolean): Effect {
+export function effectFor(field: DiffField, runningThroughout: boolean, diff?: SpecDifference): Effect {
   if (field === 'build') return 'none';
   if (!runningThroughout) return 'config';
-  return RUNNING_EFFECT[field];
+  return (diff && interfaceEffect(diff)) ?? RUNNING_EFFECT[field]; // issue 10 (iface): per-path refinement
 }
 
 const FIELD_ORDER = [
@@ -81,9 +108,14 @@ const FIELD_ORDER = [
   'flags', 'bcaps', 'ccaps', 'limits', 'cgroup', 'disk', 'fstab',
   'bootMarks', 'nflags', 'ncaps', 'utsExtra', 'nice', 'ionice', 'personality', 'files',
   'initExtra', 'depends', 'sysctl', 'cgroupFiles', 'fstabRemote', 'scripts', // issue 10 (initx)
+  'network', // issue 10 (iface)
 ] as const satisfies readonly DiffField[];
 
-const INTERFACE_KEYS = ['device', 'address', 'family', 'prefix', 'label'] as const satisfies readonly (keyof InterfaceSpec)[];
+const INTERFACE_KEYS = [
+  'device', 'address', 'family', 'prefix', 'label',
+  // ---- issue 10 (iface) ----
+  'broadcast', 'scope', 'peer', 'tun', 'tap', 'nocsum', 'shared', 'vlandev', 'novlandev', 'disabled',
+] as const satisfies readonly (keyof InterfaceSpec)[];
 const CGROUP_KEYS = ['memoryLimit', 'cpuShares', 'cpuQuotaUs', 'cpuPeriodUs', 'cpusetCpus', 'cpusetMems'] as const satisfies readonly (keyof CgroupSpec)[];
 const DISK_KEYS = ['directory', 'spaceKiB', 'inodes', 'reservedPercent'] as const satisfies readonly (keyof DiskLimitSpec)[];
 const BUILD_KEYS = ['method', 'distribution', 'mirror', 'templates', 'source', 'extraArgs'] as const satisfies readonly (keyof BuildSpec)[];
@@ -149,6 +181,21 @@ export function diffSpec(before: GuestSpec, after: GuestSpec): SpecDifference[] 
         diffInitx(field, before, after, out);
         break;
       // ---- end issue 10 (initx) ----
+      case 'network': // issue 10 (iface): per key, a key left unset is not managed
+        for (const k of Object.keys(after.network ?? {}).sort(compareText) as (keyof NetworkSpec)[]) {
+          const a = after.network![k];
+          const b = before.network?.[k] ?? (typeof a === 'boolean' ? false : undefined);
+          if (a === undefined || sameValue(b, a)) continue;
+          out.push({
+            path: `network.${k}`, field, before: b, after: a,
+            assign: (s, v) => {
+              const m = { ...(s.network ?? {}) } as Record<string, unknown>;
+              setKey(m, k, v);
+              s.network = m as NetworkSpec;
+            },
+          });
+        }
+        break;
       default: {
         const b = before[field];
         const a = after[field];
@@ -215,6 +262,7 @@ function diffInterfaces(before: InterfaceSpec[], after: InterfaceSpec[], out: Sp
       if (b[k] !== a[k]) {
         out.push({
           path: `interfaces[${name}].${k}`, field: 'interfaces', before: b[k], after: a[k],
+          ...(b.disabled && a.disabled ? { disabledThroughout: true } : {}),
           assign: (s, v) => {
             const i = s.interfaces.find((x) => x.name === name);
             if (i) setKey(i as unknown as Record<string, unknown>, k, v);

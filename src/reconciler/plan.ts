@@ -288,7 +288,7 @@ function planExisting(d: DesiredGuest, o: ObservedGuest, inv: InventoryEntry | u
   // A context id change rebuilds the guest's configuration: every field then takes effect at the restart.
   const replacing = contextDiff !== undefined && !runsAtDesiredId && (mode === 'enforce' || causeOf('context') === 'pending');
   const effectOf = (x: SpecDifference) =>
-    replacing ? (running ? 'restart' : 'config') : x.field === 'context' && runsAtDesiredId ? 'config' : effectFor(x.field, throughout);
+    replacing ? (running ? 'restart' : 'config') : x.field === 'context' && runsAtDesiredId ? 'config' : effectFor(x.field, throughout, x);
   const configChanges = configDiffs.map((x) => ({
     diff: x,
     change: { path: x.path, before: canonical(x.before), after: canonical(x.after), effect: effectOf(x), cause: causeOf(x.path), ...(x.field === 'scripts' ? { note: HOOK_NOTE } : {}) } as FieldChange, // issue 10 (initx)
@@ -448,7 +448,8 @@ function resolveConflicts(candidates: Candidate[], input: PlanInput, observedByN
   for (const o of observedByName.values()) {
     const guest = o.spec.name;
     add(ctxIndex, o.spec.context, { guest, running: false });
-    for (const i of o.spec.interfaces) add(addrIndex, i.address, { guest, running: false });
+    // issue 10 (iface): a disabled interface is neither bound nor added on the host (UV scripts/vserver.functions:708)
+    for (const i of o.spec.interfaces) if (!i.disabled) add(addrIndex, i.address, { guest, running: false });
     if (o.running && o.runtime) {
       if (o.runtime.xid !== o.spec.context) add(ctxIndex, o.runtime.xid, { guest, running: true });
       for (const a of o.runtime.addresses) if (!o.spec.interfaces.some((i) => i.address === a.address)) add(addrIndex, a.address, { guest, running: true });
@@ -489,6 +490,7 @@ function resolveConflicts(candidates: Candidate[], input: PlanInput, observedByN
       const movesContext = a.kind === 'update' && a.restart && a.changes.some((x) => x.path === RUNTIME_CONTEXT);
       const ctx = a.kind === 'create' || a.kind === 'replace' || a.kind === 'start' || movesContext ? c.target.context : undefined;
       const addresses = c.target.interfaces
+        .filter((i) => !i.disabled) // issue 10 (iface)
         .map((i) => i.address)
         .filter((addr) => a.kind !== 'update' || !o?.spec.interfaces.some((i) => i.address === addr));
       let reason: string | undefined;

@@ -107,7 +107,12 @@ export function formatValue(v: unknown): string {
   const o = v as Record<string, unknown>;
   if (typeof o.address === 'string' && typeof o.prefix === 'number') {
     const label = o.label !== undefined ? ` label ${String(o.label)}` : '';
-    return `${o.device === null ? 'nodev' : String(o.device)} ${o.address}/${o.prefix}${label}`;
+    // ---- issue 10 (iface): extras in the manifest's words ----
+    let extra = '';
+    for (const k of ['broadcast', 'peer', 'scope']) if (o[k] !== undefined) extra += ` ${k} ${String(o[k])}`;
+    for (const k of ['tun', 'tap', 'nocsum', 'shared', 'vlandev', 'novlandev', 'disabled']) if (o[k] === true) extra += ` ${k}`;
+    // ---- end issue 10 (iface) ----
+    return `${o.device === null ? 'nodev' : String(o.device)} ${o.address}/${o.prefix}${label}${extra}`;
   }
   if (typeof o.mountpoint === 'string') return `${o.device} ${o.mountpoint} ${o.type} ${o.options} ${o.dump} ${o.pass}`;
   if ('soft' in o && 'hard' in o) return formatLimit(o);
@@ -234,6 +239,8 @@ export function createFields(a: PlannedAction): Array<[string, string]> {
   if (s.nice !== undefined) out.push(['nice', String(s.nice)]);
   for (const [k, v] of Object.entries(s.ionice ?? {})) out.push([`ionice.${k}`, formatValue(v)]);
   if (s.personality !== undefined) out.push(['personality', formatFieldValue('personality', s.personality)]);
+  // issue 10 (iface)
+  for (const [k, v] of Object.entries(s.network ?? {})) out.push([`network.${k}`, formatValue(v)]);
   for (const k of Object.keys(s.files ?? {}).sort()) out.push([`files[${k}]`, formatFileContent(s.files![k])]);
   // ---- end issue 10 (adopt) ----
   // ---- issue 10 (initx) ----

@@ -19,6 +19,7 @@ import { vkill } from './tools/vkill.js';
 import { vserverStat } from './tools/vserver-stat.js';
 import { vserverInfo } from './tools/vserver-info.js';
 import { vserver } from './vserver/vserver.js';
+import { nattribute } from './tools/nattribute.js'; // issue 10 (iface)
 
 type Tool = (ctx: ToolCtx, argv: string[], run: (xid: number, program: string[]) => number) => number;
 
@@ -34,6 +35,7 @@ export const TOOLS: Record<string, Tool> = {
   vdlimit: (c, a) => vdlimit(c, a),
   vcontext,
   vkill: (c, a) => vkill(c, a),
+  nattribute, // issue 10 (iface)
 };
 
 export const TOOL_NAMES = Object.keys(TOOLS);

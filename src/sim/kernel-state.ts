@@ -115,7 +115,25 @@ export interface HostAddress {
   label?: string;
   /** guest that added it (for removal at stop) */
   owner: string;
+  /** issue 10 (iface): `ip addr add … peer P` (interfaces/N/peer) */
+  peer?: string;
 }
+
+// ---- issue 10 (iface) ----
+/** A host network device util-vserver's enableInterfaces creates: tunctl --persist (tun/tap) or a VLAN (ip link add). */
+export interface HostLink {
+  dev: string;
+  kind: 'tun' | 'tap' | 'vlan';
+  owner: string;
+  /** vlan: the base device and id (`ip link add link BASE name DEV type vlan id ID`) */
+  link?: string;
+  vlanId?: number;
+  /** tun/tap: the nid given with --nid-failure-ok (absent with `shared`) */
+  nid?: number;
+  /** tun/tap: --~checksum (nocsum) */
+  nocsum?: boolean;
+}
+// ---- end issue 10 (iface) ----
 
 export interface DiskLimit {
   space_used: number;
@@ -133,6 +151,8 @@ export interface KernelState {
   contexts: Record<string, SimContext>;
   nets: Record<string, SimNetContext>;
   hostAddresses: HostAddress[];
+  /** issue 10 (iface): tun/tap/VLAN devices made by `vserver start` (absent in older state files) */
+  hostLinks?: HostLink[];
   /** disk limits keyed "<xid>:<mountpoint>" (the kernel keeps them per tag + superblock) */
   dlimits: Record<string, DiskLimit>;
 }

@@ -105,10 +105,11 @@ test('effects: running guests per §7.10, stopped guests config only, build neve
   t.is(effectFor('build', false), 'none');
   t.deepEqual(
     Object.entries(RUNNING_EFFECT).filter(([, e]) => e === 'restart').map(([f]) => f).sort(),
-    // issue 10: nice, ionice and personality are start-time only (reference §7.10); nflags/ncaps take
-    // effect through chbind at start (no nattribute run yet)
+    // issue 10: nice, ionice and personality are start-time only (reference §7.10); nflags/ncaps change
+    // live through nattribute (issue 10, iface); spec.network (interfaces/{bcast,lback,…}) is read by
+    // chbind/enableInterfaces at start
     // issue 10 (initx): apps/init extras, sysctl and fstab.remote are read at start only (UV scripts/vserver.start:113-155)
-    ['context', 'fstab', 'fstabRemote', 'initExtra', 'initStyle', 'interfaces', 'ionice', 'ncaps', 'nflags', 'nice', 'personality', 'sysctl'],
+    ['context', 'fstab', 'fstabRemote', 'initExtra', 'initStyle', 'interfaces', 'ionice', 'network', 'nice', 'personality', 'sysctl'],
   );
 });
 

@@ -51,6 +51,11 @@ export function everyFieldPlan(): Plan {
           s.ionice = { class: '2', priority: 4 };
           s.personality = { type: 'linux32', flags: ['short_inode'] };
           s.files = { 'apps/init/depends': 'db\nmail\n', 'scripts/pre-start': '#!/bin/sh\nlogger start\n' };
+          // issue 10 (iface) fields
+          s.interfaces[0]!.broadcast = '192.0.2.127';
+          s.interfaces[0]!.scope = 'global';
+          s.interfaces = [...s.interfaces, { name: '2', device: 'tun0', address: '10.1.0.1', family: 4, prefix: 32, peer: '10.1.0.2', tun: true, disabled: true }];
+          s.network = { loopback: '127.0.1.1', vlandev: true };
         }), 1001)
     .newGuest('new', (g) =>
       g

@@ -99,3 +99,17 @@ export function vdlimitSetArgs(xid: number, directory: string, d: { spaceKiB: nu
 export function vdlimitRemoveArgs(xid: number, directory: string): string[] {
   return ['--xid', String(xid), '--remove', '--', directory];
 }
+
+// ---- issue 10 (iface) ----
+/**
+ * `nattribute --nid N --set [--flag X]… [--ncap Y]…` (UV src/nattribute.c): sets the network flags
+ * and capabilities of a running network context; without a program it exits 0 after the syscalls
+ * (vc_set_ncaps, then vc_set_nflags; a failure prints `nattribute: vc_set_…(): <err>`, exit 1).
+ */
+export function nattributeArgs(nid: number, change: { nflags: string[]; ncaps: string[] }): string[] {
+  const args = ['--nid', String(nid), '--set'];
+  for (const f of change.nflags) args.push('--flag', f);
+  for (const c of change.ncaps) args.push('--ncap', c);
+  return args;
+}
+// ---- end issue 10 (iface) ----

@@ -27,10 +27,13 @@ import {
   UTS_EXTRA_KEYS,
   type IoniceSpec,
   type UtsExtra,
+  NETWORK_FILES, // issue 10 (iface)
+  type NetworkSpec,
 } from '../../model/guest.js';
 import { cStrtoll, normalizeItems, parseListStrict, UNKNOWN_MESSAGE, type ListItem, type ListKind } from '../../model/names.js';
 import { canonicalIPv6, ipv4MaskToPrefix, isIPv4 } from './proc-parse.js';
 import { chooseDlimitName } from './config-write.js';
+import { canonicalPeer } from '../../model/ip.js'; // issue 10 (iface)
 import { carriableFiles, unmodelledEntries } from './unmodelled.js';
 import { initxReport, readInitx } from './initx-config.js'; // issue 10 (initx)
 
@@ -276,6 +279,10 @@ export function parseGuestConfig(dir: string, tree: ConfigTree, _opts: ParseOpti
   if (marks.others.length > 0) spec.bootMarks = marks.others;
   readAdoptedSettings(v, spec);
   readInitxSettings(v, spec); // issue 10 (initx)
+  // ---- issue 10 (iface) ----
+  const network = readNetwork(v);
+  if (network) spec.network = network;
+  // ---- end issue 10 (iface) ----
   const files = carriableFiles(tree, unmodelledEntries(tree));
   if (Object.keys(files).length > 0) spec.files = files;
   // ---- end issue 10 (adopt) ----
@@ -559,72 +566,189 @@ function readLimits(v: TreeView): Partial<Record<LimitName, Limit>> {
 /** util-vserver rlimits names the model does not carry (G4 kernels reject or do not enforce them). */
 const KERNEL_UNSETTABLE = new Set(['cpu', 'fsize', 'data', 'stack', 'core', 'rss', 'memlock', 'as', 'anon', 'semary', 'nsems']);
 
+// ---- issue 10 (iface): interfaces/ exactly as util-vserver reads it ----
+/**
+ * `_getInterfaceValue KEY '' "$iface" ["$iface/.."]` (UV scripts/vserver.functions:511-527):
+ * `for i; do read tmp <"$i/KEY" && break || :; done; : ${tmp:=''}`. A file that
+ * is absent (or a directory) leaves `tmp` as it was; a read that hits EOF before
+ * a newline (no final newline, empty file) sets `tmp` but does not `break`, so
+ * the fallback, when it exists, overrides it. Only the keys of :626-632 fall
+ * back to the directory level (extip, dev, prefix, mask, bcast, scope), never
+ * ip, name, mac or peer. For a symlinked interface directory `$iface/..` is the
+ * link target's parent (outside the config dir, e.g. Puppet's local-interfaces/),
+ * which vsgitops does not read: no fallback is taken there.
+ */
+export function interfaceValue(content: (rel: string) => string | undefined, rel: string, key: string, fallback: string | undefined): { value: string; rel: string; overridden?: string } | undefined {
+  let tmp: string | undefined;
+  let from: string | undefined;
+  let overridden: string | undefined;
+  for (const r of fallback !== undefined ? [`${rel}/${key}`, `${fallback}/${key}`] : [`${rel}/${key}`]) {
+    const c = content(r);
+    if (c === undefined) continue;
+    const x = shellRead(c);
+    if (tmp !== undefined && tmp !== '') overridden = tmp;
+    tmp = x.value;
+    from = r;
+    if (x.complete) break;
+  }
+  return tmp === undefined || tmp === '' || from === undefined ? undefined : { value: tmp, rel: from, ...(overridden !== undefined ? { overridden } : {}) };
+}
+
+/** Reports a value of the interface's own file that util-vserver does not use (no final newline, a fallback exists). */
+function reportOverridden(v: TreeView, rel: string, key: string, r: { value: string; rel: string; overridden?: string } | undefined): void {
+  if (r?.overridden === undefined) return;
+  v.report(`${rel}/${key}`, `${JSON.stringify(r.overridden)} has no final newline: \`read\` fails and util-vserver uses ${r.rel} (${JSON.stringify(r.value)}) instead (scripts/vserver.functions:522)`, 'spec.interfaces');
+}
+
+/** Names directly in interfaces/ that are files util-vserver reads there, not interfaces (reference §6.3). */
+const DIR_LEVEL = new Set(['bcast', 'lback', 'dev', 'prefix', 'mask', 'scope', 'vlandev', 'novlandev', 'extip']);
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/**
+ * interfaces/{bcast,lback} (`getFileValue`, UV scripts/vserver.functions:125-131 → `chbind --bcast/--lback`,
+ * an IPv4 address or naddress fails the start), interfaces/{vlandev,novlandev} (existence, :653-657),
+ * interfaces/scope (fallback of the unused per-interface scope, :632).
+ */
+function readNetwork(v: TreeView): NetworkSpec | undefined {
+  const net: NetworkSpec = {};
+  for (const key of ['broadcast', 'loopback'] as const) {
+    const rel = `interfaces/${NETWORK_FILES[key]}`;
+    const val = v.scalar(rel);
+    if (val === undefined || val === '') continue;
+    if (IPV4.test(val)) net[key] = val;
+    else v.report(rel, `${JSON.stringify(val)} is not an IPv4 address: chbind --${NETWORK_FILES[key]} (naddress) refuses it and the start fails; not modelled, kept as is`, `spec.network.${key}`);
+  }
+  const scope = v.scalar('interfaces/scope');
+  if (scope !== undefined && scope !== '') {
+    if (/^[A-Za-z0-9_-]{1,32}$/.test(scope)) net.scope = scope;
+    else v.report('interfaces/scope', `scope ${JSON.stringify(scope)} is not modelled: kept as is`, 'spec.network.scope');
+  }
+  if (v.exists('interfaces/vlandev')) net.vlandev = true;
+  if (v.exists('interfaces/novlandev')) net.novlandev = true;
+  return Object.keys(net).length > 0 ? net : undefined;
+}
+
+/** The extras of one interface (issue 10 item 4), set only when the files say so. */
+function readInterfaceExtras(v: TreeView, rel: string, fallback: string | undefined, iface: InterfaceSpec): void {
+  const content = (r: string) => v.content(r);
+  const b = interfaceValue(content, rel, 'bcast', fallback);
+  reportOverridden(v, rel, 'bcast', b);
+  // `broadcast ${bcast:-+}` (:671): unset and `+` are one value; an IPv6 address gets none at all
+  // (`echo "$ip" | grep -q : && use_bcast=`, :672), so its bcast is not modelled
+  if (b !== undefined && b.value !== '+' && iface.family === 4) {
+    if (IPV4.test(b.value) || b.value === '-') iface.broadcast = b.value;
+    else v.report(b.rel, `broadcast ${JSON.stringify(b.value)} is not an IPv4 address, '+' or '-': ip addr add refuses it; not modelled, kept as is`, 'spec.interfaces');
+  }
+  const sc = v.scalar(`${rel}/scope`);
+  if (sc !== undefined && sc !== '') {
+    if (/^[A-Za-z0-9_-]{1,32}$/.test(sc)) iface.scope = sc;
+    else v.report(`${rel}/scope`, `scope ${JSON.stringify(sc)} is not modelled: kept as is`, 'spec.interfaces');
+  }
+  const p = interfaceValue(content, rel, 'peer', undefined);
+  if (p !== undefined) {
+    const pv = canonicalPeer(p.value);
+    if (pv !== undefined) iface.peer = pv;
+    else v.report(p.rel, `peer ${JSON.stringify(p.value)} is not an address: ip addr add refuses it; not modelled, kept as is`, 'spec.interfaces');
+  }
+  // existence flags (`test -e`), UV scripts/vserver.functions:581-590 (_getTunInfo), :653-657 (VLAN rule)
+  if (v.exists(`${rel}/tun`)) iface.tun = true;
+  if (v.exists(`${rel}/tap`)) iface.tap = true;
+  if (v.exists(`${rel}/nocsum`)) iface.nocsum = true;
+  if (v.exists(`${rel}/shared`)) iface.shared = true;
+  if (v.exists(`${rel}/vlandev`)) iface.vlandev = true;
+  if (v.exists(`${rel}/novlandev`)) iface.novlandev = true;
+}
+
 function readInterfaces(v: TreeView): InterfaceSpec[] {
   const out: InterfaceSpec[] = [];
-  const DIR_LEVEL = new Set(['bcast', 'lback', 'dev', 'prefix', 'mask', 'scope', 'vlandev', 'novlandev']);
   for (const n of v.children('interfaces')) {
     const rel = `interfaces/${n}`;
-    // `for iface in "$1/interfaces/"*` (UV scripts/vserver.functions:706-711): the glob skips dot names (.svn, .git).
+    // `for iface in "$1/interfaces/"*; do test -d "$iface" || continue` (UV scripts/vserver.functions:706-708):
+    // the glob skips dot names (.svn, .git), files are skipped
     if (n.startsWith('.') || DIR_LEVEL.has(n) || !v.isDir(rel)) continue;
-    if (v.exists(`${rel}/disabled`)) {
-      v.report(`${rel}/disabled`, `interface ${n} is disabled: kept as is, not managed`, 'spec.interfaces');
-      continue;
-    }
-    const ip = v.scalar(`${rel}/ip`);
-    if (ip === undefined || ip === '') {
-      v.report(`${rel}/ip`, `Can not read ip for '${n}'`, 'spec.interfaces');
-      continue;
-    }
-    let family: 4 | 6;
-    let address: string;
-    if (isIPv4(ip)) {
-      family = 4;
-      address = ip;
-    } else {
-      const c = ip.includes(':') ? canonicalIPv6(ip) : undefined;
-      if (c === undefined) {
-        v.report(`${rel}/ip`, `invalid IP address "${ip}"`, 'spec.interfaces');
+    const disabled = v.exists(`${rel}/disabled`);
+    // a disabled interface is skipped before anything is read (:708); vsgitops still models it when it can
+    const fallback = v.tree.get(rel)?.kind === 'symlink' ? undefined : 'interfaces';
+    const mark = v.problems.length;
+    const iface = readOneInterface(v, n, rel, fallback);
+    const own = v.problems.splice(mark);
+    if (disabled) {
+      if (iface === undefined) {
+        v.report(`${rel}/disabled`, `interface ${n} is disabled (util-vserver skips it) and cannot be modelled (${own.map((x) => x.message).join('; ')}): kept as is, not managed`, 'spec.interfaces');
         continue;
       }
-      family = 6;
-      address = c;
-    }
-    const nodev = v.exists(`${rel}/nodev`) || v.exists(`${rel}/only_ip`);
-    const dev = v.scalarOf(`${rel}/dev`, 'interfaces/dev');
-    if (!nodev && (dev === undefined || dev.value === '')) {
-      v.report(rel, `No device specified for '${n}'`, 'spec.interfaces');
-      continue;
-    }
-    let prefix: number | undefined;
-    const p = v.scalarOf(`${rel}/prefix`, 'interfaces/prefix');
-    if (p !== undefined && p.value !== '') {
-      const num = /^\d+$/.test(p.value) ? Number(p.value) : NaN;
-      if (!(num >= 0 && num <= (family === 4 ? 32 : 128))) {
-        v.report(p.rel, `invalid prefix "${p.value}"`, 'spec.interfaces');
-        continue;
-      }
-      prefix = num;
-    } else {
-      const m = v.scalarOf(`${rel}/mask`, 'interfaces/mask');
-      if (m !== undefined && m.value !== '') {
-        const conv = family === 4 ? ipv4MaskToPrefix(m.value) : undefined;
-        if (conv === undefined) {
-          v.report(m.rel, `invalid netmask "${m.value}"`, 'spec.interfaces');
-          continue;
-        }
-        prefix = conv;
-      }
-    }
-    if (prefix === undefined) {
-      // "$ip${prefix:+/$prefix}" (UV scripts/vserver.functions:645): passed without a prefix.
-      v.report(`${rel}/ip`, `no prefix or mask: util-vserver passes ${address} without one, and the kernel (chbind, ip addr add) uses /${family === 4 ? 32 : 128}`, 'spec.interfaces');
-    }
-    const iface: InterfaceSpec = { name: n, device: nodev ? null : dev!.value, address, family, prefix: prefix ?? (family === 4 ? 32 : 128) };
-    const label = v.scalar(`${rel}/name`);
-    if (label !== undefined && label !== '') iface.label = label;
-    out.push(iface);
+      iface.disabled = true;
+    } else v.problems.push(...own);
+    if (iface !== undefined) out.push(iface);
   }
   return out;
+}
+// ---- end issue 10 (iface) ----
+
+/**
+ * One interfaces/<n>/ as _processSingleInterface reads it (UV scripts/vserver.functions:609-645), with
+ * _getInterfaceValue's fallbacks (issue 10, iface: exact `read && break` semantics) and the extras.
+ */
+function readOneInterface(v: TreeView, n: string, rel: string, fallback: string | undefined): InterfaceSpec | undefined {
+  const content = (r: string) => v.content(r);
+  const ipv = interfaceValue(content, rel, 'ip', undefined);
+  const ip = ipv?.value;
+  if (ip === undefined || ip === '') {
+    v.report(`${rel}/ip`, `Can not read ip for '${n}'`, 'spec.interfaces');
+    return undefined;
+  }
+  let family: 4 | 6;
+  let address: string;
+  if (isIPv4(ip)) {
+    family = 4;
+    address = ip;
+  } else {
+    const c = ip.includes(':') ? canonicalIPv6(ip) : undefined;
+    if (c === undefined) {
+      v.report(`${rel}/ip`, `invalid IP address "${ip}"`, 'spec.interfaces');
+      return undefined;
+    }
+    family = 6;
+    address = c;
+  }
+  const nodev = v.exists(`${rel}/nodev`) || v.exists(`${rel}/only_ip`);
+  const dev = interfaceValue(content, rel, 'dev', fallback);
+  reportOverridden(v, rel, 'dev', dev);
+  if (!nodev && dev === undefined) {
+    v.report(rel, `No device specified for '${n}'`, 'spec.interfaces');
+    return undefined;
+  }
+  let prefix: number | undefined;
+  const p = interfaceValue(content, rel, 'prefix', fallback);
+  reportOverridden(v, rel, 'prefix', p);
+  if (p !== undefined) {
+    const num = /^\d+$/.test(p.value) ? Number(p.value) : NaN;
+    if (!(num >= 0 && num <= (family === 4 ? 32 : 128))) {
+      v.report(p.rel, `invalid prefix "${p.value}"`, 'spec.interfaces');
+      return undefined;
+    }
+    prefix = num;
+  } else {
+    const m = interfaceValue(content, rel, 'mask', fallback);
+    reportOverridden(v, rel, 'mask', m);
+    if (m !== undefined) {
+      const conv = family === 4 ? ipv4MaskToPrefix(m.value) : undefined;
+      if (conv === undefined) {
+        v.report(m.rel, `invalid netmask "${m.value}"`, 'spec.interfaces');
+        return undefined;
+      }
+      prefix = conv;
+    }
+  }
+  if (prefix === undefined) {
+    // "$ip${prefix:+/$prefix}" (UV scripts/vserver.functions:645): passed without a prefix.
+    v.report(`${rel}/ip`, `no prefix or mask: util-vserver passes ${address} without one, and the kernel (chbind, ip addr add) uses /${family === 4 ? 32 : 128}`, 'spec.interfaces');
+  }
+  const iface: InterfaceSpec = { name: n, device: nodev ? null : dev!.value, address, family, prefix: prefix ?? (family === 4 ? 32 : 128) };
+  const label = interfaceValue(content, rel, 'name', undefined);
+  if (label !== undefined) iface.label = label.value;
+  readInterfaceExtras(v, rel, fallback, iface);
+  return iface;
 }
 
 function parseMem(s: string): number | undefined {

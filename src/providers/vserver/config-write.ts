@@ -11,7 +11,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { VsError } from '../../errors.js';
-import { LIMIT_NAMES, UTS_EXTRA_KEYS, type GuestSpec, type LimitValue } from '../../model/guest.js';
+import { LIMIT_NAMES, NETWORK_FILES, UTS_EXTRA_KEYS, type GuestSpec, type InterfaceSpec, type LimitValue } from '../../model/guest.js';
 import { mkdirMode } from '../../fs/mkdir-mode.js';
 import { renderInitx, type ModeFile } from './initx-config.js'; // issue 10 (initx)
 
@@ -19,7 +19,7 @@ import { renderInitx, type ModeFile } from './initx-config.js'; // issue 10 (ini
  * Content, a symlink, null ("must not exist"), or `{ marks }`: an edit of the
  * boot mark lines (MarkEdit) that keeps the marks vsgitops does not manage.
  */
-export type RenderedFile = string | { symlink: string } | { marks: MarkEdit } | ModeFile | null;
+export type RenderedFile = string | { symlink: string } | { marks: MarkEdit } | ModeFile | { keep: true } | null;
 
 /**
  * apps/init/mark as lines (issue 10): `default` present or not, and the other
@@ -32,8 +32,17 @@ export interface MarkEdit {
 }
 export type RenderedFiles = Map<string, RenderedFile>;
 
+// ---- issue 10 (iface): per-interface files of the InterfaceSpec extras (UV scripts/vserver.functions:581-694) ----
+export const IFACE_EXTRA_FILES = ['bcast', 'scope', 'peer', 'tun', 'tap', 'nocsum', 'shared', 'vlandev', 'novlandev'] as const;
+/** Files directly in interfaces/ that spec.network renders (NETWORK_FILES); `dev`/`prefix`/`mask` there are read-only fallbacks. */
+export const NETWORK_DIR_FILES = Object.values(NETWORK_FILES).map((f) => `interfaces/${f}`);
+// ---- end issue 10 (iface) ----
 /** Files vsgitops writes inside each interfaces/<n>/ directory. */
-export const INTERFACE_FILES = ['ip', 'prefix', 'mask', 'dev', 'nodev', 'name', 'disabled'] as const;
+export const INTERFACE_FILES = [
+  'ip', 'prefix', 'mask', 'dev', 'nodev', 'name', 'disabled',
+  // ---- issue 10 (iface) ----
+  ...IFACE_EXTRA_FILES,
+] as const;
 /** The dlimits entry vsgitops creates when the guest has none (DEFAULT_DLIMIT_NAME). */
 export const DEFAULT_DLIMIT_NAME = 'vsgitops';
 
@@ -123,16 +132,7 @@ export function renderConfigFiles(spec: GuestSpec, opts: RenderOptions = {}): Re
     f.set(`rlimits/${name}.min`, l?.min !== undefined ? limitText(l.min) : null);
   }
 
-  for (const iface of spec.interfaces) {
-    const d = `interfaces/${iface.name}`;
-    f.set(`${d}/ip`, line(iface.address));
-    f.set(`${d}/prefix`, line(iface.prefix));
-    f.set(`${d}/mask`, null);
-    f.set(`${d}/dev`, iface.device !== null ? line(iface.device) : null);
-    f.set(`${d}/nodev`, iface.device === null ? '' : null);
-    f.set(`${d}/name`, iface.label !== undefined ? line(iface.label) : null);
-    f.set(`${d}/disabled`, null);
-  }
+  renderInterfaces(f, spec, opts.before); // issue 10 (iface)
 
   for (const [key, file] of Object.entries(CGROUP_FILES) as [keyof typeof CGROUP_FILES, string][]) {
     const v = spec.cgroup[key];
@@ -171,6 +171,76 @@ export function renderConfigFiles(spec: GuestSpec, opts: RenderOptions = {}): Re
   // ---- end issue 10 (adopt) ----
   return f;
 }
+
+// ---- issue 10 (iface) ----
+/** The files behind one InterfaceSpec key (a key's files are written together). */
+function interfaceKeyFiles(iface: InterfaceSpec, key: string, bcastFallback: string | undefined): [string, RenderedFile][] {
+  const flag = (on: true | undefined): RenderedFile => (on ? '' : null);
+  switch (key) {
+    case 'address':
+    case 'family':
+      return [['ip', line(iface.address)]];
+    case 'prefix':
+      return [['prefix', line(iface.prefix)], ['mask', null]];
+    case 'device':
+      return [['dev', iface.device !== null ? line(iface.device) : null], ['nodev', iface.device === null ? '' : null]];
+    case 'label':
+      return [['name', iface.label !== undefined ? line(iface.label) : null]];
+    case 'broadcast':
+      if (iface.family === 6) return []; // util-vserver passes no broadcast for IPv6 (:672): its bcast is left as it is
+      // unset means `+` (`broadcast ${bcast:-+}`, UV scripts/vserver.functions:671); with an interfaces/bcast
+      // fallback (:630) only an explicit `+` keeps it
+      return [['bcast', iface.broadcast !== undefined ? line(iface.broadcast) : bcastFallback !== undefined ? line('+') : null]];
+    case 'scope':
+    case 'peer':
+      return [[key, iface[key] !== undefined ? line(iface[key]!) : null]];
+    case 'disabled':
+    case 'tun':
+    case 'tap':
+    case 'nocsum':
+    case 'shared':
+    case 'vlandev':
+    case 'novlandev':
+      return [[key, flag(iface[key])]];
+    default:
+      return [];
+  }
+}
+const IFACE_KEYS = ['address', 'prefix', 'device', 'label', 'broadcast', 'scope', 'peer', 'tun', 'tap', 'nocsum', 'shared', 'vlandev', 'novlandev', 'disabled'] as const;
+
+/**
+ * interfaces/: every file of a new interface; for one the host has (`before`), only the files of keys
+ * whose value changes — the others keep their bytes and their directory-level fallbacks
+ * (interfaces/dev, prefix, mask, bcast) — and `ip` is marked kept so the writer knows the interface
+ * is wanted. Interfaces `before` has and `spec` drops lose their files, a disabled one too.
+ * spec.network renders interfaces/{bcast,lback,vlandev,novlandev,scope} for the keys it sets.
+ */
+function renderInterfaces(f: RenderedFiles, spec: GuestSpec, before: GuestSpec | undefined): void {
+  const net = spec.network ?? {};
+  for (const [key, file] of Object.entries(NETWORK_FILES) as [keyof typeof NETWORK_FILES, string][]) {
+    const v = net[key];
+    if (v === undefined || (before && before.network?.[key] === v) || (v === false && before && before.network?.[key] === undefined)) continue;
+    f.set(`interfaces/${file}`, typeof v === 'boolean' ? (v ? '' : null) : line(v));
+  }
+  const oldFallback = before?.network?.broadcast;
+  const newFallback = net.broadcast ?? oldFallback;
+  for (const iface of spec.interfaces) {
+    const d = `interfaces/${iface.name}`;
+    const old = before?.interfaces.find((i) => i.name === iface.name);
+    for (const key of IFACE_KEYS) {
+      const changed = !old || JSON.stringify(old[key]) !== JSON.stringify(iface[key]) || (key === 'broadcast' && oldFallback !== newFallback) || (key === 'address' && old.family !== iface.family);
+      if (!changed) continue;
+      for (const [file, content] of interfaceKeyFiles(iface, key, newFallback)) f.set(`${d}/${file}`, content);
+    }
+    if (!f.has(`${d}/ip`)) f.set(`${d}/ip`, { keep: true });
+  }
+  // a modelled disabled interface git drops: its `disabled` goes, then the writer's clean-up of unwanted
+  // interface directories removes the rest (it keeps disabled ones, which the model may not carry)
+  for (const old of before?.interfaces ?? []) {
+    if (old.disabled && !spec.interfaces.some((i) => i.name === old.name)) f.set(`interfaces/${old.name}/disabled`, null);
+  }
+}
+// ---- end issue 10 (iface) ----
 
 export type WriteFs = Pick<typeof fsp, 'readFile' | 'readdir' | 'lstat' | 'readlink' | 'writeFile' | 'rename' | 'unlink' | 'mkdir' | 'rmdir' | 'symlink' | 'chmod'>;
 
@@ -283,13 +353,16 @@ export async function writeConfigFiles(dir: string, files: RenderedFiles, opts: 
   const result: WriteResult = { written: [], removed: [] };
   const touchedDirs = new Set<string>();
   const wantedIfaces = new Set<string>();
-  for (const rel of files.keys()) {
+  const isKeep = (want: RenderedFile | undefined) => typeof want === 'object' && want !== null && 'keep' in want;
+  for (const [rel, want] of files) {
     checkRel(rel);
-    await checkNoLinkedDirs(fs, dir, rel); // all paths before the first write: refused means untouched
     // a modelled interface always has its ip rendered; spec.files entries below interfaces/<n>/ (mac, peer…)
     // do not keep an interface the spec dropped
     const m = /^interfaces\/([^/]+)\/ip$/.exec(rel);
     if (m) wantedIfaces.add(m[1]!);
+    // issue 10 (iface): an unchanged interface is not written, so a symlinked (shared) interface dir is fine
+    if (isKeep(want)) continue;
+    await checkNoLinkedDirs(fs, dir, rel); // all paths before the first write: refused means untouched
   }
 
   const remove = async (rel: string): Promise<void> => {
@@ -305,11 +378,13 @@ export async function writeConfigFiles(dir: string, files: RenderedFiles, opts: 
 
   for (const [rel, want] of [...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const abs = path.join(dir, rel);
+    if (isKeep(want)) continue; // issue 10 (iface): managed, unchanged
     await checkNoLinkedDirs(fs, dir, rel);
     if (want === null) {
       await remove(rel);
       continue;
     }
+
     if (typeof want === 'object' && 'marks' in want) {
       const cur = await currentOf(fs, abs);
       if (cur !== null && typeof cur !== 'string') continue; // a link or a directory: kept as is, never replaced

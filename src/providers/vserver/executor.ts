@@ -11,14 +11,15 @@ import { pruneSnapshots, restoreSnapshot, takeSnapshot, type GuestSnapshot } fro
 import type { ActionExecutor, ExecuteContext } from '../../reconciler/apply.js';
 import type { Outcome, PlannedAction } from '../../reconciler/types.js';
 import type { CommandRunner } from '../command-runner.js';
-import { vattributeArgs, vdlimitRemoveArgs, vdlimitSetArgs, vlimitArgs, vserverArgs, vserverBuildArgs, vserverDeleteArgs, vunameSetArgs } from './commands.js';
+import { nattributeArgs, vattributeArgs, vdlimitRemoveArgs, vdlimitSetArgs, vlimitArgs, vserverArgs, vserverBuildArgs, vserverDeleteArgs, vunameSetArgs } from './commands.js';
 import { cgroupDir, cgroupParentDir, readCgroupLayout, readLiveCgroup } from './cgroup-layout.js';
 import { attributeExpectations, liveMismatches, type LiveExpectation } from './live-verify.js';
 import { readContextRuntime } from './observe.js';
 import { CGROUP_FILES, chooseDlimitName, enabledDlimitNames, renderConfigFiles, writeConfigFiles } from './config-write.js';
 import { toolPath, type HostPaths } from './host-paths.js';
 import { recoverHalfStarts } from './half-start.js';
-import { liveAttributeTokens } from './live-attributes.js';
+import { liveAttributeTokens, liveNetTokens, netMismatches } from './live-attributes.js';
+import { parseNetStatus } from './proc-parse.js'; // issue 10 (iface)
 import { MARKER_FILE, markerContent } from './marker.js';
 
 export interface ExecutorOptions {
@@ -262,6 +263,22 @@ export class VServerExecutor implements ActionExecutor {
       if (change.flags.length + change.bcaps.length + change.ccaps.length > 0) await this.run('vattribute', vattributeArgs(xid, change), ctx);
       expected.attributes = attributeExpectations(change);
     }
+    // ---- issue 10 (iface): network flags and capabilities, on the guest's network context ----
+    if (touched('nflags') || touched('ncaps')) {
+      const net = liveNetTokens(before, after);
+      const nid = liveNid(before, xid);
+      if (nid !== undefined && net.nflags.length + net.ncaps.length > 0) {
+        await this.run('nattribute', nattributeArgs(nid, net), ctx);
+        // like every live change: only known to have worked when the kernel shows it
+        const file = path.join(this.opts.paths.proc, 'virtnet', String(nid), 'status');
+        const text = await fsp.readFile(file, 'utf8').catch(() => undefined);
+        const missing = text === undefined ? [`network context ${nid} (no ${file})`] : netMismatches(parseNetStatus(text, file), net);
+        if (missing.length > 0) {
+          throw new VsError('LIVE_CHANGE_NOT_APPLIED', `${after.name}: the kernel does not show ${missing.join(', ')} after nattribute (it exited 0)`, { guest: after.name, xid, missing });
+        }
+      }
+    }
+    // ---- end issue 10 (iface) ----
     if (touched('nodename') || touched('domainname')) {
       await this.run('vuname', vunameSetArgs(xid, { nodename: after.nodename, domainname: after.domainname ?? '(none)' }), ctx);
       expected.uts = { nodename: after.nodename, domainname: after.domainname ?? '(none)' };
@@ -428,3 +445,19 @@ async function exists(p: string): Promise<boolean> {
     return false;
   }
 }
+
+// ---- issue 10 (iface) ----
+/**
+ * The guest's network context id: `ncontext`, else the context id (UV scripts/vserver.functions:700
+ * `getFileValue N_CONTEXT "$1/ncontext" "$1/context"`); undefined when util-vserver makes none
+ * (`noncontext`, or `spaces/net` without `ncontext`: :119-123), so there is nothing to change live.
+ */
+export function liveNid(spec: GuestSpec, xid: number): number | undefined {
+  const files = spec.files ?? {};
+  if (files['noncontext'] !== undefined) return undefined;
+  const n = files['ncontext']?.split('\n')[0]?.trim();
+  if (n !== undefined && /^\d+$/.test(n)) return Number(n);
+  if (files['spaces/net'] !== undefined) return undefined;
+  return xid;
+}
+// ---- end issue 10 (iface) ----

@@ -7,7 +7,7 @@
 import { LIMIT_NAMES, UTS_EXTRA_KEYS } from '../../model/guest.js';
 import type { ConfigTree } from './config-read.js';
 import { FILES_MAX_TOTAL_BYTES, FILES_PATH, filesContentProblem, ownerOf } from '../../model/owned-paths.js';
-import { CGROUP_FILES, chooseDlimitName, INTERFACE_FILES } from './config-write.js';
+import { CGROUP_FILES, chooseDlimitName, INTERFACE_FILES, NETWORK_DIR_FILES } from './config-write.js';
 
 const TOP = new Set(['context', 'name', 'fstab', 'cflags', 'flags', 'bcapabilities', 'ccapabilities', 'nocgroup', 'run', 'vdir', 'cache', '.vsgitops' /* observe.ts MARKER_FILE */]);
 const FIXED = new Set([
@@ -26,10 +26,14 @@ const FIXED = new Set([
   'interfaces/dev',
   'interfaces/prefix',
   'interfaces/mask',
+  // ---- issue 10 (iface): spec.network ----
+  ...NETWORK_DIR_FILES,
   ...Object.values(CGROUP_FILES).map((f) => `cgroup/${f}`),
   ...LIMIT_NAMES.flatMap((n) => ['', '.soft', '.hard', '.min'].map((x) => `rlimits/${n}${x}`)),
 ]);
-const IFACE = new Set<string>(INTERFACE_FILES.filter((f) => f !== 'disabled'));
+// issue 10 (iface): `disabled` is modelled too (InterfaceSpec.disabled); a disabled interface that cannot be
+// modelled (no ip) is reported by config-read and its files stay as they are (ownerOf keeps them out of spec.files)
+const IFACE = new Set<string>(INTERFACE_FILES);
 const DLIMIT = new Set(['directory', 'space_total', 'inodes_total', 'reserved']);
 
 /**

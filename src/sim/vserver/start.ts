@@ -7,8 +7,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { exists as existsFile, isDir, readList as readListFile, readScalar as readScalarFile } from '../config-files.js';
-import { big, hex, STATE_INIT, STATE_SETUP, type HostAddress, type KernelState, type NetAddress } from '../kernel-state.js';
+import { bashRead, exists as existsFile, isDir, readList as readListFile, readScalar as readScalarFile } from '../config-files.js';
+import { big, hex, STATE_INIT, STATE_SETUP, type HostAddress, type HostLink, type KernelState, type NetAddress } from '../kernel-state.js';
 import { createContext, createNet, giveSpaces, maskToPrefix, parseAddress, setRlimit, spawn } from '../kernel-ops.js';
 import { addAttrArg, applyAttrs, emptyAttrRequest, type AttrRequest } from '../tools/vattribute.js';
 import { readUtsDir, setUts } from '../tools/vuname.js';
@@ -27,6 +27,8 @@ export interface StartConfig {
   initpid: boolean;
   hostAddrs: HostAddress[];
   netAddrs: NetAddress[];
+  /** issue 10 (iface): tun/tap/VLAN devices enableInterfaces makes */
+  hostLinks: HostLink[];
   bcast?: string;
   lback?: string;
   nflagItems: { negate: boolean; value: bigint }[];
@@ -82,40 +84,101 @@ function readLimits(dir: string): Map<string, { min?: number; soft?: number; har
 
 type ReadScalar = (file: string) => string | undefined;
 
+// ---- issue 10 (iface): the simulator's own reading of interfaces/ (UV scripts/vserver.functions:511-713) ----
+/**
+ * `_getInterfaceValue` (:511-527): `read tmp <"$i/KEY" && break` over the interface directory and, for
+ * some keys, `$iface/..`; a read that reaches EOF before a newline sets tmp but goes on to the next
+ * file. The fallback is a path string ending in `/..`, resolved by the kernel (a symlinked
+ * interface falls back to its target's parent), never joined lexically.
+ */
+function ifaceValue(dir: string, key: string, withParent: boolean): string {
+  let tmp = '';
+  for (const base of withParent ? [dir, `${dir}/..`] : [dir]) {
+    let text: string;
+    try {
+      text = fs.readFileSync(`${base}/${key}`, 'utf8');
+    } catch {
+      continue;
+    }
+    const r = bashRead(text);
+    tmp = r.value;
+    if (r.complete) break;
+  }
+  return tmp;
+}
+
+/** `_getVLANInfo` (:558-579): a VLAN device name's base and id, or a start failure for vlanNNNN names. */
+function vlanInfo(dev: string): { link: string; id: number } | undefined {
+  if (/^vlan/.test(dev)) throw new StartError('creation of VLAN_PLUS_VID devices is not supported; please create them\nbefore starting the vserver and use the \'nodev\' flag then\n', false);
+  const m = /^([^.]*)\.(.*)$/.exec(dev);
+  return m ? { link: m[1]!, id: Number(m[2]) } : undefined;
+}
+
+export interface SimInterfaces {
+  hostAddrs: HostAddress[];
+  netAddrs: NetAddress[];
+  /** tun/tap and VLAN devices, in the order enableInterfaces makes them */
+  links: HostLink[];
+}
+
 /**
  * _generateInterfaceOptions / _processSingleInterface (UV
  * scripts/vserver.functions:609-713): the addresses of interfaces/<n>/ (not
- * `disabled`), with directory-level fallbacks; those with a device (not
- * `nodev`/`only_ip`) are also added to / removed from the host device. Throws
- * StartError for an interface util-vserver refuses.
+ * `disabled`: :708), with the fallbacks of _getInterfaceValue; those with a
+ * device (not `nodev`/`only_ip`) are also added to / removed from the host
+ * device with `broadcast <bcast|+>` (none for IPv6, :671-672), `label`, `peer`
+ * (:676), after the tun/tap (:674) and VLAN (:653-664) devices they need.
+ * Throws StartError for an interface util-vserver refuses.
  */
-export function readInterfaces(g: GuestRef, readScalar: ReadScalar = readScalarFile, exists: (f: string) => boolean = existsFile): { hostAddrs: HostAddress[]; netAddrs: NetAddress[] } {
+export function readInterfaces(g: GuestRef, _readScalar: ReadScalar = readScalarFile, exists: (f: string) => boolean = existsFile): SimInterfaces {
   const ifdir = path.join(g.cfgdir, 'interfaces');
-  const hostAddrs: HostAddress[] = [];
-  const netAddrs: NetAddress[] = [];
-  const top = (f: string) => readScalar(path.join(ifdir, f));
-  if (!isDir(ifdir)) return { hostAddrs, netAddrs };
+  const out: SimInterfaces = { hostAddrs: [], netAddrs: [], links: [] };
+  if (!isDir(ifdir)) return out;
+  const defaultsVlan = existsFile(path.join(path.dirname(g.cfgdir), '.defaults', 'interfaces', 'vlandev'));
+  const nidText = readScalarFile(path.join(g.cfgdir, 'ncontext')) ?? readScalarFile(path.join(g.cfgdir, 'context'));
   for (const iface of fs.readdirSync(ifdir).sort()) {
+    if (iface.startsWith('.')) continue; // the shell glob
     const d = path.join(ifdir, iface);
     if (!isDir(d) || exists(path.join(d, 'disabled'))) continue;
-    const ip = readScalar(path.join(d, 'ip'));
+    const ip = ifaceValue(d, 'ip', false);
+    const dev = ifaceValue(d, 'dev', true);
+    const prefixText = ifaceValue(d, 'prefix', true);
+    const maskText = ifaceValue(d, 'mask', true);
+    const bcast = ifaceValue(d, 'bcast', true);
+    const name = ifaceValue(d, 'name', false);
+    const peer = ifaceValue(d, 'peer', false);
     if (!ip) throw new StartError(`Can not read ip for '${iface}'\n`, false);
     const nodev = exists(path.join(d, 'nodev')) || exists(path.join(d, 'only_ip'));
-    const dev = readScalar(path.join(d, 'dev')) ?? top('dev');
     if (!dev && !nodev) throw new StartError(`No device specified for '${iface}'\n`, false);
-    const maskText = readScalar(path.join(d, 'mask')) ?? top('mask');
-    const prefixText = readScalar(path.join(d, 'prefix')) ?? top('prefix');
     const prefix = prefixText ? Number(prefixText) : maskText ? maskToPrefix(maskText) : undefined;
     const addr = parseAddress(prefix === undefined ? ip : `${ip}/${prefix}`);
     if (!addr) throw new StartError(`Invalid IP number '${ip}'\n`, true);
-    netAddrs.push(addr);
-    if (!nodev && dev) {
-      const label = readScalar(path.join(d, 'name'));
-      hostAddrs.push({ dev, ip, prefix: addr.prefix, bcast: readScalar(path.join(d, 'bcast')) ?? top('bcast') ?? '+', label: label ? `${dev}:${label}` : undefined, owner: g.name });
+    out.netAddrs.push(addr);
+    if (nodev) continue;
+    const has = (f: string) => existsFile(`${d}/${f}`);
+    const vlan = has('vlandev') || (has('../vlandev') && !has('novlandev')) || (defaultsVlan && !has('novlandev') && !has('../novlandev'));
+    if (vlan) {
+      const v = vlanInfo(dev);
+      if (v) out.links.push({ dev, kind: 'vlan', owner: g.name, link: v.link, vlanId: v.id });
     }
+    if (has('tun') || has('tap')) {
+      out.links.push({
+        dev, kind: has('tap') ? 'tap' : 'tun', owner: g.name,
+        ...(has('nocsum') ? { nocsum: true } : {}),
+        ...(!has('shared') && nidText && /^\d+$/.test(nidText) ? { nid: Number(nidText) } : {}),
+      });
+    }
+    out.hostAddrs.push({
+      dev, ip, prefix: addr.prefix,
+      bcast: ip.includes(':') ? '' : bcast || '+',
+      label: name ? `${dev}:${name}` : undefined,
+      owner: g.name,
+      ...(peer ? { peer } : {}),
+    });
   }
-  return { hostAddrs, netAddrs };
+  return out;
 }
+// ---- end issue 10 (iface) ----
 
 /** Reads everything start needs from the config dir; throws StartError like the scripts fail. */
 export function readStartConfig(host: SimHost, g: GuestRef): StartConfig {
@@ -140,7 +203,7 @@ export function readStartConfig(host: SimHost, g: GuestRef): StartConfig {
   // interfaces (_generateInterfaceOptions)
   const ifdir = c('interfaces');
   const top = (f: string) => readScalar(path.join(ifdir, f));
-  const { hostAddrs, netAddrs } = entries.has('interfaces') ? readInterfaces(g, readScalar, exists) : { hostAddrs: [], netAddrs: [] };
+  const { hostAddrs, netAddrs, links: hostLinks } = entries.has('interfaces') ? readInterfaces(g, readScalar, exists) : { hostAddrs: [], netAddrs: [], links: [] };
   const noNet = exists(c('noncontext'));
   const nidText = readScalar(c('ncontext'));
   const attrs = emptyAttrRequest();
@@ -192,6 +255,7 @@ export function readStartConfig(host: SimHost, g: GuestRef): StartConfig {
     initpid: fakeinit || style === 'plain' || style === 'minit',
     hostAddrs,
     netAddrs,
+    hostLinks,
     bcast: top('bcast'),
     lback: top('lback'),
     nflagItems,
@@ -240,6 +304,7 @@ export function startKernel(s: KernelState, g: GuestRef, cfg: StartConfig, now: 
     // :163); the host addresses (enableInterfaces, :121) are there already
     const pids = spawn(s, c, 1);
     if (cfg.nid !== null) s.nets[cfg.nid].procs += 1;
+    addHostLinks(s, cfg.hostLinks); // issue 10 (iface)
     for (const a of cfg.hostAddrs) if (!s.hostAddresses.some((x) => x.dev === a.dev && x.ip === a.ip && x.prefix === a.prefix)) s.hostAddresses.push(a);
     return { warnings, pids };
   }
@@ -254,11 +319,19 @@ export function startKernel(s: KernelState, g: GuestRef, cfg: StartConfig, now: 
   for (const d of cfg.dlimits) {
     s.dlimits[`${cfg.xid}:${d.directory}`] = { space_used: 0, space_total: d.space_total, inodes_used: 0, inodes_total: d.inodes_total, reserved: d.reserved };
   }
+  addHostLinks(s, cfg.hostLinks); // issue 10 (iface)
   for (const a of cfg.hostAddrs) {
     // one address per device (ip addr add of one already there: "RTNETLINK answers: File exists")
     if (!s.hostAddresses.some((x) => x.dev === a.dev && x.ip === a.ip && x.prefix === a.prefix)) s.hostAddresses.push(a);
   }
   return { warnings, pids };
+}
+
+/** issue 10 (iface): tunctl --persist / ip link add … type vlan; a device already there stays as it is. */
+function addHostLinks(s: KernelState, links: HostLink[]): void {
+  if (links.length === 0) return;
+  s.hostLinks ??= [];
+  for (const l of links) if (!s.hostLinks.some((x) => x.dev === l.dev && x.kind === l.kind)) s.hostLinks.push(l);
 }
 
 /** cgroup control files util-vserver does not copy (§6.12). */

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { ctxTasks, type HostAddress, type KernelState } from '../kernel-state.js';
+import { ctxTasks, type HostAddress, type HostLink, type KernelState } from '../kernel-state.js';
 import { commitKernel, loadKernel, locked, saveKernel } from '../store.js';
 import { endGuestInit } from '../guest-process.js';
 import { checkpoint, fail, ToolExit, type ToolCtx } from '../tool-io.js';
@@ -72,16 +72,23 @@ export function start(ctx: ToolCtx, g: GuestRef): number {
  */
 export function disableInterfaces(s: KernelState, g: GuestRef): string {
   let named: HostAddress[];
+  let links: HostLink[];
   try {
-    named = readInterfaces(g).hostAddrs;
+    ({ hostAddrs: named, links } = readInterfaces(g));
   } catch {
     named = [];
+    links = [];
   }
   let err = '';
   for (const a of named.reverse()) {
     const i = s.hostAddresses.findIndex((x) => x.dev === a.dev && x.ip === a.ip && x.prefix === a.prefix);
     if (i < 0) err += 'ip: RTNETLINK answers: Cannot assign requested address\n';
     else s.hostAddresses.splice(i, 1);
+  }
+  // issue 10 (iface): `tunctl --~persist` and `ip link delete DEV type vlan` (:784-789, :777), last first
+  for (const l of links.reverse()) {
+    const i = (s.hostLinks ?? []).findIndex((x) => x.dev === l.dev && x.kind === l.kind);
+    if (i >= 0) s.hostLinks!.splice(i, 1);
   }
   return err;
 }

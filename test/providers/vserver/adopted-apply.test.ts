@@ -199,15 +199,22 @@ test('an interface dropped from the spec loses its files even when spec.files ca
   t.deepEqual(await fsp.readdir(path.join(dir, 'interfaces/1')), ['mac']);
 });
 
-test('nflags / ncapabilities: read as bits, a change is a restart, equal spellings are not rewritten', async (t) => {
-  const { cfg, converge } = await host('nflags');
+test('nflags / ncapabilities: read as bits, a change on a running guest is live (nattribute, issue 10 iface), equal spellings are not rewritten', async (t) => {
+  const { cfg, sim, converge } = await host('nflags');
   await converge(t, '');
   await put(cfg, { nflags: '# network\nHIDE_NETIF,nxf_lock\n' });
   const plan = await converge(t, '  nflags: [lock, hide_netif]\n', );
   t.deepEqual(plan.actions, [], 'same bits: no change');
   t.is(await fsp.readFile(path.join(cfg, 'nflags'), 'utf8'), '# network\nHIDE_NETIF,nxf_lock\n');
-  const change = await converge(t, '  nflags: [lock]\n  ncapabilities: [tun_create]\n');
-  t.deepEqual(change.actions.map((a) => [a.kind, a.restart, a.changes.map((c) => [c.path, c.effect])]), [['update', true, [['nflags', 'restart'], ['ncaps', 'restart']]]]);
-  t.is(await fsp.readFile(path.join(cfg, 'nflags'), 'utf8'), 'lock\n');
+  const change = await converge(t, '  nflags: [lock, persistent]\n  ncapabilities: [tun_create]\n');
+  t.deepEqual(change.actions.map((a) => [a.kind, a.restart, a.changes.map((c) => [c.path, c.effect])]), [['update', false, [['nflags', 'live'], ['ncaps', 'live']]]]);
+  t.is(await fsp.readFile(path.join(cfg, 'nflags'), 'utf8'), 'lock\npersistent\n');
   t.is(await fsp.readFile(path.join(cfg, 'ncapabilities'), 'utf8'), 'tun_create\n');
+  // the running network context shows it (/proc/virtnet/1001/status): persistent (1<<38) set; hide_netif,
+  // which the file no longer names, stays (chbind --secure sets it at every start); tun_create | raw_icmp
+  const status = await fsp.readFile(path.join(sim, 'proc/virtnet/1001/status'), 'utf8');
+  const flags = BigInt('0x' + /^Flags:\t([0-9a-f]+)$/m.exec(status)![1]!);
+  t.is(flags & (1n << 38n), 1n << 38n);
+  t.is(flags & 0x2000000n, 0x2000000n);
+  t.regex(status, /^NCaps:\t0000000000000101$/m);
 });

@@ -45,6 +45,8 @@ test('legacy flags, comma lists, negation, interface fallbacks, rlimit suffixes/
   t.deepEqual(s.interfaces, [
     { name: '0', device: 'eth0', address: '10.0.0.22', family: 4, prefix: 16 },
     { name: '1', device: 'eth1', address: '10.0.1.22', family: 4, prefix: 25, label: 'web' },
+    // issue 10 (iface): a disabled interface is modelled (util-vserver skips it at start and stop)
+    { name: '2', device: 'eth0', address: '10.0.2.22', family: 4, prefix: 16, disabled: true },
     { name: 'v6', device: 'eth0', address: '2001:41d0:1:c174::22', family: 6, prefix: 64 },
   ]);
   t.deepEqual(s.limits, {
@@ -67,8 +69,8 @@ test('legacy flags, comma lists, negation, interface fallbacks, rlimit suffixes/
   ]);
   // rlimits/rss is not settable on G4: reported, not modelled (carried verbatim in spec.files); a second
   // mark line is another boot mark (grep -qx, UV scripts/functions:600-602): spec.bootMarks (issue 10);
-  // a disabled interface is kept as is, reported
-  t.deepEqual(r.problems.map((p) => path.relative(ETC, p.file)), ['legacy/interfaces/2/disabled', 'legacy/rlimits/rss']);
+  // a disabled interface is modelled (issue 10, iface): no problem
+  t.deepEqual(r.problems.map((p) => path.relative(ETC, p.file)), ['legacy/rlimits/rss']);
   t.deepEqual(s.bootMarks, ['ignored second line']);
   t.deepEqual(s.files, { 'rlimits/rss': '65536\n' });
 });
@@ -111,9 +113,12 @@ test('scalar files count by their first line, trimmed; cflags wins over flags', 
 test('booleans by existence: nodev and disabled with any content', (t) => {
   const r = parseGuestConfig(
     '/etc/vservers/x',
-    tree({ context: '5', 'interfaces/a/ip': '10.0.0.1', 'interfaces/a/nodev': 'no!', 'interfaces/b/ip': '10.0.0.2', 'interfaces/b/dev': 'eth0', 'interfaces/b/disabled': '' }),
+    tree({ context: '5', 'interfaces/a/ip': '10.0.0.1', 'interfaces/a/nodev': 'no!', 'interfaces/b/ip': '10.0.0.2', 'interfaces/b/dev': 'eth0', 'interfaces/b/disabled': 'no!' }),
   );
-  t.deepEqual(r.spec.interfaces, [{ name: 'a', device: null, address: '10.0.0.1', family: 4, prefix: 32 }]);
+  t.deepEqual(r.spec.interfaces, [
+    { name: 'a', device: null, address: '10.0.0.1', family: 4, prefix: 32 },
+    { name: 'b', device: 'eth0', address: '10.0.0.2', family: 4, prefix: 32, disabled: true },
+  ]);
 });
 
 test("cgroup values are the guest's own (a .defaults/cgroup value is the host's, not the guest's); nocgroup: read, and reported as not applied", (t) => {

@@ -141,7 +141,9 @@ test('rewriting a hand-made tree: stale managed files go, unmanaged files and ut
   t.deepEqual(leftovers, []);
   const back = await readGuestConfig(dir);
   // the mark file's second line and rlimits/rss are not managed by this spec: kept, and read back as such
-  t.deepEqual({ ...back.spec, disk: undefined, cgroup: {} }, { ...spec, disk: undefined, bootMarks: ['ignored second line'], files: { 'rlimits/rss': '65536\n' } });
+  // issue 10 (iface): the disabled interface 2 (kept: this spec renders without the observed one) reads back modelled
+  const disabled2 = { name: '2', device: 'eth0', address: '10.0.2.22', family: 4 as const, prefix: 16, disabled: true as const };
+  t.deepEqual({ ...back.spec, disk: undefined, cgroup: {} }, { ...spec, interfaces: [...spec.interfaces, disabled2], disk: undefined, bootMarks: ['ignored second line'], files: { 'rlimits/rss': '65536\n' } });
 });
 
 test('a rendered map that names util-vserver links is refused', async (t) => {

@@ -69,6 +69,7 @@ function overridesOf(f: RunFlags): ConfigOverrides {
     resyncInterval: f.resyncInterval,
     passTimeout: f.passTimeout,
     buildTimeout: f.buildTimeout,
+    concurrency: f.concurrency,
     webhook: f.webhook,
     webhookBind: f.webhookBind,
     webhookPort: f.webhookPort,
@@ -102,6 +103,7 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
     .option('--resync-interval <duration>', 'periodic re-observation, e.g. 5m')
     .option('--pass-timeout <duration>', 'abort a pass after this long')
     .option('--build-timeout <duration>', 'longest a guest build may run, e.g. 45m (default 30m)')
+    .option('--concurrency <n>', 'actions a pass runs at once, 1 to 64 (default 1): stops and deletes first, one guest\'s actions in order')
     .option('--webhook', 'enable the webhook receiver (secret from the configuration)')
     .option('--webhook-bind <address>', 'webhook listen address')
     .option('--webhook-port <port>', 'webhook listen port')

@@ -213,3 +213,15 @@ test('http.tokenEnv: the status endpoint token comes from the environment, never
   t.notRegex(JSON.stringify(c), /tok-123456/);
   await t.throwsAsync(loadAgentConfig(file, {}, { env: {}, hostname: 'h' }), { message: /http token: environment variable AGENT_TOKEN is not set/ });
 });
+
+test('issue 12: concurrency: 1 by default, from the file, --concurrency wins; out of range refused', async (t) => {
+  const { file } = await writeConfig('source:\n  url: ./repo\nconcurrency: 4\n');
+  t.is((await loadAgentConfig(file, {}, { env: {} })).concurrency, 4);
+  t.is((await loadAgentConfig(file, { concurrency: '2' }, { env: {} })).concurrency, 2);
+  const plain = await writeConfig('source:\n  url: ./repo\n');
+  t.is((await loadAgentConfig(plain.file, {}, { env: {} })).concurrency, DEFAULTS.concurrency);
+  t.is(DEFAULTS.concurrency, 1);
+  await t.throwsAsync(loadAgentConfig(file, { concurrency: '0' }, { env: {} }), { message: /--concurrency takes a whole number from 1 to 64/ });
+  const zero = await writeConfig('source:\n  url: ./repo\nconcurrency: 0\n');
+  await t.throwsAsync(loadAgentConfig(zero.file, {}, { env: {} }), { message: /concurrency/ });
+});

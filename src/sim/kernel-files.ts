@@ -8,7 +8,8 @@
  *                                        /proc/virtnet/status print
  *   DIR/.sim/kernel/ctx/<xid>.json       one SimContext
  *   DIR/.sim/kernel/net/<nid>.json       one SimNetContext
- *   DIR/.sim/kernel/host-addresses.json  HostAddress[] (read only by start and stop)
+ *   DIR/.sim/kernel/addr/<hex>.json      one host address (`ip addr add` by a start), with its
+ *                                        place in the list; looked up by device, ip and prefix
  *   DIR/.sim/kernel/dlimits.json         disk limits (read only by start, stop, vdlimit)
  *
  * `openKernel` returns a KernelState whose `contexts` and `nets` load a file
@@ -40,6 +41,8 @@ interface Meta {
   bootTime: number;
   nextPid: number;
   pointerSeq: number;
+  /** the next host address's place in the list */
+  addrSeq: number;
   counts: KernelCounts;
 }
 
@@ -173,13 +176,78 @@ class Lazy<V> {
   }
 }
 
+type AddrRef = Pick<HostAddress, 'dev' | 'ip' | 'prefix'>;
+interface StoredAddr {
+  seq: number;
+  address: HostAddress;
+}
+const addrKey = (a: AddrRef) => `${a.dev} ${a.ip} ${a.prefix}`;
+
+/** Host addresses, one file each (named by the hex of "dev ip prefix"), in the order they were added. */
+class AddrShard {
+  readonly cur = new Map<string, StoredAddr | null>();
+  readonly orig = new Map<string, string | null>();
+  constructor(readonly dir: string) {}
+
+  file(key: string): string {
+    return path.join(this.dir, `${Buffer.from(key).toString('hex')}.json`);
+  }
+
+  load(key: string): StoredAddr | null {
+    if (!this.cur.has(key)) {
+      const text = readOrNull(this.file(key));
+      this.orig.set(key, text);
+      this.cur.set(key, text === null ? null : (JSON.parse(text) as StoredAddr));
+    }
+    return this.cur.get(key)!;
+  }
+
+  /** Every address in list order (reads them all: for listing, not for start and stop). */
+  all(): HostAddress[] {
+    const seen = new Map<string, StoredAddr | null>();
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch {
+      /* none yet */
+    }
+    for (const n of names) {
+      const m = /^([0-9a-f]+)\.json$/.exec(n);
+      if (!m) continue;
+      const key = Buffer.from(m[1]!, 'hex').toString();
+      if (!this.cur.has(key)) seen.set(key, JSON.parse(fs.readFileSync(path.join(this.dir, n), 'utf8')) as StoredAddr);
+    }
+    for (const [k, v] of this.cur) seen.set(k, v);
+    return [...seen.values()].filter((v): v is StoredAddr => v !== null).sort((a, b) => a.seq - b.seq).map((v) => v.address);
+  }
+
+  changes(): [string, string | null][] {
+    const out: [string, string | null][] = [];
+    for (const [k, v] of this.cur) {
+      const text = v === null ? null : JSON.stringify(v);
+      if (text !== this.orig.get(k)) out.push([k, text]);
+    }
+    return out;
+  }
+
+  write(changes: [string, string | null][]): void {
+    if (changes.length > 0) fs.mkdirSync(this.dir, { recursive: true });
+    for (const [k, text] of changes) {
+      if (text === null) fs.rmSync(this.file(k), { force: true });
+      else writeAtomic(this.file(k), text);
+      this.orig.set(k, text);
+    }
+  }
+}
+
 interface Files {
   simDir: string;
   meta: Meta;
   metaText: string;
   ctx: Shard<SimContext>;
   net: Shard<SimNetContext>;
-  hostAddresses: Lazy<HostAddress[]>;
+  addrs: AddrShard;
+  addrSeq: number;
   dlimits: Lazy<Record<string, DiskLimit>>;
 }
 
@@ -202,17 +270,19 @@ function spaced(c: SimContext | null | undefined): boolean {
 /** Writes a whole in-memory state as a fresh set of files (init, migration). */
 export function writeKernelFiles(simDir: string, s: KernelState): void {
   const dir = kernelDir(simDir);
-  for (const sub of ['ctx', 'net']) {
+  for (const sub of ['ctx', 'net', 'addr']) {
     fs.rmSync(path.join(dir, sub), { recursive: true, force: true });
     fs.mkdirSync(path.join(dir, sub), { recursive: true });
   }
   const ctxs = Object.values(s.contexts);
   for (const c of ctxs) writeAtomic(path.join(dir, 'ctx', `${c.xid}.json`), JSON.stringify(c));
   for (const [nid, n] of Object.entries(s.nets)) writeAtomic(path.join(dir, 'net', `${nid}.json`), JSON.stringify(n));
-  writeAtomic(path.join(dir, 'host-addresses.json'), JSON.stringify(s.hostAddresses));
+  const addrs = new AddrShard(path.join(dir, 'addr'));
+  s.hostAddresses.forEach((address, seq) => addrs.cur.set(addrKey(address), { seq, address }));
+  addrs.write(addrs.changes());
   writeAtomic(path.join(dir, 'dlimits.json'), JSON.stringify(s.dlimits));
   const counts: KernelCounts = { contexts: ctxs.length, spaced: ctxs.filter(spaced).length, nets: Object.keys(s.nets).length };
-  const meta: Meta = { format: 2, bootTime: s.bootTime, nextPid: s.nextPid, pointerSeq: s.pointerSeq, counts };
+  const meta: Meta = { format: 2, bootTime: s.bootTime, nextPid: s.nextPid, pointerSeq: s.pointerSeq, addrSeq: s.hostAddresses.length, counts };
   writeAtomic(metaFile(simDir), JSON.stringify(meta));
 }
 
@@ -228,7 +298,8 @@ export function openKernel(simDir: string): KernelState | null {
     metaText,
     ctx: new Shard<SimContext>(path.join(dir, 'ctx')),
     net: new Shard<SimNetContext>(path.join(dir, 'net')),
-    hostAddresses: new Lazy<HostAddress[]>(path.join(dir, 'host-addresses.json'), () => []),
+    addrs: new AddrShard(path.join(dir, 'addr')),
+    addrSeq: meta.addrSeq,
     dlimits: new Lazy<Record<string, DiskLimit>>(path.join(dir, 'dlimits.json'), () => ({})),
   };
   const s = {
@@ -239,7 +310,8 @@ export function openKernel(simDir: string): KernelState | null {
     contexts: f.ctx.record,
     nets: f.net.record,
   } as KernelState;
-  Object.defineProperty(s, 'hostAddresses', { enumerable: true, get: () => f.hostAddresses.get(), set: (v: HostAddress[]) => f.hostAddresses.set(v) });
+  // a listing (frozen: changes go through addHostAddress / removeHostAddress)
+  Object.defineProperty(s, 'hostAddresses', { enumerable: true, get: () => Object.freeze(f.addrs.all()) });
   Object.defineProperty(s, 'dlimits', { enumerable: true, get: () => f.dlimits.get(), set: (v: Record<string, DiskLimit>) => f.dlimits.set(v) });
   open.set(s, f);
   return s;
@@ -280,15 +352,43 @@ export function persistKernel(s: KernelState): Persisted {
   for (const [k, text] of nc) counts.nets += (text !== null ? 1 : 0) - (f.net.orig.get(k) != null ? 1 : 0);
   f.ctx.write(cc);
   f.net.write(nc);
-  f.hostAddresses.persist();
+  f.addrs.write(f.addrs.changes());
   f.dlimits.persist();
-  f.meta = { format: 2, bootTime: s.bootTime, nextPid: s.nextPid, pointerSeq: s.pointerSeq, counts };
+  f.meta = { format: 2, bootTime: s.bootTime, nextPid: s.nextPid, pointerSeq: s.pointerSeq, addrSeq: f.addrSeq, counts };
   const metaText = JSON.stringify(f.meta);
   if (metaText !== f.metaText) {
     writeAtomic(metaFile(f.simDir), metaText);
     f.metaText = metaText;
   }
   return { xids: cc.map(([k]) => k), nids: nc.map(([k]) => k) };
+}
+
+/** Is this address (device, ip, prefix) on the host? Reads one file. */
+export function hasHostAddress(s: KernelState, a: AddrRef): boolean {
+  const f = open.get(s);
+  if (!f) return s.hostAddresses.some((x) => addrKey(x) === addrKey(a));
+  return f.addrs.load(addrKey(a)) !== null;
+}
+
+/** `ip addr add`: appends the address unless the device has it already. */
+export function addHostAddress(s: KernelState, a: HostAddress): void {
+  if (hasHostAddress(s, a)) return;
+  const f = open.get(s);
+  if (!f) s.hostAddresses.push(a);
+  else f.addrs.cur.set(addrKey(a), { seq: f.addrSeq++, address: a });
+}
+
+/** `ip addr del`: false when the device does not have the address. */
+export function removeHostAddress(s: KernelState, a: AddrRef): boolean {
+  const f = open.get(s);
+  if (!f) {
+    const i = s.hostAddresses.findIndex((x) => addrKey(x) === addrKey(a));
+    if (i >= 0) s.hostAddresses.splice(i, 1);
+    return i >= 0;
+  }
+  if (f.addrs.load(addrKey(a)) === null) return false;
+  f.addrs.cur.set(addrKey(a), null);
+  return true;
 }
 
 /** A plain copy of the whole state (lists every context: for tests and tools, not for commands). */

@@ -105,3 +105,18 @@ test('a directory that is no simulated host is refused, not created', (t) => {
   t.throws(() => readKernelSnapshot(dir), { message: /is not a simulated host/ });
   t.deepEqual(fs.readdirSync(dir), []);
 });
+
+test('start and stop read and write only their own context and host addresses (one file per address, kept in list order)', (t) => {
+  const h = seedSimHost(tmpDir('addr'), [spec(0, 'stopped'), spec(1), spec(2), spec(3)]);
+  const addrDir = path.join(kernelDir(h.simDir), 'addr');
+  t.deepEqual(readKernelSnapshot(h.dir).hostAddresses.map((a) => `${a.owner} ${a.dev} ${a.ip}/${a.prefix}`), ['k1 eth0 10.4.0.2/24', 'k2 eth0 10.4.0.3/24', 'k3 eth0 10.4.0.4/24']);
+  const others = fs.readdirSync(addrDir);
+  t.is(others.length, 3);
+  for (const f of others) fs.writeFileSync(path.join(addrDir, f), '{ not json');
+  for (const i of [1, 2, 3]) fs.writeFileSync(ctxFile(h, 4000 + i), '{ not json');
+  t.is(run(h, 'vserver', ['k0', 'start']).code, 0);
+  t.is(fs.readdirSync(addrDir).length, 4, "k0's address added");
+  t.is(run(h, 'vserver', ['k0', 'stop']).code, 0);
+  t.deepEqual(fs.readdirSync(addrDir).sort(), [...others].sort(), "k0's address removed, the others untouched");
+  for (const f of others) t.is(fs.readFileSync(path.join(addrDir, f), 'utf8'), '{ not json');
+});

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ctxTasks, type HostAddress, type KernelState } from '../kernel-state.js';
 import { commitKernel, loadKernel, locked, saveKernel } from '../store.js';
+import { removeHostAddress } from '../kernel-files.js';
 import { endGuestInit } from '../guest-process.js';
 import { checkpoint, fail, ToolExit, type ToolCtx } from '../tool-io.js';
 import { build } from './build.js';
@@ -79,9 +80,7 @@ export function disableInterfaces(s: KernelState, g: GuestRef): string {
   }
   let err = '';
   for (const a of named.reverse()) {
-    const i = s.hostAddresses.findIndex((x) => x.dev === a.dev && x.ip === a.ip && x.prefix === a.prefix);
-    if (i < 0) err += 'ip: RTNETLINK answers: Cannot assign requested address\n';
-    else s.hostAddresses.splice(i, 1);
+    if (!removeHostAddress(s, a)) err += 'ip: RTNETLINK answers: Cannot assign requested address\n';
   }
   return err;
 }

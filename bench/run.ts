@@ -15,6 +15,9 @@
  *   node dist/bench/run.js --fresh               # rebuild the fixtures
  *   node dist/bench/run.js --fixtures-only       # only build the fixtures
  *   node dist/bench/run.js --no-processes        # skip the whole-process rows (--version, validate, plan --repo)
+ *   node dist/bench/run.js --no-sim-commands     # skip the simulator command rows (10 and 10,000 guests)
+ *   node dist/bench/run.js --no-steps            # skip the per-size child steps (validate, observe, plan, pipeline)
+ *   node dist/bench/run.js --apply-concurrency 1,4   # the apply rows: actions run at once (default 1 and 4)
  *   node dist/bench/run.js --no-floor-check      # skip checking that the floor reads what observe reads
  *
  * Fixtures live under .bench/ (removed by `make clean`); see BENCHMARKS.md.
@@ -93,6 +96,8 @@ interface FixtureMeta {
   files: number;
   /** apply: the number of commands the apply ran (for its spawn floor) */
   commands?: number;
+  /** apply: actions run at once (issue 12, simx) */
+  concurrency?: number;
 }
 
 async function git(cwd: string, args: string[]): Promise<string> {
@@ -272,9 +277,9 @@ async function runStep(step: string, meta: FixtureMeta): Promise<StepResult> {
       const { runner, count } = countingRunner(execaRunner());
       const opts: PipelineOptions = { source: { kind: 'dir', dir: meta.manifests }, host: { paths, name: HOST, labels: {} }, runner, log: silentLogger() };
       const c = await computePlan(opts);
-      const cs = await executePlan(opts, c, c.plan);
+      const cs = await executePlan({ ...opts, ...(meta.concurrency ? { concurrency: meta.concurrency } : {}) }, c, c.plan);
       const failed = cs.entries.filter((e) => e.outcome === 'failed');
-      detail = { actions: c.plan.actions.length, commands: count(), ok: cs.ok, created: cs.entries.filter((e) => e.outcome === 'created').length, failed: failed.length };
+      detail = { ...(meta.concurrency ? { concurrency: meta.concurrency } : {}), actions: c.plan.actions.length, commands: count(), ok: cs.ok, created: cs.entries.filter((e) => e.outcome === 'created').length, failed: failed.length };
       held = cs;
       break;
     }
@@ -365,7 +370,7 @@ const median = (xs: number[]) => {
 };
 
 function parseArgs(argv: string[]) {
-  const o = { sizes: [100, 1000, 10000], reps: 0, apply: true, markdown: false, json: '', workdir: path.join(REPO_ROOT, '.bench'), child: '', meta: '', fresh: false, pipeline: false, fixturesOnly: false, checkFloor: true, processes: true };
+  const o = { sizes: [100, 1000, 10000], reps: 0, apply: true, markdown: false, json: '', workdir: path.join(REPO_ROOT, '.bench'), child: '', meta: '', fresh: false, pipeline: false, fixturesOnly: false, checkFloor: true, processes: true, simCommands: true, steps: true, applyConcurrency: [1, 4] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = () => {
@@ -384,6 +389,9 @@ function parseArgs(argv: string[]) {
     else if (a === '--fixtures-only') o.fixturesOnly = true;
     else if (a === '--no-floor-check') o.checkFloor = false;
     else if (a === '--no-processes') o.processes = false;
+    else if (a === '--no-sim-commands') o.simCommands = false;
+    else if (a === '--no-steps') o.steps = false;
+    else if (a === '--apply-concurrency') o.applyConcurrency = v().split(',').map((s) => Number(s.trim()));
     else if (a === '--child') o.child = v();
     else if (a === '--meta') o.meta = v();
     else if (a === '--help' || a === '-h') {
@@ -450,7 +458,7 @@ async function main(): Promise<void> {
     const meta = await buildFixture(o.workdir, size);
     const metaFile = path.join(o.workdir, String(size), 'meta.json');
     say(`  ${size} guests: fixture ready (${f0(performance.now() - t)} ms)`);
-    if (o.fixturesOnly) continue;
+    if (o.fixturesOnly || !o.steps) continue;
     baseline ??= await child('baseline', metaFile);
     if (o.checkFloor) {
       const c = await child('check-floor', metaFile);
@@ -502,26 +510,51 @@ async function main(): Promise<void> {
     }
   }
 
+  if (o.simCommands) {
+    // ---- issue 12 (simx): one simulator command on a small and a large host, against `node -e 0`
+    const node = process.execPath;
+    const big = o.sizes.includes(10000) ? 10000 : Math.max(...o.sizes);
+    const ratios: string[] = [];
+    for (const size of [10, big]) {
+      const meta = await buildFixture(o.workdir, size);
+      simInit(meta.host, { name: HOST }); // shims of this build; a host of an older layout is converted by the warm-up
+      const cmds: [string, string[]][] = [['vserver-info', ['g00000', 'RUNNING']], ['vattribute', ['--xid', '1000', '--get']]];
+      for (const [tool, args] of cmds) {
+        const argv = [path.join(meta.host, 'bin', tool), ...args];
+        await processRun(argv, [0]); // warm-up
+        const reps = o.reps > 0 ? Math.max(o.reps, 5) : 7;
+        const row = await processRow(size, `sim ${tool} ${args.join(' ')} (process)`, reps, argv, [0], [node, '-e', '0']);
+        rows.push(row);
+        const x = median(row.runs.map((r) => r.ms)) / median(row.floorRuns.map((r) => r.ms));
+        ratios.push(`${tool} at ${size}: ${x.toFixed(2)}x`);
+      }
+    }
+    say(`    simulator command vs node -e 0: ${ratios.join(', ')}`);
+  }
+
   if (o.apply) {
     // create/apply of 100 guests from empty, through the real executor and the shims
     const dir = path.join(o.workdir, 'apply-100');
     const src = await buildFixture(o.workdir, 100);
     const reps = o.reps > 0 ? o.reps : 1;
-    const row: Row = { size: 100, step: 'apply (create)', runs: [], floorRuns: [] };
-    for (let k = 0; k < reps; k++) {
-      fs.rmSync(dir, { recursive: true, force: true });
-      simInit(path.join(dir, 'host'), { name: HOST });
-      const meta: FixtureMeta = { ...src, host: path.join(dir, 'host'), expectedActions: 100 };
-      const metaFile = path.join(dir, 'meta.json');
-      fs.writeFileSync(metaFile, JSON.stringify(meta));
-      const r = await child('apply', metaFile);
-      if (r.detail?.ok !== true || r.detail.created !== 100) throw new Error(`apply: ${JSON.stringify(r.detail)}`);
-      row.runs.push(r);
-      fs.writeFileSync(metaFile, JSON.stringify({ ...meta, commands: r.detail.commands }));
-      row.floorRuns.push(await child('floor-spawn', metaFile));
+    for (const concurrency of o.applyConcurrency) {
+      // issue 12 (simx): the same apply with 1 and with N actions at once
+      const row: Row = { size: 100, step: concurrency > 1 ? `apply (create, concurrency ${concurrency})` : 'apply (create)', runs: [], floorRuns: [] };
+      for (let k = 0; k < reps; k++) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        simInit(path.join(dir, 'host'), { name: HOST });
+        const meta: FixtureMeta = { ...src, host: path.join(dir, 'host'), expectedActions: 100, ...(concurrency > 1 ? { concurrency } : {}) };
+        const metaFile = path.join(dir, 'meta.json');
+        fs.writeFileSync(metaFile, JSON.stringify(meta));
+        const r = await child('apply', metaFile);
+        if (r.detail?.ok !== true || r.detail.created !== 100) throw new Error(`apply: ${JSON.stringify(r.detail)}`);
+        row.runs.push(r);
+        fs.writeFileSync(metaFile, JSON.stringify({ ...meta, commands: r.detail.commands }));
+        row.floorRuns.push(await child('floor-spawn', metaFile));
+      }
+      rows.push(row);
+      say(`    ${row.step}: ${f0(median(row.runs.map((x) => x.ms)))} ms`);
     }
-    rows.push(row);
-    say(`    apply: ${f0(median(row.runs.map((x) => x.ms)))} ms`);
   }
 
   baseline ??= { ms: 0, maxRssMB: 0, heapUsedMB: 0, heapRetainedMB: 0 };

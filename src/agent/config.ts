@@ -39,6 +39,8 @@ export interface AgentConfig {
   buildTimeoutMs: number;
   /** an apply's command running this long is logged as still running, and again as often (0: never) */
   progressIntervalMs: number;
+  /** actions a pass runs at once (issue 12; 1: one after the other) */
+  concurrency: number;
   backoff: { minMs: number; maxMs: number; factor: number; jitter: number };
   deletionGuard: { maxDeletes: number; maxDeleteShare: number };
   webhook: { enabled: boolean; bind: string; port: number; path: string; secret: Secret | null; maxBodyBytes: number; requestTimeoutMs: number; maxConnections: number; replayWindowMs: number };
@@ -66,6 +68,7 @@ export interface ConfigOverrides {
   passTimeout?: string;
   buildTimeout?: string;
   progressInterval?: string;
+  concurrency?: string;
   webhook?: boolean;
   webhookBind?: string;
   webhookPort?: string;
@@ -85,6 +88,8 @@ export const DEFAULTS = {
   passTimeoutMs: 600_000,
   buildTimeoutMs: 30 * 60_000,
   progressIntervalMs: 5_000,
+  /** one action at a time unless asked (`concurrency`, `--concurrency`) */
+  concurrency: 1,
   /** the configuration file is small; a larger one is refused unread */
   maxConfigBytes: 1024 * 1024,
   backoff: { minMs: 1000, maxMs: 900_000, factor: 2, jitter: 0.2 },
@@ -358,6 +363,7 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
     passTimeoutMs: flagDuration(o.passTimeout, durationFrom(raw.passTimeout, DEFAULTS.passTimeoutMs, 'passTimeout', f), '--pass-timeout'),
     buildTimeoutMs: flagDuration(o.buildTimeout, durationFrom(obj(raw.timeouts).build, DEFAULTS.buildTimeoutMs, 'timeouts.build', f), '--build-timeout'),
     progressIntervalMs: flagDuration(o.progressInterval, durationFrom(obj(raw.timeouts).progress, DEFAULTS.progressIntervalMs, 'timeouts.progress', f), '--progress-interval'),
+    concurrency: o.concurrency !== undefined ? flagConcurrency(o.concurrency) : ((raw.concurrency as number | undefined) ?? DEFAULTS.concurrency),
     backoff: {
       minMs: durationFrom(backoff.min, DEFAULTS.backoff.minMs, 'backoff.min', f),
       maxMs: durationFrom(backoff.max, DEFAULTS.backoff.maxMs, 'backoff.max', f),
@@ -395,6 +401,12 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
   if (cfg.webhook.requestTimeoutMs <= 0) throw new VsError('CONFIG', `${f ?? 'configuration'}: webhook.requestTimeout must be above 0`, { file: f, field: 'webhook.requestTimeout' });
   if (cfg.passTimeoutMs <= 0) throw new VsError('CONFIG', `${f ?? 'configuration'}: passTimeout must be above 0`, { file: f, field: 'passTimeout' });
   return cfg;
+}
+
+/** `--concurrency N` of run (the file's `concurrency` is checked by the schema: 1 to 64). */
+function flagConcurrency(v: string): number {
+  if (!/^[1-9][0-9]*$/.test(v) || Number(v) > 64) throw new VsError('USAGE', `--concurrency takes a whole number from 1 to 64 (got '${v}')`);
+  return Number(v);
 }
 
 function fileIn(baseDir: string, value: unknown): string | undefined {

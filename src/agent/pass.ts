@@ -38,6 +38,8 @@ export interface PassSettings {
   deletionGuard: { maxDeletes: number; maxDeleteShare: number };
   /** longest a guest build may run (default: the executor's, 30 min) */
   buildTimeoutMs?: number;
+  /** actions a pass runs at once (default 1; ApplyOptions.concurrency) */
+  concurrency?: number;
 }
 
 export interface PassDeps {
@@ -161,7 +163,7 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
         const log = deps.log;
         const progress = progressRunner(runner, { ...(deps.progressIntervalMs !== undefined ? { intervalMs: deps.progressIntervalMs } : {}), say: (line, i) => log.info(line, { elapsedMs: Math.round(i.elapsedMs) }) });
         const onStart = (a: { guest: string; kind: string }) => void log.info(`${a.guest}: ${a.kind} started`, { guest: a.guest, action: a.kind });
-        changeSet = await executePlan({ source: settings.source, host, runner: progress, log, signal: req.signal, ...(req.stop ? { stop: req.stop } : {}), buildTimeoutMs: settings.buildTimeoutMs, onStart }, computed, plan);
+        changeSet = await executePlan({ source: settings.source, host, runner: progress, log, signal: req.signal, ...(req.stop ? { stop: req.stop } : {}), buildTimeoutMs: settings.buildTimeoutMs, ...(settings.concurrency !== undefined ? { concurrency: settings.concurrency } : {}), onStart }, computed, plan);
         if (host.persistIdentity) identityStored = true;
         result = changeSet.ok ? 'applied' : 'failed';
       }

@@ -13,6 +13,7 @@ import { OUTPUT_FORMAT_VERSION } from './json-output.js';
 import { applyConfigFile, logLevelOf, type ConfigurableOptions } from './config-defaults.js';
 import { addHelpFooter, configOption, outputOption } from './help.js';
 import { parseDuration } from '../text/duration.js';
+import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from '../reconciler/apply.js';
 import { blockedReasons, hasNoManifests } from '../reconciler/blocked.js';
 import type { Computed } from '../pipeline/pipeline.js';
 import { acquireLock, APPLY_LOCK_FILE, processLockEnv } from '../agent/lock.js';
@@ -40,6 +41,7 @@ interface ApplyOpts extends PlanOpts {
   yes?: boolean;
   dryRun?: boolean;
   progressInterval?: number;
+  concurrency?: number;
 }
 
 function addPlanOptions(cmd: Command): Command {
@@ -135,7 +137,8 @@ export const registerApply: RegisterCommand = (program, setExit) => {
     .option('--yes', 'do not ask before destructive actions (required when not on a terminal)')
     .option('--dry-run', 'only show the plan (exit codes as for plan)')
     .option('--build-timeout <duration>', 'longest a guest build may run, e.g. 45m or 2h (default 30m)', parseBuildTimeout)
-    .option('--progress-interval <duration>', 'say "still running" when a command runs this long, and again as often (default 5s; 0 turns it off)', parseProgressInterval);
+    .option('--progress-interval <duration>', 'say "still running" when a command runs this long, and again as often (default 5s; 0 turns it off)', parseProgressInterval)
+    .option('--concurrency <n>', `actions run at once, 1 to ${MAX_CONCURRENCY} (default ${DEFAULT_CONCURRENCY}): stops and deletes first, one guest's actions in order`, parseConcurrency);
   addHelpFooter(
     cmd,
     [
@@ -208,6 +211,7 @@ async function applyLocked(popts: PipelineOptions, o: ApplyOpts, setExit: (code:
     {
       ...popts,
       ...(interrupts ? { stop: interrupts.stop, signal: interrupts.abort } : {}),
+      ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
       onStart: (action) => say(actionStartLine(plan, action)),
       onEntry: (entry, action) => say(actionEndLine(plan, action, entry)),
     },
@@ -287,6 +291,11 @@ function parseBuildTimeout(v: string): number {
   }
   if (!(ms > 0)) throw new VsError('USAGE', `--build-timeout must be above 0, got "${v}"`);
   return ms;
+}
+
+export function parseConcurrency(v: string): number {
+  if (!/^[1-9][0-9]*$/.test(v) || Number(v) > MAX_CONCURRENCY) throw new VsError('USAGE', `--concurrency takes a whole number from 1 to ${MAX_CONCURRENCY} (got '${v}')`);
+  return Number(v);
 }
 
 function parseProgressInterval(v: string): number {

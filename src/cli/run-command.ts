@@ -70,6 +70,7 @@ function overridesOf(f: RunFlags): ConfigOverrides {
     passTimeout: f.passTimeout,
     buildTimeout: f.buildTimeout,
     progressInterval: f.progressInterval,
+    concurrency: f.concurrency,
     webhook: f.webhook,
     webhookBind: f.webhookBind,
     webhookPort: f.webhookPort,
@@ -104,6 +105,7 @@ export function registerRunCommands(program: Command, setExit: (c: number) => vo
     .option('--pass-timeout <duration>', 'abort a pass after this long')
     .option('--build-timeout <duration>', 'longest a guest build may run, e.g. 45m (default 30m)')
     .option('--progress-interval <duration>', 'log a command of an apply still running after this long, and again as often; 0: never (default 5s)')
+    .option('--concurrency <n>', 'actions a pass runs at once, 1 to 64 (default 1): stops and deletes first, one guest\'s actions in order')
     .option('--webhook', 'enable the webhook receiver (secret from the configuration)')
     .option('--webhook-bind <address>', 'webhook listen address')
     .option('--webhook-port <port>', 'webhook listen port')

@@ -105,7 +105,7 @@ export const registerRun: RegisterCommand = (program, setExit) => {
         ? { kind: 'git' as const, repo: ctx.source.dir, ref: ctx.source.ref, path: config.source.path === '.' ? undefined : config.source.path, ...signatures }
         : { kind: 'dir' as const, dir: path.join(ctx.source.dir, config.source.path), ...signatures };
       return createReconcilePass(
-        { source, host: config.host, hostName: config.hostName, hostLabels: config.hostLabels, hostIdentityChange: config.hostIdentityChange, persistHostIdentity: config.persistHostIdentity, stateDir: config.stateDir, deletionGuard: config.deletionGuard, buildTimeoutMs: config.buildTimeoutMs },
+        { source, host: config.host, hostName: config.hostName, hostLabels: config.hostLabels, hostIdentityChange: config.hostIdentityChange, persistHostIdentity: config.persistHostIdentity, stateDir: config.stateDir, deletionGuard: config.deletionGuard, buildTimeoutMs: config.buildTimeoutMs, concurrency: config.concurrency },
         { log: logger, initialAppliedRevision: observers?.status?.lastAppliedRevision ?? null, progressIntervalMs: config.progressIntervalMs },
       );
     },

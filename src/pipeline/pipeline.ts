@@ -182,6 +182,8 @@ export interface ExecuteOptions extends PipelineOptions {
   /** called when an action starts (progress output) */
   onStart?: (action: PlannedAction) => void | Promise<void>;
   onEntry?: (entry: ChangeSetEntry, action: PlannedAction) => void | Promise<void>;
+  /** how many actions run at once (ApplyOptions.concurrency; default 1) */
+  concurrency?: number;
 }
 
 /** Applies `plan` (fresh or saved) and records the outcome in the inventory. */
@@ -210,6 +212,7 @@ export async function executePlan(opts: ExecuteOptions, computed: Computed, plan
       log: opts.log,
       signal: opts.signal,
       ...(opts.stop ? { stop: opts.stop } : {}),
+      ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
       onStart: async (action) => {
         const seq = journal.nextSeq();
         seqs.set(action, seq);

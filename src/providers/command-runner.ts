@@ -17,6 +17,8 @@ export interface RunOptions {
   timeoutMs?: number;
   input?: string;
   signal?: AbortSignal;
+  /** whom the command is for (the guest, when apply runs actions concurrently): named in progress lines */
+  label?: string;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * A CommandRunner that says when a command runs long (issue 13: "never a
  * silent 25 s"): once a command has run `intervalMs`, and again every
- * `intervalMs` after that, `say` gets "still running: ARGV (Ns)". The wrapped
+ * `intervalMs` after that, `say` gets "still running: ARGV (Ns)" (after "GUEST: "
+ * when the command carries a label: apply running actions concurrently). The wrapped
  * runner does the work; timers are injected for tests.
  */
 import type { CommandRunner } from './command-runner.js';
@@ -39,7 +40,8 @@ export function progressRunner(inner: CommandRunner, opts: ProgressRunnerOptions
       const handle = intervalMs > 0
         ? every(() => {
             const elapsedMs = now() - started;
-            opts.say(`still running: ${commandLine(argv)} (${Math.round(elapsedMs / 1000)}s)`, { argv, elapsedMs });
+            const who = runOpts?.label !== undefined ? `${runOpts.label}: ` : '';
+            opts.say(`${who}still running: ${commandLine(argv)} (${Math.round(elapsedMs / 1000)}s)`, { argv, elapsedMs });
           }, intervalMs)
         : undefined;
       try {

@@ -46,14 +46,14 @@ export function spawnGuestInit(simDir: string, xid: number): number | undefined 
 }
 
 /** Removes the markers of contexts that are no longer in the kernel state (their inits then end). */
-export function sweepInitMarkers(simDir: string, liveXids: Set<string>): void {
+export function sweepInitMarkers(simDir: string, isLive: (xid: string) => boolean): void {
   let names: string[];
   try {
     names = fs.readdirSync(initMarkerDir(simDir));
   } catch {
     return;
   }
-  for (const n of names) if (/^\d+$/.test(n) && !liveXids.has(n)) fs.rmSync(marker(simDir, n), { force: true });
+  for (const n of names) if (/^\d+$/.test(n) && !isLive(n)) fs.rmSync(marker(simDir, n), { force: true });
 }
 
 /** Is pid one of our guest inits (never signal a recycled pid)? */

@@ -1,7 +1,8 @@
 /**
  * The simulated kernel's state: contexts, network contexts and the host
  * addresses `ip addr add` would have created. Stored as JSON (bigint masks as
- * hex strings) in DIR/.sim/kernel.json; the /proc files are rendered from it.
+ * hex strings) in DIR/.sim/kernel/, one file per context (kernel-files.ts); the
+ * /proc files are rendered from it.
  */
 
 /** /proc/virtual/<xid>/limit rows in kernel order, with the resource id each reports (§1.6). */

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { big, ctxTasks, isAlive, type KernelState, type SimContext, type SimNetContext } from './kernel-state.js';
+import type { KernelCounts } from './kernel-files.js';
 import {
   renderCacct,
   renderCtxInfo,
@@ -55,9 +56,12 @@ export function netFiles(n: SimNetContext): Record<string, string> {
 /** Top-level status counters: plausible kernel-internal numbers in the right layout. */
 export function topFiles(state: KernelState): { virtual: Record<string, string>; virtnet: Record<string, string> } {
   const ctxs = Object.values(state.contexts);
-  const spaced = ctxs.filter((c) => c.nsproxy[0] !== null).length;
-  const n = ctxs.length;
-  const nets = Object.keys(state.nets).length;
+  return topFilesFor({ contexts: ctxs.length, spaced: ctxs.filter((c) => c.nsproxy[0] !== null).length, nets: Object.keys(state.nets).length });
+}
+
+/** The same from the counts the state files keep (kernel-files.ts). */
+export function topFilesFor(counts: KernelCounts): { virtual: Record<string, string>; virtnet: Record<string, string> } {
+  const { contexts: n, spaced, nets } = counts;
   return {
     virtual: {
       info: renderVciInfo(),
@@ -107,4 +111,28 @@ export function writeProc(procDir: string, state: KernelState, only?: { xids: nu
   const nids = only ? only.nids.filter((x) => state.nets[x]) : Object.keys(state.nets).map(Number);
   for (const x of xids) writeFiles(path.join(vdir, String(x)), contextFiles(state.contexts[x]));
   for (const x of nids) writeFiles(path.join(ndir, String(x)), netFiles(state.nets[x]));
+}
+
+/**
+ * Re-renders /proc for the given ids only (a state opened from its files,
+ * kernel-files.ts): the top-level files from the kept counts, the directories
+ * of ids that are gone removed, the others written. Costs the same whatever
+ * the number of contexts on the host.
+ */
+export function writeProcIds(procDir: string, state: KernelState, counts: KernelCounts, ids: { xids: Iterable<string>; nids: Iterable<string> }): void {
+  const vdir = path.join(procDir, 'virtual');
+  const ndir = path.join(procDir, 'virtnet');
+  const top = topFilesFor(counts);
+  writeFiles(vdir, top.virtual);
+  writeFiles(ndir, top.virtnet);
+  for (const x of ids.xids) {
+    const c = state.contexts[x];
+    if (c) writeFiles(path.join(vdir, x), contextFiles(c));
+    else fs.rmSync(path.join(vdir, x), { recursive: true, force: true });
+  }
+  for (const x of ids.nids) {
+    const n = state.nets[x];
+    if (n) writeFiles(path.join(ndir, x), netFiles(n));
+    else fs.rmSync(path.join(ndir, x), { recursive: true, force: true });
+  }
 }

@@ -1,13 +1,14 @@
 /**
- * A simulated host on disk: its paths, the kernel state file and the lock
+ * A simulated host on disk: its paths, the kernel state files and the lock
  * serialising read-modify-write of state and configuration.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { simLayout, type SimLayout } from './layout.js';
 import { VsError } from '../errors.js';
-import { emptyKernelState, type KernelState } from './kernel-state.js';
-import { writeProc } from './proc-tree.js';
+import { emptyKernelState, isAlive, type KernelState } from './kernel-state.js';
+import { isOpenedKernel, kernelCounts, kernelSnapshot, legacyKernelFile, loadedContexts, openKernel, persistKernel, writeKernelFiles } from './kernel-files.js';
+import { writeProc, writeProcIds } from './proc-tree.js';
 import { withLockSync } from './lock.js';
 import { sweepInitMarkers } from './guest-process.js';
 
@@ -24,28 +25,37 @@ export function openSimHost(dir: string, now: () => number = Date.now): SimHost 
   return { dir: paths.root, paths, simDir: path.join(paths.root, '.sim'), now };
 }
 
-export const kernelFile = (h: SimHost) => path.join(h.simDir, 'kernel.json');
-
+/**
+ * Opens the kernel state (kernel-files.ts: one file per context, loaded on
+ * access). A host laid out by an earlier version (one DIR/.sim/kernel.json)
+ * is converted once, under the lock.
+ */
 export function loadKernel(h: SimHost): KernelState {
-  let text: string;
-  try {
-    text = fs.readFileSync(kernelFile(h), 'utf8');
-  } catch {
-    throw new VsError('SIM', `${h.dir} is not a simulated host (run "vsgitops sim init ${h.dir}")`, { dir: h.dir });
-  }
-  return JSON.parse(text) as KernelState;
+  const s = openKernel(h.simDir);
+  if (s) return s;
+  if (fs.existsSync(legacyKernelFile(h.simDir))) return locked(h, () => migrateKernel(h));
+  throw new VsError('SIM', `${h.dir} is not a simulated host (run "vsgitops sim init ${h.dir}")`, { dir: h.dir });
 }
 
+function migrateKernel(h: SimHost): KernelState {
+  const legacy = legacyKernelFile(h.simDir);
+  if (!openKernel(h.simDir)) {
+    const whole = JSON.parse(fs.readFileSync(legacy, 'utf8')) as KernelState;
+    writeKernelFiles(h.simDir, whole);
+  }
+  fs.rmSync(legacy, { force: true });
+  return openKernel(h.simDir)!;
+}
+
+/** Writes what changed in the state, without re-rendering /proc. */
 export function saveKernel(h: SimHost, state: KernelState): void {
-  const file = kernelFile(h);
-  const tmp = `${file}.tmp${process.pid}`;
-  fs.writeFileSync(tmp, JSON.stringify(state));
-  fs.renameSync(tmp, file);
+  if (isOpenedKernel(state)) persistKernel(state);
+  else writeKernelFiles(h.simDir, state);
 }
 
 export function initKernel(h: SimHost): KernelState {
   const s = emptyKernelState(h.now());
-  saveKernel(h, s);
+  writeKernelFiles(h.simDir, s);
   writeProc(h.paths.proc, s);
   return s;
 }
@@ -71,9 +81,28 @@ export interface Touched {
   nids: number[];
 }
 
+/**
+ * Commits kernel state: contexts without a task leave the kernel, changed
+ * files are written, and /proc is re-rendered for the touched and changed ids
+ * (all of it for a whole in-memory state).
+ */
 export function commitKernel(h: SimHost, s: KernelState, touched?: Touched): void {
-  writeProc(h.paths.proc, s, touched);
-  saveKernel(h, s);
+  if (!isOpenedKernel(s)) {
+    writeProc(h.paths.proc, s, touched);
+    writeKernelFiles(h.simDir, s);
+    sweepInitMarkers(h.simDir, (xid) => s.contexts[xid] !== undefined);
+    return;
+  }
+  for (const [k, c] of loadedContexts(s)) if (c && !isAlive(c)) delete s.contexts[k];
+  const changed = persistKernel(s);
+  const xids = new Set([...(touched?.xids ?? []).map(String), ...changed.xids]);
+  const nids = new Set([...(touched?.nids ?? []).map(String), ...changed.nids]);
+  writeProcIds(h.paths.proc, s, kernelCounts(s), { xids, nids });
   // a context that died any way at all takes its init process with it
-  sweepInitMarkers(h.simDir, new Set(Object.keys(s.contexts)));
+  sweepInitMarkers(h.simDir, (xid) => s.contexts[xid] !== undefined);
+}
+
+/** A plain copy of the whole kernel state (lists every context: for tests, not for commands). */
+export function readKernelSnapshot(dir: string): KernelState {
+  return kernelSnapshot(loadKernel(openSimHost(dir)));
 }

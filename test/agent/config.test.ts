@@ -224,3 +224,15 @@ test('timeouts.progress sets the still-running interval of the agent\'s apply (0
   t.true(isVsError(err, 'CONFIG'));
   t.regex(err!.message, /timeouts(\.|\/)progress/);
 });
+
+test('issue 12: concurrency: 1 by default, from the file, --concurrency wins; out of range refused', async (t) => {
+  const { file } = await writeConfig('source:\n  url: ./repo\nconcurrency: 4\n');
+  t.is((await loadAgentConfig(file, {}, { env: {} })).concurrency, 4);
+  t.is((await loadAgentConfig(file, { concurrency: '2' }, { env: {} })).concurrency, 2);
+  const plain = await writeConfig('source:\n  url: ./repo\n');
+  t.is((await loadAgentConfig(plain.file, {}, { env: {} })).concurrency, DEFAULTS.concurrency);
+  t.is(DEFAULTS.concurrency, 1);
+  await t.throwsAsync(loadAgentConfig(file, { concurrency: '0' }, { env: {} }), { message: /--concurrency takes a whole number from 1 to 64/ });
+  const zero = await writeConfig('source:\n  url: ./repo\nconcurrency: 0\n');
+  await t.throwsAsync(loadAgentConfig(zero.file, {}, { env: {} }), { message: /concurrency/ });
+});

@@ -13,12 +13,13 @@ import path from 'node:path';
 import fsp from 'node:fs/promises';
 import { execa } from 'execa';
 import { cli, exists, manifest, readText, simHostWithRepo } from '../helpers/e2e.js';
+import { readKernelSnapshot } from '../../src/sim/store.js';
 
 interface Kernel {
   contexts: Record<string, { procs: number; flags: string }>;
   hostAddresses: { dev: string; ip: string; prefix: number }[];
 }
-const kernel = async (sim: string) => JSON.parse(await readText(path.join(sim, '.sim/kernel.json'))) as Kernel;
+const kernel = async (sim: string) => readKernelSnapshot(sim) as unknown as Kernel;
 
 async function setup(prefix: string) {
   const env = await simHostWithRepo(prefix);

@@ -5,6 +5,7 @@
  * addresses enableInterfaces gives them; an nflags change is live (nattribute).
  */
 import test from 'ava';
+import { readKernelSnapshot } from '../../src/sim/store.js';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,7 +71,7 @@ test('interface extras: import, adopt, "No changes"; one broadcast change writes
   t.is(after['interfaces/1/bcast'], '192.0.2.127\n');
 
   // the running guest: host addresses as enableInterfaces adds them, the network context as chbind makes it
-  const kernel = JSON.parse(await fsp.readFile(path.join(sim, '.sim/kernel.json'), 'utf8')) as {
+  const kernel = readKernelSnapshot(sim) as unknown as {
     hostAddresses: { dev: string; ip: string; prefix: number; bcast: string; peer?: string; label?: string }[];
     hostLinks?: { dev: string; kind: string; nid?: number }[];
   };

@@ -8,6 +8,7 @@ import test from 'ava';
 import path from 'node:path';
 import fsp from 'node:fs/promises';
 import { cli, manifest, readText, simHostWithRepo } from '../helpers/e2e.js';
+import { readKernelSnapshot } from '../../src/sim/store.js';
 
 async function setup(name: string) {
   return simHostWithRepo(name);
@@ -17,7 +18,7 @@ interface Kernel {
   contexts: Record<string, { initProcess?: number; hostInitPid?: number }>;
   hostAddresses: { dev: string; ip: string; prefix: number }[];
 }
-const kernel = async (sim: string) => JSON.parse(await readText(path.join(sim, '.sim/kernel.json'))) as Kernel;
+const kernel = async (sim: string) => readKernelSnapshot(sim) as unknown as Kernel;
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);

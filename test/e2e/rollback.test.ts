@@ -11,13 +11,14 @@ import path from 'node:path';
 import fsp from 'node:fs/promises';
 import { execa } from 'execa';
 import { cli, manifest, readText, simHostWithRepo } from '../helpers/e2e.js';
+import { readKernelSnapshot } from '../../src/sim/store.js';
 
 async function setup(prefix: string) {
   return simHostWithRepo(prefix);
 }
 
 const web = (address: string, extra = '') => manifest({ name: 'web', context: 1001, address }) + extra;
-const kernel = async (sim: string) => JSON.parse(await readText(path.join(sim, '.sim/kernel.json'))) as { contexts: Record<string, unknown>; hostAddresses: { dev: string; ip: string; prefix: number }[] };
+const kernel = async (sim: string) => readKernelSnapshot(sim) as unknown as { contexts: Record<string, unknown>; hostAddresses: { dev: string; ip: string; prefix: number }[] };
 const snapshots = async (sim: string) => (await fsp.readdir(path.join(sim, 'var/lib/vsgitops/snapshots/web')).catch(() => [] as string[])).sort();
 
 interface ApplyJson {

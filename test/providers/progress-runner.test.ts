@@ -59,3 +59,16 @@ test('commandLine quotes arguments with spaces and cuts long lines', (t) => {
   t.is(commandLine(['echo', 'a b', '']), 'echo "a b" ""');
   t.is(commandLine(['x'.repeat(200)]).length, 120);
 });
+
+test('issue 12: a command carrying a label (apply running guests concurrently) names it in its progress line', async (t) => {
+  const clock = fakeTimers();
+  const lines: string[] = [];
+  let finish!: () => void;
+  const inner: CommandRunner = { run: () => new Promise((r) => (finish = () => r({ exitCode: 0, stdout: '', stderr: '', durationMs: 0 }))) };
+  const runner = progressRunner(inner, { intervalMs: 5000, say: (l) => lines.push(l), ...clock });
+  const p = runner.run(['/usr/sbin/vlimit', '--xid', '1001', '--nproc', '10'], { label: 'web' });
+  clock.advance(5000);
+  t.deepEqual(lines, ['web: still running: /usr/sbin/vlimit --xid 1001 --nproc 10 (5s)']);
+  finish();
+  await p;
+});

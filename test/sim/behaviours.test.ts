@@ -3,7 +3,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import { GUEST1_EXTRA, run, tmpHost, writeFiles } from './helpers.js';
-import type { SimHost } from '../../src/sim/store.js';
+import { readKernelSnapshot, type SimHost } from '../../src/sim/store.js';
 import { readCgroupLayout, readLiveCgroup } from '../../src/providers/vserver/cgroup-layout.js';
 
 const proc = (h: SimHost, rel: string) => fs.readFileSync(path.join(h.paths.proc, rel), 'utf8');
@@ -68,7 +68,7 @@ test('start: Tasks 2, Init pid for plain, STATE_INIT kept for sysv; host address
   t.regex(proc(h, 'virtual/1001/info'), /^Init:\t[1-9]\d*$/m);
   t.regex(proc(h, 'virtual/1002/info'), /^Init:\t0$/m);
   t.regex(proc(h, 'virtnet/1002/info'), /^0:\t\[10\.9\.0\.2-0\.0\.0\.0\/255\.255\.0\.0:0010\]$/m);
-  const kernel = JSON.parse(fs.readFileSync(path.join(h.simDir, 'kernel.json'), 'utf8'));
+  const kernel = readKernelSnapshot(h.dir);
   t.deepEqual(kernel.hostAddresses.map((a: { ip: string; prefix: number; owner: string }) => `${a.owner}:${a.ip}/${a.prefix}`), ['p:192.168.77.11/24', 's:10.9.0.2/16']);
   t.is(fs.readFileSync(path.join(h.paths.cgroup, 'custom/cpu.shares'), 'utf8'), '300\n');
   t.false(fs.existsSync(path.join(h.paths.cgroup, 'custom/name')), 'control files are not copied');
@@ -79,7 +79,7 @@ test('start: Tasks 2, Init pid for plain, STATE_INIT kept for sysv; host address
   t.false(fs.existsSync(path.join(h.paths.proc, 'virtnet/1002')));
   t.false(fs.existsSync(path.join(h.paths.cgroup, 'custom')));
   t.false(fs.existsSync(path.join(h.paths.runDir, 's')));
-  const after = JSON.parse(fs.readFileSync(path.join(h.simDir, 'kernel.json'), 'utf8'));
+  const after = readKernelSnapshot(h.dir);
   t.deepEqual(after.hostAddresses.map((a: { owner: string }) => a.owner), ['p']);
   t.is(run(h, 'vserver', ['s', 'status']).code, 3);
   t.deepEqual(run(h, 'vserver', ['s', 'stop']), { code: 0, out: '', err: "vserver 's' is not running\n" });

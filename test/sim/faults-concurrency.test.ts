@@ -5,6 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { writeFaults, matchFault } from '../../src/sim/faults.js';
 import { seedSimHost } from '../../src/sim/seed.js';
+import { readKernelSnapshot } from '../../src/sim/store.js';
 import type { GuestSpec } from '../../src/model/guest.js';
 import { run, tmpDir, tmpHost } from './helpers.js';
 
@@ -83,6 +84,6 @@ test('10 parallel vlimit shims on different guests all apply', async (t) => {
     const lim = fs.readFileSync(path.join(h.paths.proc, `virtual/${3000 + i}/limit`), 'utf8');
     t.regex(lim, new RegExp(`^FILES:.*\\t    ${1000 + i}/    ${1000 + i}\\t`, 'm'), `guest ${i}`);
   }
-  const kernel = JSON.parse(fs.readFileSync(path.join(dir, '.sim/kernel.json'), 'utf8'));
+  const kernel = readKernelSnapshot(dir);
   t.is(Object.keys(kernel.contexts).length, 10);
 });

@@ -8,11 +8,12 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import { run, tmpHost, writeFiles } from './helpers.js';
-import type { SimHost } from '../../src/sim/store.js';
+import { readKernelSnapshot, type SimHost } from '../../src/sim/store.js';
 import type { HostAddress, HostLink } from '../../src/sim/kernel-state.js';
 
 const cfg = (h: SimHost, name: string) => path.join(h.paths.etcVservers, name);
-const kernel = (h: SimHost) => JSON.parse(fs.readFileSync(path.join(h.simDir, 'kernel.json'), 'utf8')) as { hostAddresses: HostAddress[]; hostLinks?: HostLink[] };
+// the simulator keeps its kernel state one file per context (simx): read it whole through its own reader
+const kernel = (h: SimHost) => readKernelSnapshot(path.dirname(h.simDir)) as { hostAddresses: HostAddress[]; hostLinks?: HostLink[] };
 const addrs = (h: SimHost) => kernel(h).hostAddresses.map((a) => `${a.dev} ${a.ip}/${a.prefix} brd ${a.bcast || '(none)'}${a.peer ? ` peer ${a.peer}` : ''}${a.label ? ` label ${a.label}` : ''}`).sort();
 
 function guest(h: SimHost, name: string, xid: number, extra: Record<string, string>): void {

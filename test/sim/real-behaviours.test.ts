@@ -11,6 +11,7 @@ import { run, tmpDir, tmpHost, writeFiles } from './helpers.js';
 import { runShim } from '../helpers/run-shim.js';
 import { simInit } from '../../src/sim/init.js';
 import { loadKernel, mutateKernel, type SimHost } from '../../src/sim/store.js';
+import { addHostAddress } from '../../src/sim/kernel-files.js';
 import { isGuestInit } from '../../src/sim/guest-process.js';
 
 const cfg = (h: SimHost, name: string) => path.join(h.paths.etcVservers, name);
@@ -107,7 +108,7 @@ test('stop removes the host addresses the configuration names at stop time; one 
   t.deepEqual(run(h, 'vserver', ['web', 'stop']), { code: 0, out: '', err: '' });
   t.deepEqual(addrs(), []);
   // a stopped guest: "not running", and its named addresses are removed quietly (vserver.stop:21-27)
-  mutateKernel(h, (s) => void s.hostAddresses.push({ dev: 'eth0', ip: '10.0.0.2', prefix: 24, bcast: '+', owner: 'someone' }));
+  mutateKernel(h, (s) => addHostAddress(s, { dev: 'eth0', ip: '10.0.0.2', prefix: 24, bcast: '+', owner: 'someone' }));
   t.deepEqual(run(h, 'vserver', ['web', 'stop']), { code: 0, out: '', err: "vserver 'web' is not running\n" });
   t.deepEqual(addrs(), []);
 });

@@ -61,7 +61,7 @@ export class VServerExecutor implements ActionExecutor {
   /** Runs one tool; non-zero exit → VsError('COMMAND_FAILED'). */
   private async run(tool: string, args: string[], ctx: ExecuteContext, timeoutMs = this.timeouts.command): Promise<string> {
     const argv = [toolPath(this.opts.paths, tool), ...args];
-    const r = await this.opts.runner.run(argv, { timeoutMs, signal: ctx.signal });
+    const r = await this.opts.runner.run(argv, { timeoutMs, signal: ctx.signal, ...(ctx.label !== undefined ? { label: ctx.label } : {}) });
     ctx.commands.push({ argv: [tool, ...args], exitCode: r.exitCode, durationMs: r.durationMs, stdoutTail: tail(r.stdout, 500) || undefined, stderrTail: tail(r.stderr, 500) || undefined });
     ctx.log.debug(`ran ${tool}`, { argv: [tool, ...args], exitCode: r.exitCode, durationMs: r.durationMs, stderr: tail(r.stderr, 500) });
     if (r.timedOut) {

@@ -5,10 +5,8 @@
  * vc_set_nflags) applies `(old & ~mask) | (value & mask)`, where the one-time
  * bits STATE_SETUP|STATE_ADMIN (NXF_ONE_TIME) can only be cleared.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { big, hex, type KernelState } from '../kernel-state.js';
-import { mutateKernel } from '../store.js';
+import { big, hex } from '../kernel-state.js';
+import { loadKernel, mutateKernel } from '../store.js';
 import { fail, type ToolCtx } from '../tool-io.js';
 import { NCAP_TABLE, NET_FLAG_TABLE } from '../vserver/net-names.js';
 import { splitProgram } from './xid.js';
@@ -83,7 +81,7 @@ export function nattribute(ctx: ToolCtx, argv: string[], run: (xid: number, prog
   }
   const target = nid ?? ctx.selfXid;
   if (mode === 'get') {
-    const s = JSON.parse(fs.readFileSync(path.join(ctx.host.simDir, 'kernel.json'), 'utf8')) as KernelState;
+    const s = loadKernel(ctx.host); // reads only the network context it is asked about
     const n = s.nets[target];
     if (!n) fail(ctx, 1, 'nattribute: vc_get_nflags(): No such process\n');
     ctx.io.out(`ncapabilities:\n${bitNames(NCAP_TABLE, big(n.ncaps))}\nnflags:\n${bitNames(NET_FLAG_TABLE, big(n.flags))}\n`);

@@ -1,6 +1,4 @@
 /** vattribute (UV src/vattribute.c): --get prints §5.6, --set applies ccaps, bcaps, flags, umask. */
-import fs from 'node:fs';
-import path from 'node:path';
 import {
   SIM_SECURE_BCAPS,
   SIM_SECURE_CCAPS,
@@ -11,9 +9,9 @@ import {
   type SimListKind,
   type SimListValue,
 } from '../names.js';
-import { big, type KernelState, type SimContext } from '../kernel-state.js';
+import { big, type SimContext } from '../kernel-state.js';
 import { setCaps, setFlags, setUmask } from '../kernel-ops.js';
-import { mutateKernel } from '../store.js';
+import { loadKernel, mutateKernel } from '../store.js';
 import { fail, type ToolCtx } from '../tool-io.js';
 import { resolveXid, splitProgram } from './xid.js';
 
@@ -81,7 +79,7 @@ export function vattribute(ctx: ToolCtx, argv: string[], run: (xid: number, prog
   }
   const xid = xidArg === undefined ? ctx.selfXid : resolveXid(ctx, xidArg);
   if (mode === 'get') {
-    const s = JSON.parse(fs.readFileSync(path.join(ctx.host.simDir, 'kernel.json'), 'utf8')) as KernelState;
+    const s = loadKernel(ctx.host);
     const c = xid === undefined ? undefined : s.contexts[xid];
     if (!c) fail(ctx, 1, 'vattribute: vc_get_ccaps(): No such process\n');
     ctx.io.out(renderAttrs(c));

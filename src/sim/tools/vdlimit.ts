@@ -1,9 +1,7 @@
 /** vdlimit (UV src/vdlimit.c): per (xid, mount point) disk limits. */
-import fs from 'node:fs';
-import path from 'node:path';
-import { mutateKernel } from '../store.js';
+import { loadKernel, mutateKernel } from '../store.js';
 import { fail, type ToolCtx } from '../tool-io.js';
-import type { DiskLimit, KernelState } from '../kernel-state.js';
+import type { DiskLimit } from '../kernel-state.js';
 import { resolveXid } from './xid.js';
 
 const KEYS = ['space_used', 'space_total', 'inodes_used', 'inodes_total', 'reserved'] as const;
@@ -34,7 +32,7 @@ export function vdlimit(ctx: ToolCtx, argv: string[]): number {
   const xid = resolveXid(ctx, xidArg);
   if (xid === undefined) fail(ctx, 1, `vdlimit: invalid xid '${xidArg}'\n`);
   if (sets.length === 0 && !remove) {
-    const s = JSON.parse(fs.readFileSync(path.join(ctx.host.simDir, 'kernel.json'), 'utf8')) as KernelState;
+    const s = loadKernel(ctx.host);
     for (const m of mounts) {
       const d = s.dlimits[`${xid}:${m}`];
       if (!d) fail(ctx, 1, 'vc_get_dlimit(): No such process\n');

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fail, checkpoint, type ToolCtx } from '../tool-io.js';
-import { mutateKernel, type Touched } from '../store.js';
+import { loadKernel, mutateKernel, type Touched } from '../store.js';
 import { parseLimitValue } from '../config-files.js';
 import { getRlimitHard, RESOURCES, setRlimit, SETTABLE } from '../kernel-ops.js';
 import { resolveXid } from './xid.js';
@@ -112,7 +112,7 @@ export function vlimit(ctx: ToolCtx, argv: string[]): number {
     checkpoint(ctx);
   }
   if (all) {
-    const s = JSON.parse(fs.readFileSync(path.join(ctx.host.simDir, 'kernel.json'), 'utf8')) as KernelState;
+    const s = loadKernel(ctx.host);
     const c = s.contexts[xid];
     if (!c) fail(ctx, 255, 'vc_get_rlimit(): No such process\n');
     for (const res of SETTABLE) {

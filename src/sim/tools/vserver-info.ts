@@ -1,7 +1,7 @@
 /** vserver-info (UV src/vserver-info.c): the tags the project and the transcript use. */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { KernelState } from '../kernel-state.js';
+import { loadKernel } from '../store.js';
 import { ctxTasks, KERNEL_UTS } from '../kernel-state.js';
 import type { ToolCtx } from '../tool-io.js';
 import { vserverName } from './vserver-stat.js';
@@ -43,7 +43,7 @@ export function vserverInfo(ctx: ToolCtx, argv: string[]): number {
   const T = tag.toUpperCase();
   if (T === 'APIVER') return say('0x00020308');
   if (T === 'FEATURE') return rest[0] && FEATURES.includes(rest[0].toUpperCase()) ? 0 : 1;
-  const s = JSON.parse(fs.readFileSync(path.join(ctx.host.simDir, 'kernel.json'), 'utf8')) as KernelState;
+  const s = loadKernel(ctx.host);
   const cfgdir = who.startsWith('/') ? who : path.join(ctx.host.paths.etcVservers, who);
   let xid: number | undefined;
   if (/^\d+$/.test(who)) xid = Number(who);

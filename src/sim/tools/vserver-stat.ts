@@ -1,7 +1,8 @@
 /** vserver-stat on a G4 (memcg) kernel: rows only for contexts with processes and a VHI context name (§7.3). */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { KernelState, SimContext } from '../kernel-state.js';
+import type { SimContext } from '../kernel-state.js';
+import { loadKernel } from '../store.js';
 import type { ToolCtx } from '../tool-io.js';
 
 export const STAT_HEADER = 'CTX   PROC    VSZ    RSS  userTIME   sysTIME    UPTIME NAME';
@@ -52,7 +53,7 @@ export function vserverName(cfgdir: string): string {
 }
 
 export function vserverStat(ctx: ToolCtx, _argv: string[]): number {
-  const s = JSON.parse(fs.readFileSync(path.join(ctx.host.simDir, 'kernel.json'), 'utf8')) as KernelState;
+  const s = loadKernel(ctx.host);
   const rows: string[] = [];
   for (const c of Object.values(s.contexts).sort((a, b) => a.xid - b.xid)) {
     if (c.procs === 0) continue;

@@ -1,8 +1,8 @@
 /** vuname (UV src/vuname.c): --get prints the VHI names, --set/-t changes them live. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { UTS_FIELDS, type KernelState, type SimContext, type UtsField } from '../kernel-state.js';
-import { mutateKernel } from '../store.js';
+import { UTS_FIELDS, type SimContext, type UtsField } from '../kernel-state.js';
+import { loadKernel, mutateKernel } from '../store.js';
 import { fail, type ToolCtx } from '../tool-io.js';
 import { resolveXid, splitProgram } from './xid.js';
 
@@ -60,7 +60,7 @@ export function vuname(ctx: ToolCtx, argv: string[]): number {
   if (xidArg === undefined) fail(ctx, 255, "No context specified; try '--help' for more information\n");
   const xid = resolveXid(ctx, xidArg);
   if (mode === 'get') {
-    const s = JSON.parse(fs.readFileSync(path.join(ctx.host.simDir, 'kernel.json'), 'utf8')) as KernelState;
+    const s = loadKernel(ctx.host);
     const c = xid === undefined ? undefined : s.contexts[xid];
     const fields = tags.length > 0 ? tags : [...UTS_FIELDS];
     const vals = fields.map((f) => (c?.uts ? c.uts[f] : f === 'context' && c ? '' : '???'));

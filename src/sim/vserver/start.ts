@@ -10,6 +10,7 @@ import path from 'node:path';
 import { bashRead, exists as existsFile, isDir, readList as readListFile, readScalar as readScalarFile } from '../config-files.js';
 import { big, hex, STATE_INIT, STATE_SETUP, type HostAddress, type HostLink, type KernelState, type NetAddress } from '../kernel-state.js';
 import { createContext, createNet, giveSpaces, maskToPrefix, parseAddress, setRlimit, spawn } from '../kernel-ops.js';
+import { addHostAddress } from '../kernel-files.js';
 import { addAttrArg, applyAttrs, emptyAttrRequest, type AttrRequest } from '../tools/vattribute.js';
 import { readUtsDir, setUts } from '../tools/vuname.js';
 import { RESOURCES } from '../kernel-ops.js';
@@ -305,7 +306,7 @@ export function startKernel(s: KernelState, g: GuestRef, cfg: StartConfig, now: 
     const pids = spawn(s, c, 1);
     if (cfg.nid !== null) s.nets[cfg.nid].procs += 1;
     addHostLinks(s, cfg.hostLinks); // issue 10 (iface)
-    for (const a of cfg.hostAddrs) if (!s.hostAddresses.some((x) => x.dev === a.dev && x.ip === a.ip && x.prefix === a.prefix)) s.hostAddresses.push(a);
+    for (const a of cfg.hostAddrs) addHostAddress(s, a);
     return { warnings, pids };
   }
   const pids = spawn(s, c, 2);
@@ -322,7 +323,7 @@ export function startKernel(s: KernelState, g: GuestRef, cfg: StartConfig, now: 
   addHostLinks(s, cfg.hostLinks); // issue 10 (iface)
   for (const a of cfg.hostAddrs) {
     // one address per device (ip addr add of one already there: "RTNETLINK answers: File exists")
-    if (!s.hostAddresses.some((x) => x.dev === a.dev && x.ip === a.ip && x.prefix === a.prefix)) s.hostAddresses.push(a);
+    addHostAddress(s, a);
   }
   return { warnings, pids };
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ctxTasks, type HostAddress, type HostLink, type KernelState } from '../kernel-state.js';
 import { commitKernel, loadKernel, locked, saveKernel } from '../store.js';
+import { removeHostAddress } from '../kernel-files.js';
 import { endGuestInit } from '../guest-process.js';
 import { checkpoint, fail, ToolExit, type ToolCtx } from '../tool-io.js';
 import { build } from './build.js';
@@ -81,9 +82,7 @@ export function disableInterfaces(s: KernelState, g: GuestRef): string {
   }
   let err = '';
   for (const a of named.reverse()) {
-    const i = s.hostAddresses.findIndex((x) => x.dev === a.dev && x.ip === a.ip && x.prefix === a.prefix);
-    if (i < 0) err += 'ip: RTNETLINK answers: Cannot assign requested address\n';
-    else s.hostAddresses.splice(i, 1);
+    if (!removeHostAddress(s, a)) err += 'ip: RTNETLINK answers: Cannot assign requested address\n';
   }
   // issue 10 (iface): `tunctl --~persist` and `ip link delete DEV type vlan` (:784-789, :777), last first
   for (const l of links.reverse()) {

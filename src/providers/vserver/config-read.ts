@@ -9,6 +9,7 @@
  * list files skip blank and `#` lines and allow comma items, booleans count
  * by existence.
  */
+import { createHash } from 'node:crypto';
 import nodeFs from 'node:fs';
 import path from 'node:path';
 import type { Problem } from '../../errors.js';
@@ -117,6 +118,51 @@ export function readConfigTreeSync(dir: string, fs: ReadFs = nodeFs, problems: P
   };
   walk(dir, '', 0);
   return tree;
+}
+
+/**
+ * A cheap fingerprint of everything `readConfigTreeSync` would read from `dir`
+ * (issue 12, the agent's incremental observe): the same walk (same links
+ * followed, same depth), but one lstat per entry instead of a read. Each entry
+ * contributes its path, kind, inode, size, mode, mtime and ctime; a followed
+ * link also its target's. A file edited in place (no directory mtime changes)
+ * changes its own ctime, an added/removed/renamed entry the listing.
+ * `newest` is the latest mtime/ctime seen (ms), for the caller's "changed
+ * within the same timestamp tick as the read" rule. Throws what lstat/readdir
+ * throw: the caller then re-reads.
+ */
+export function stampConfigTreeSync(dir: string, fs: ReadFs = nodeFs): { stamp: string; newest: number } {
+  const parts: string[] = [];
+  let newest = 0;
+  const stat = (st: nodeFs.Stats): string => {
+    if (st.mtimeMs > newest) newest = st.mtimeMs;
+    if (st.ctimeMs > newest) newest = st.ctimeMs;
+    return `${st.ino}:${st.size}:${st.mode}:${st.mtimeMs}:${st.ctimeMs}`;
+  };
+  const walk = (abs: string, rel: string, depth: number): void => {
+    parts.push(`${rel}/=${stat(fs.lstatSync(abs))}`);
+    const names = (fs.readdirSync(abs) as string[]).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const name of names) {
+      const r = rel ? `${rel}/${name}` : name;
+      const a = abs + path.sep + name;
+      const st = fs.lstatSync(a);
+      parts.push(`${r}=${stat(st)}`);
+      if (st.isSymbolicLink()) {
+        if (depth === 0 && NOT_FOLLOWED.has(name)) continue;
+        let t: nodeFs.Stats;
+        try {
+          t = fs.statSync(a);
+        } catch {
+          parts.push(`${r}->dangling`);
+          continue;
+        }
+        parts.push(`${r}->${stat(t)}`);
+        if (t.isDirectory() && depth < MAX_DEPTH) walk(a, r, depth + 1);
+      } else if (st.isDirectory() && depth < MAX_DEPTH) walk(a, r, depth + 1);
+    }
+  };
+  walk(dir, '', 0);
+  return { stamp: createHash('sha256').update(parts.join('\n')).digest('base64'), newest };
 }
 
 /** `readConfigTreeSync` behind the promise-returning signature callers already use. */

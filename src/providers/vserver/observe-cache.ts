@@ -21,8 +21,9 @@
  * run file targets, live cgroup values — is read on every observation.
  */
 
-/** A change this close (ms) to a read's start may share its timestamp tick: 2 s covers 1 s and 2 s granularities. */
-export const RACY_MS = 2000;
+import { RACY_MS, type ListingMemo } from './config-read.js';
+
+export { RACY_MS };
 
 export interface ObserveCacheOptions {
   /** read every guest at least this often (ms) */
@@ -49,8 +50,19 @@ interface Entry<T> {
   value: T;
 }
 
-export class GuestConfigCache<T> {
+interface Listing {
+  key: string;
+  names: string[];
+  listedAt: number;
+  /** the observation that last used it */
+  pass: number;
+}
+
+export class GuestConfigCache<T> implements ListingMemo {
   private readonly entries = new Map<string, Entry<T>>();
+  /** directory listings of the stamps (see ListingMemo) */
+  private readonly listings = new Map<string, Listing>();
+  private pass = 0;
   private lastFullAt: number | undefined;
   private lastPassAt: number | undefined;
   private contexts: string | undefined;
@@ -67,6 +79,7 @@ export class GuestConfigCache<T> {
 
   /** Starts an observation; `contexts` is the list of context ids in /proc/virtual. */
   begin(contexts: readonly number[]): void {
+    this.pass++;
     const now = this.now();
     const ctx = contexts.join(',');
     let reason: ObserveCacheStats['reason'];
@@ -107,9 +120,20 @@ export class GuestConfigCache<T> {
     this.entries.delete(name);
   }
 
-  /** Ends an observation: guests no longer there are forgotten. */
+  get(dir: string): Listing | undefined {
+    const l = this.listings.get(dir);
+    if (l) l.pass = this.pass;
+    return l;
+  }
+
+  set(dir: string, listing: { key: string; names: string[]; listedAt: number }): void {
+    this.listings.set(dir, { ...listing, pass: this.pass });
+  }
+
+  /** Ends an observation: guests and directories no longer there are forgotten. */
   end(seen: ReadonlySet<string>): void {
     for (const name of this.entries.keys()) if (!seen.has(name)) this.entries.delete(name);
+    for (const [dir, l] of this.listings) if (l.pass !== this.pass) this.listings.delete(dir);
   }
 
   get size(): number {

@@ -212,3 +212,31 @@ test('stampConfigTreeSync: an in-place edit changes the stamp; reading does not'
   t.not(stampConfigTreeSync(dir).stamp, a.stamp);
   t.true(a.newest > 0);
 });
+
+test('stampConfigTreeSync with a listing memo: an unchanged directory is not listed again, unless it changed within RACY_MS of its listing', (t) => {
+  const { paths } = makeHost();
+  const dir = path.join(paths.etcVservers, 'g0');
+  let lists = 0;
+  const countingFs = { ...fs, readdirSync: ((p: fs.PathLike) => ((lists += 1), fs.readdirSync(p))) as typeof fs.readdirSync };
+  const memoOf = (now: () => number) => {
+    const m = new Map<string, { key: string; names: string[]; listedAt: number }>();
+    return { now, get: (d: string) => m.get(d), set: (d: string, l: { key: string; names: string[]; listedAt: number }) => void m.set(d, l) };
+  };
+  const settled = memoOf(ahead);
+  const a = stampConfigTreeSync(dir, countingFs, settled);
+  const listed = lists;
+  t.true(listed >= 5);
+  lists = 0;
+  t.is(stampConfigTreeSync(dir, countingFs, settled).stamp, a.stamp);
+  t.is(lists, 0, 'every listing reused');
+  fs.writeFileSync(path.join(dir, 'uts', 'extra'), 'x\n');
+  const b = stampConfigTreeSync(dir, countingFs, settled);
+  t.not(b.stamp, a.stamp);
+  t.is(lists, 1, 'only the changed directory listed again');
+  // the files were just written: a listing taken now may share their timestamp tick
+  const racy = memoOf(() => Date.now());
+  stampConfigTreeSync(dir, countingFs, racy);
+  lists = 0;
+  stampConfigTreeSync(dir, countingFs, racy);
+  t.is(lists, listed);
+});

@@ -33,10 +33,12 @@ interface Options {
   idleSeconds: number;
   guests: number;
   json: string | null;
+  /** only the N-guest series and idle cost (skips the 1-guest local and webhook series) */
+  guestsOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 10, idleSeconds: 30, guests: 1000, json: null };
+  const o: Options = { runs: 10, idleSeconds: 30, guests: 1000, json: null, guestsOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     switch (argv[i]) {
@@ -44,6 +46,7 @@ function parseArgs(argv: string[]): Options {
       case '--idle-seconds': o.idleSeconds = Number(v); i++; break;
       case '--guests': o.guests = Number(v); i++; break;
       case '--json': o.json = v ?? null; i++; break;
+      case '--guests-only': o.guestsOnly = true; break;
       default: throw new Error(`unknown argument ${argv[i]} (--runs N, --idle-seconds S, --guests N, --json FILE)`);
     }
   }
@@ -241,7 +244,7 @@ async function benchIdle(o: Options): Promise<IdleResult> {
   try {
     const first = await agent.waitLog((l) => l.message === 'pass', 'startup pass', 600_000);
     if (first.result !== 'unchanged' && first.result !== 'applied') throw new Error(`startup pass ${first.result}: ${JSON.stringify(first)}`);
-    const change = await measureChanges(`local, ${o.guests} guests`, Math.min(o.runs, 5), repo, sim, agent, async () => {});
+    const change = await measureChanges(`local, ${o.guests} guests`, o.guestsOnly ? o.runs : Math.min(o.runs, 5), repo, sim, agent, async () => {});
     await sleep(2000);
     const passes = agent.passes().length;
     const c0 = cpuTicks(agent.pid);
@@ -291,8 +294,9 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const machine = `${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}, Node ${process.version}`;
   console.log(`agent benchmark on ${machine}`);
-  const local = await benchLocal(o);
-  const remote = await benchRemote(o);
+  const none: Series = { name: '(skipped: --guests-only)', samples: [0], passMs: [0], passes: 0, triggers: [] };
+  const local = o.guestsOnly ? none : await benchLocal(o);
+  const remote = o.guestsOnly ? none : await benchRemote(o);
   const idle = await benchIdle(o);
   console.log('\ncommit-to-converged latency, one-field change (nproc of one guest; host /proc shows the new limit)');
   console.log(table(['source', 'runs', 'median', 'p95', 'max', 'pass median', 'passes'], [row(local), row(remote), row(idle.change)]));

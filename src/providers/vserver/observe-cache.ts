@@ -77,8 +77,16 @@ export class GuestConfigCache<T> implements ListingMemo {
     this.now = opts.now ?? Date.now;
   }
 
-  /** Starts an observation; `contexts` is the list of context ids in /proc/virtual. */
-  begin(contexts: readonly number[]): void {
+  private busy = false;
+
+  /**
+   * Starts an observation; `contexts` is the list of context ids in
+   * /proc/virtual. False while another observation holds the cache: that one
+   * then reads without it. `release` ends the hold.
+   */
+  begin(contexts: readonly number[]): boolean {
+    if (this.busy) return false;
+    this.busy = true;
     this.pass++;
     const now = this.now();
     const ctx = contexts.join(',');
@@ -92,6 +100,11 @@ export class GuestConfigCache<T> implements ListingMemo {
     this.lastPassAt = now;
     this.contexts = ctx;
     this.last = { full: this.full, ...(reason ? { reason } : {}), reused: 0, read: 0 };
+    return true;
+  }
+
+  release(): void {
+    this.busy = false;
   }
 
   /** The previous read of `name` if its tree still has `stamp` and may be trusted. */

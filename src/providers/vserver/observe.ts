@@ -529,20 +529,24 @@ export async function observeHost(paths: HostPaths, deps: ObserveDeps): Promise<
   const proc = readProc(paths, fs, hostProblems);
   const names = listGuestDirs(paths, fs, hostProblems);
 
-  const cache = deps.cache;
-  cache?.begin([...proc.contexts.keys()]);
+  // one observation at a time uses the cache; an overlapping one reads everything
+  const cache = deps.cache?.begin([...proc.contexts.keys()]) ? deps.cache : undefined;
   const guests: GuestRead[] = [];
-  for (let i = 0; i < names.length; i++) {
-    if (i > 0 && i % batch === 0) await yieldToEventLoop();
-    const name = names[i]!;
-    try {
-      guests.push(cache ? readGuestCached(paths, fs, name, cache) : readGuest(paths, fs, name));
-    } catch (err) {
-      cache?.forget(name);
-      guests.push(brokenGuest(paths, name, err));
+  try {
+    for (let i = 0; i < names.length; i++) {
+      if (i > 0 && i % batch === 0) await yieldToEventLoop();
+      const name = names[i]!;
+      try {
+        guests.push(cache ? readGuestCached(paths, fs, name, cache) : readGuest(paths, fs, name));
+      } catch (err) {
+        cache?.forget(name);
+        guests.push(brokenGuest(paths, name, err));
+      }
     }
+    cache?.end(new Set(names));
+  } finally {
+    cache?.release();
   }
-  cache?.end(new Set(names));
 
   const { verdicts, names: contextNames } = await decideRunning(paths, guests, proc, deps.runner);
   const liveCgroups = readLiveCgroups(paths, fs, guests.filter((g) => verdicts.get(g.name)!.running));

@@ -180,10 +180,12 @@ test('a read that began within RACY_MS of a file time is not trusted next time',
 
 test('GuestConfigCache: the same stamp is reused only when the read was not racy', (t) => {
   const c = new GuestConfigCache<string>({ fullEveryMs: 1000, now: () => 100_000 });
-  c.begin([1]);
+  t.true(c.begin([1]));
   c.store('a', 's1', 100_000 - RACY_MS - 1, 100_000, 'old read');
   c.store('b', 's1', 100_000 - RACY_MS, 100_000, 'racy read');
-  c.begin([1]);
+  t.false(c.begin([1]), 'held by the observation under way');
+  c.release();
+  t.true(c.begin([1]));
   t.is(c.reuse('a', 's1'), 'old read');
   t.is(c.reuse('a', 's2'), undefined);
   t.is(c.reuse('b', 's1'), undefined);
@@ -239,4 +241,16 @@ test('stampConfigTreeSync with a listing memo: an unchanged directory is not lis
   lists = 0;
   stampConfigTreeSync(dir, countingFs, racy);
   t.is(lists, listed);
+});
+
+test('two overlapping observations: the second reads without the cache and both equal a full observe', async (t) => {
+  const { paths } = makeHost();
+  const cache = createObserveCache({ fullEveryMs: 3_600_000, now: ahead });
+  await observeHost(paths, { hostName: 'h', runner: noRunner, cache });
+  const [a, b] = await Promise.all([1, 2].map(() => observeHost(paths, { hostName: 'h', runner: noRunner, cache, batch: 1 })));
+  const full = await observeHost(paths, { hostName: 'h', runner: noRunner });
+  t.is(a!.digest, full.digest);
+  t.is(b!.digest, full.digest);
+  await observeHost(paths, { hostName: 'h', runner: noRunner, cache });
+  t.like(cache.last, { full: false, reused: 4 }, 'the cache is free again');
 });

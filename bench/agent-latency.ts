@@ -259,6 +259,7 @@ async function benchIdle(o: Options): Promise<IdleResult> {
     const wall = performance.now() - w0;
     const tick = 1000 / 100; // CLK_TCK is 100 on Linux
     const cpuMs = (c1 - c0) * tick;
+    const rssMiB = rssKiB(agent.pid) / 1024;
     let changeFull: Series | undefined;
     if (o.compareFull) {
       agent.kill('SIGTERM');
@@ -285,7 +286,7 @@ async function benchIdle(o: Options): Promise<IdleResult> {
       cpuMs,
       cpuPercent: (100 * cpuMs) / wall,
       passesWhileIdle: agent.passes().length - passes,
-      rssMiB: rssKiB(agent.pid) / 1024,
+      rssMiB,
     };
   } finally {
     agent.kill('SIGTERM');

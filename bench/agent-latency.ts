@@ -33,10 +33,14 @@ interface Options {
   idleSeconds: number;
   guests: number;
   json: string | null;
+  /** only the N-guest series and idle cost (skips the 1-guest local and webhook series) */
+  guestsOnly: boolean;
+  /** after the N-guest series, the same series with a full observe on every pass (intervals.fullObserve: 1ms) */
+  compareFull: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 10, idleSeconds: 30, guests: 1000, json: null };
+  const o: Options = { runs: 10, idleSeconds: 30, guests: 1000, json: null, guestsOnly: false, compareFull: false };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     switch (argv[i]) {
@@ -44,6 +48,8 @@ function parseArgs(argv: string[]): Options {
       case '--idle-seconds': o.idleSeconds = Number(v); i++; break;
       case '--guests': o.guests = Number(v); i++; break;
       case '--json': o.json = v ?? null; i++; break;
+      case '--guests-only': o.guestsOnly = true; break;
+      case '--compare-full': o.compareFull = true; break;
       default: throw new Error(`unknown argument ${argv[i]} (--runs N, --idle-seconds S, --guests N, --json FILE)`);
     }
   }
@@ -211,6 +217,8 @@ interface IdleResult {
   cpuPercent: number;
   passesWhileIdle: number;
   rssMiB: number;
+  /** --compare-full: the same changes with every pass a full observe */
+  changeFull?: Series;
 }
 
 async function benchIdle(o: Options): Promise<IdleResult> {
@@ -241,7 +249,7 @@ async function benchIdle(o: Options): Promise<IdleResult> {
   try {
     const first = await agent.waitLog((l) => l.message === 'pass', 'startup pass', 600_000);
     if (first.result !== 'unchanged' && first.result !== 'applied') throw new Error(`startup pass ${first.result}: ${JSON.stringify(first)}`);
-    const change = await measureChanges(`local, ${o.guests} guests`, Math.min(o.runs, 5), repo, sim, agent, async () => {});
+    const change = await measureChanges(`local, ${o.guests} guests`, o.guestsOnly ? o.runs : Math.min(o.runs, 5), repo, sim, agent, async () => {});
     await sleep(2000);
     const passes = agent.passes().length;
     const c0 = cpuTicks(agent.pid);
@@ -251,7 +259,24 @@ async function benchIdle(o: Options): Promise<IdleResult> {
     const wall = performance.now() - w0;
     const tick = 1000 / 100; // CLK_TCK is 100 on Linux
     const cpuMs = (c1 - c0) * tick;
+    const rssMiB = rssKiB(agent.pid) / 1024;
+    let changeFull: Series | undefined;
+    if (o.compareFull) {
+      agent.kill('SIGTERM');
+      await agent.exited;
+      const config = path.join(dir, 'full-observe.yaml');
+      await fsp.writeFile(config, 'intervals: {fullObserve: 1ms}\n');
+      const full = AgentProcess.start(['--config', config, '--source', repo, '--path', 'manifests', '--host', `sim:${sim}`, '--host-name', HOST]);
+      try {
+        await full.waitLog((l) => l.message === 'pass', 'startup pass (full observe)', 600_000);
+        changeFull = await measureChanges(`local, ${o.guests} guests, full observe every pass`, o.guestsOnly ? o.runs : Math.min(o.runs, 5), repo, sim, full, async () => {});
+      } finally {
+        full.kill('SIGTERM');
+        await full.exited;
+      }
+    }
     return {
+      ...(changeFull ? { changeFull } : {}),
       guests: o.guests,
       seedMs,
       startupPassMs: Number(first.durationMs),
@@ -261,7 +286,7 @@ async function benchIdle(o: Options): Promise<IdleResult> {
       cpuMs,
       cpuPercent: (100 * cpuMs) / wall,
       passesWhileIdle: agent.passes().length - passes,
-      rssMiB: rssKiB(agent.pid) / 1024,
+      rssMiB,
     };
   } finally {
     agent.kill('SIGTERM');
@@ -291,11 +316,12 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const machine = `${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}, Node ${process.version}`;
   console.log(`agent benchmark on ${machine}`);
-  const local = await benchLocal(o);
-  const remote = await benchRemote(o);
+  const none: Series = { name: '(skipped: --guests-only)', samples: [0], passMs: [0], passes: 0, triggers: [] };
+  const local = o.guestsOnly ? none : await benchLocal(o);
+  const remote = o.guestsOnly ? none : await benchRemote(o);
   const idle = await benchIdle(o);
   console.log('\ncommit-to-converged latency, one-field change (nproc of one guest; host /proc shows the new limit)');
-  console.log(table(['source', 'runs', 'median', 'p95', 'max', 'pass median', 'passes'], [row(local), row(remote), row(idle.change)]));
+  console.log(table(['source', 'runs', 'median', 'p95', 'max', 'pass median', 'passes'], [row(local), row(remote), row(idle.change), ...(idle.changeFull ? [row(idle.changeFull)] : [])]));
   console.log(`  aims: local < 1000 ms, webhook < 2000 ms`);
   console.log(`\nidle agent with ${idle.guests} guests on a simulated host (local repository, default intervals)`);
   console.log(

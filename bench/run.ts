@@ -36,7 +36,7 @@ import type { DesiredGuest, GuestSpec, ObservedHost } from '../src/model/guest.j
 import { execaRunner, type CommandRunner } from '../src/providers/command-runner.js';
 import { simHostPaths, type HostPaths } from '../src/providers/vserver/host-paths.js';
 import { MARKER_FILE, markerContent } from '../src/providers/vserver/marker.js';
-import { observeHost } from '../src/providers/vserver/observe.js';
+import { createObserveCache, observeHost, type ObserveCache } from '../src/providers/vserver/observe.js';
 import { readInventory, writeInventory } from '../src/reconciler/inventory.js';
 import type { Inventory } from '../src/reconciler/inventory-types.js';
 import { computePlan, executePlan, type PipelineOptions } from '../src/pipeline/pipeline.js';
@@ -210,7 +210,12 @@ function countingRunner(inner: CommandRunner): { runner: CommandRunner; count: (
 async function runStep(step: string, meta: FixtureMeta): Promise<StepResult> {
   const paths = simHostPaths(meta.host);
   // inputs prepared before the clock starts (not part of the step)
-  const pre: { desired?: DesiredGuest[]; observed?: Awaited<ReturnType<typeof observeHost>>; inventory?: Inventory } = {};
+  const pre: { desired?: DesiredGuest[]; observed?: Awaited<ReturnType<typeof observeHost>>; inventory?: Inventory; cache?: ObserveCache } = {};
+  if (step === 'observe-incremental') {
+    // the agent's second pass: the first (full) observation fills its cache (issue 12, agentx)
+    pre.cache = createObserveCache({ fullEveryMs: 3_600_000 });
+    pre.observed = await observeHost(paths, { hostName: HOST, runner: execaRunner(), cache: pre.cache });
+  }
   if (step === 'plan' || step === 'observe+plan') pre.desired = await preloadDesired(meta);
   if (step === 'plan') {
     // the observe step leaves its result here, so this child need not observe again
@@ -241,6 +246,13 @@ async function runStep(step: string, meta: FixtureMeta): Promise<StepResult> {
       const o = await observeHost(paths, { hostName: HOST, runner: execaRunner() });
       held = o;
       detail = { guests: o.guests.length, running: o.guests.filter((g) => g.running).length, unmanagedContexts: o.unmanagedContexts.length };
+      break;
+    }
+    case 'observe-incremental': {
+      const o = await observeHost(paths, { hostName: HOST, runner: execaRunner(), cache: pre.cache! });
+      held = o;
+      if (o.digest !== pre.observed!.digest) throw new Error('the incremental observation differs from the full one');
+      detail = { guests: o.guests.length, reused: pre.cache!.last.reused, read: pre.cache!.last.read };
       break;
     }
     case 'plan': {
@@ -348,6 +360,8 @@ interface Row {
   floorStep?: string;
   runs: StepResult[];
   floorRuns: StepResult[];
+  /** x floor = the median of each repetition's step/floor (floor and step measured back to back) */
+  paired?: boolean;
 }
 
 let childWallMs = 0;
@@ -370,7 +384,7 @@ const median = (xs: number[]) => {
 };
 
 function parseArgs(argv: string[]) {
-  const o = { sizes: [100, 1000, 10000], reps: 0, apply: true, markdown: false, json: '', workdir: path.join(REPO_ROOT, '.bench'), child: '', meta: '', fresh: false, pipeline: false, fixturesOnly: false, checkFloor: true, processes: true, simCommands: true, steps: true, applyConcurrency: [1, 4] };
+  const o = { sizes: [100, 1000, 10000], reps: 0, apply: true, markdown: false, json: '', workdir: path.join(REPO_ROOT, '.bench'), child: '', meta: '', fresh: false, pipeline: false, fixturesOnly: false, checkFloor: true, processes: true, simCommands: true, runSteps: true, steps: [] as string[], applyConcurrency: [1, 4] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = () => {
@@ -390,8 +404,9 @@ function parseArgs(argv: string[]) {
     else if (a === '--no-floor-check') o.checkFloor = false;
     else if (a === '--no-processes') o.processes = false;
     else if (a === '--no-sim-commands') o.simCommands = false;
-    else if (a === '--no-steps') o.steps = false;
+    else if (a === '--no-steps') o.runSteps = false;
     else if (a === '--apply-concurrency') o.applyConcurrency = v().split(',').map((s) => Number(s.trim()));
+    else if (a === '--steps') o.steps = v().split(',').map((x) => x.trim()); // only these in-process steps (names as in the table)
     else if (a === '--child') o.child = v();
     else if (a === '--meta') o.meta = v();
     else if (a === '--help' || a === '-h') {
@@ -403,12 +418,14 @@ function parseArgs(argv: string[]) {
   return o;
 }
 
-const STEPS: { step: string; floor?: string }[] = [
+/** minReps (issue 12, agentx): a ratio from one sample swung 1.4×–2.9× on the shared machine; this row takes the median of paired ratios */
+const STEPS: { step: string; floor?: string; minReps?: number }[] = [
   { step: 'validate-dir', floor: 'floor-manifests' },
   { step: 'validate-git', floor: 'floor-manifests' },
   { step: 'observe', floor: 'floor-host' },
+  { step: 'observe-incremental', floor: 'floor-host' },
   { step: 'plan' },
-  { step: 'observe+plan', floor: 'floor-host' },
+  { step: 'observe+plan', floor: 'floor-host', minReps: 5 },
   { step: 'pipeline', floor: 'floor-all' },
 ];
 
@@ -420,11 +437,12 @@ function table(rows: Row[], baseline: StepResult, md: boolean): string {
   const body = rows.map((r) => {
     const ms = median(r.runs.map((x) => x.ms));
     const fl = r.floorRuns.length ? median(r.floorRuns.map((x) => x.ms)) : undefined;
+    const ratio = fl === undefined ? undefined : r.paired ? median(r.runs.map((x, k) => x.ms / r.floorRuns[k]!.ms)) : ms / fl;
     const rss = median(r.runs.map((x) => x.maxRssMB));
     const d = r.runs[0]!.detail ?? {};
     const notes = Object.entries(d).map(([k, v]) => `${k}=${String(v)}`).join(' ');
     return [
-      String(r.size), r.step, f0(ms), fl === undefined ? '-' : f0(fl), fl === undefined ? '-' : (ms / fl).toFixed(2), f1(median(r.runs.map((x) => x.load ?? 0))),
+      String(r.size), r.step, f0(ms), fl === undefined ? '-' : f0(fl), ratio === undefined ? '-' : ratio.toFixed(2) + (r.paired ? ` (median of ${r.runs.length} paired)` : ''), f1(median(r.runs.map((x) => x.load ?? 0))),
       f0(rss), f0(rss - baseline.maxRssMB), f1(median(r.runs.map((x) => x.heapUsedMB))), f1(median(r.runs.map((x) => x.heapRetainedMB))), notes,
     ];
   });
@@ -458,7 +476,7 @@ async function main(): Promise<void> {
     const meta = await buildFixture(o.workdir, size);
     const metaFile = path.join(o.workdir, String(size), 'meta.json');
     say(`  ${size} guests: fixture ready (${f0(performance.now() - t)} ms)`);
-    if (o.fixturesOnly || !o.steps) continue;
+    if (o.fixturesOnly || !o.runSteps) continue;
     baseline ??= await child('baseline', metaFile);
     if (o.checkFloor) {
       const c = await child('check-floor', metaFile);
@@ -468,17 +486,20 @@ async function main(): Promise<void> {
     }
     const reps = o.reps > 0 ? o.reps : size >= 10000 ? 1 : 3;
     // the full pipeline is about validate-git + observe+plan; at 10,000 it is left out unless asked for
-    const steps = STEPS.filter((s) => s.step !== 'pipeline' || size < 10000 || o.pipeline);
+    const steps = STEPS.filter((s) => (s.step !== 'pipeline' || size < 10000 || o.pipeline) && (o.steps.length === 0 || o.steps.includes(s.step)));
     // a floor is measured once per repetition and shared by the steps reading the same files
     const floors = new Map<string, StepResult>();
     for (const s of steps) {
-      const row: Row = { size, step: s.step, floorStep: s.floor, runs: [], floorRuns: [] };
-      for (let k = 0; k < reps; k++) {
+      const row: Row = { size, step: s.step, floorStep: s.floor, runs: [], floorRuns: [], ...(s.minReps ? { paired: true } : {}) };
+      for (let k = 0; k < Math.max(reps, size <= 1000 ? (s.minReps ?? 0) : 0); k++) {
         // floor and step alternate, so both see the same cache and load
         if (s.floor) {
           const key = `${s.floor}#${k}`;
-          if (!floors.has(key)) floors.set(key, await child(s.floor, metaFile));
-          row.floorRuns.push(floors.get(key)!);
+          if (row.paired) row.floorRuns.push(await child(s.floor, metaFile)); // its own floor, right before the step
+          else {
+            if (!floors.has(key)) floors.set(key, await child(s.floor, metaFile));
+            row.floorRuns.push(floors.get(key)!);
+          }
         }
         row.runs.push(await child(s.step, metaFile));
       }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from '../log.js';
+import { createObserveCache, type ObserveCache } from '../providers/vserver/observe.js';
 import type { PassResult } from '../reconciler/pass-types.js';
 import type { AgentConfig } from './config.js';
 import { Controller } from './controller.js';
@@ -14,6 +15,12 @@ import { startWebhookServer, type WebhookServer } from './webhook.js';
 export interface PassContext {
   source: SourceLocation;
   currentRevision: () => Promise<string | null>;
+  /**
+   * Observe's per-guest config reads, kept across this configuration's passes
+   * (issue 12): a pass re-reads only config dirs that changed, and every one at
+   * least each `intervals.fullObserve`. A reload starts a new one.
+   */
+  observeCache?: ObserveCache;
 }
 
 export interface Closeable {
@@ -89,7 +96,8 @@ export class Agent {
     const { rt } = this;
     const log = rt.log;
     const source = await openSource(config, { clock: rt.clock, random: rt.random, log });
-    const pass = rt.createPass(config, log, { source: source.location, currentRevision: () => source.currentRevision() });
+    const observeCache = createObserveCache({ fullEveryMs: config.intervals.fullObserveMs });
+    const pass = rt.createPass(config, log, { source: source.location, currentRevision: () => source.currentRevision(), observeCache });
     const controller = new Controller({
       pass,
       clock: rt.clock,

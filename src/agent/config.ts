@@ -33,7 +33,8 @@ export interface AgentConfig {
   /** the first pass that applies stores name and labels in STATE_DIR/host.yaml */
   persistHostIdentity?: boolean;
   stateDir: string;
-  intervals: { pollMs: number; pollJitter: number; resyncMs: number; debounceMs: number };
+  /** fullObserveMs: every guest's config dir is read at least this often; between, only changed ones (issue 12) */
+  intervals: { pollMs: number; pollJitter: number; resyncMs: number; debounceMs: number; fullObserveMs: number };
   passTimeoutMs: number;
   /** longest a guest build (`vserver NAME build`) may run */
   buildTimeoutMs: number;
@@ -280,6 +281,7 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
   const http = obj(raw.http);
   const creds = obj(src.credentials);
 
+  const resyncMs = flagDuration(o.resyncInterval, durationFrom(intervals.resync, DEFAULTS.resyncMs, 'intervals.resync', f), '--resync-interval');
   const sourceUrl = o.source ?? (src.url as string);
   const source = classifySource(sourceUrl, o.source !== undefined ? ctx.cwd : ctx.baseDir, o.source !== undefined ? '--repo' : `${f}: source.url`);
 
@@ -357,8 +359,9 @@ export async function normalizeConfig(raw: Obj, o: ConfigOverrides, ctx: Normali
     intervals: {
       pollMs: flagDuration(o.pollInterval, durationFrom(intervals.poll, DEFAULTS.pollMs, 'intervals.poll', f), '--poll-interval'),
       pollJitter: (intervals.pollJitter as number | undefined) ?? DEFAULTS.pollJitter,
-      resyncMs: flagDuration(o.resyncInterval, durationFrom(intervals.resync, DEFAULTS.resyncMs, 'intervals.resync', f), '--resync-interval'),
+      resyncMs,
       debounceMs: durationFrom(intervals.debounce, DEFAULTS.debounceMs, 'intervals.debounce', f),
+      fullObserveMs: durationFrom(intervals.fullObserve, resyncMs, 'intervals.fullObserve', f),
     },
     passTimeoutMs: flagDuration(o.passTimeout, durationFrom(raw.passTimeout, DEFAULTS.passTimeoutMs, 'passTimeout', f), '--pass-timeout'),
     buildTimeoutMs: flagDuration(o.buildTimeout, durationFrom(obj(raw.timeouts).build, DEFAULTS.buildTimeoutMs, 'timeouts.build', f), '--build-timeout'),

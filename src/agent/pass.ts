@@ -22,7 +22,7 @@ import type { ChangeSet } from '../reconciler/types.js';
 import { blockedReasons, hasNoManifests } from '../reconciler/blocked.js';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
-import { observeHost } from '../providers/vserver/observe.js';
+import { observeHost, type ObserveCache } from '../providers/vserver/observe.js';
 import { readInventory } from '../reconciler/inventory.js';
 import { makeSnapshot, OBSERVATION_FILE } from '../reconciler/snapshot.js';
 
@@ -52,6 +52,8 @@ export interface PassDeps {
   initialAppliedRevision?: string | null;
   /** an apply's command running this long is logged as still running, and again as often (default 5 s; 0: off) */
   progressIntervalMs?: number;
+  /** the agent's cache of config reads across passes (opaque here: handed to observe) */
+  observeCache?: ObserveCache;
 }
 
 export function createReconcilePass(settings: PassSettings, deps: PassDeps): (req: PassRequest) => Promise<PassResult> {
@@ -107,7 +109,7 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
     async function recordObservation(computed: Computed, changed: boolean): Promise<void> {
       try {
         const [observed, inventory] = changed
-          ? await Promise.all([observeHost(host.paths, { runner, hostName: host.name }), readInventory(host.paths.stateDir)])
+          ? await Promise.all([observeHost(host.paths, { runner, hostName: host.name, ...(deps.observeCache ? { cache: deps.observeCache } : {}) }), readInventory(host.paths.stateDir)])
           : [computed.observed, computed.inventory];
         await writeFileAtomic(path.join(host.paths.stateDir, OBSERVATION_FILE), JSON.stringify(makeSnapshot(observed, inventory, now().toISOString())) + '\n');
       } catch (err) {
@@ -118,7 +120,7 @@ export function createReconcilePass(settings: PassSettings, deps: PassDeps): (re
     async function body(): Promise<PassResult> {
       let computed: Computed;
       try {
-        computed = await computePlan({ source: settings.source, host, runner, log: deps.log, deleteGuard: settings.deletionGuard, recover: !req.dryRun, cacheManifests: true, ...(settings.buildTimeoutMs ? { buildTimeoutMs: settings.buildTimeoutMs } : {}) });
+        computed = await computePlan({ source: settings.source, host, runner, log: deps.log, deleteGuard: settings.deletionGuard, recover: !req.dryRun, cacheManifests: true, ...(deps.observeCache ? { observeCache: deps.observeCache } : {}), ...(settings.buildTimeoutMs ? { buildTimeoutMs: settings.buildTimeoutMs } : {}) });
       } catch (err) {
         const e = asVsError(err);
         if (e.code === 'REVISION_UNTRUSTED') {

@@ -106,7 +106,7 @@ export const registerRun: RegisterCommand = (program, setExit) => {
         : { kind: 'dir' as const, dir: path.join(ctx.source.dir, config.source.path), ...signatures };
       return createReconcilePass(
         { source, host: config.host, hostName: config.hostName, hostLabels: config.hostLabels, hostIdentityChange: config.hostIdentityChange, persistHostIdentity: config.persistHostIdentity, stateDir: config.stateDir, deletionGuard: config.deletionGuard, buildTimeoutMs: config.buildTimeoutMs, concurrency: config.concurrency },
-        { log: logger, initialAppliedRevision: observers?.status?.lastAppliedRevision ?? null, progressIntervalMs: config.progressIntervalMs },
+        { log: logger, initialAppliedRevision: observers?.status?.lastAppliedRevision ?? null, progressIntervalMs: config.progressIntervalMs, ...(ctx.observeCache ? { observeCache: ctx.observeCache } : {}) },
       );
     },
     onResult: async (result: PassResult, config: AgentConfig) => {

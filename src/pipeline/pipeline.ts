@@ -9,7 +9,7 @@ import { loadDesiredState, type DesiredState, type SourceSpec } from '../desired
 import { selectForHost } from '../desired/host-select.js';
 import type { CommandRunner } from '../providers/command-runner.js';
 import type { HostPaths } from '../providers/vserver/host-paths.js';
-import { observeHost } from '../providers/vserver/observe.js';
+import { observeHost, type ObserveCache } from '../providers/vserver/observe.js';
 import { VServerExecutor } from '../providers/vserver/executor.js';
 import { applyPlan, type ActionExecutor } from '../reconciler/apply.js';
 import { inventoryEntryFor, readInventory, updateInventory, writeInventory } from '../reconciler/inventory.js';
@@ -57,6 +57,8 @@ export interface PipelineOptions {
   observation?: { observed: ObservedHost; inventory: Inventory };
   /** keep parsed manifests between calls (the agent's passes); one-shot commands leave it off */
   cacheManifests?: boolean;
+  /** the agent's config-read cache, handed to observe as is */
+  observeCache?: ObserveCache;
 }
 
 export interface Computed {
@@ -79,7 +81,7 @@ export async function computePlan(opts: PipelineOptions): Promise<Computed> {
   const [observed, inventory] = opts.observation
     ? [opts.observation.observed, opts.observation.inventory]
     : await Promise.all([
-        observeHost(opts.host.paths, { runner: opts.runner, hostName: opts.host.name }),
+        observeHost(opts.host.paths, { runner: opts.runner, hostName: opts.host.name, ...(opts.observeCache ? { cache: opts.observeCache } : {}) }),
         readInventory(opts.host.paths.stateDir),
       ]);
   const plan = planHost({

@@ -22,7 +22,7 @@ test('a minimal file gets every default', async (t) => {
   t.is(c.hostName, 'node7');
   t.deepEqual(c.hostLabels, {});
   t.is(c.stateDir, '/var/lib/vsgitops');
-  t.deepEqual(c.intervals, { pollMs: 60_000, pollJitter: 0.1, resyncMs: 300_000, debounceMs: 250 });
+  t.deepEqual(c.intervals, { pollMs: 60_000, pollJitter: 0.1, resyncMs: 300_000, debounceMs: 250, fullObserveMs: 300_000 });
   t.is(c.passTimeoutMs, DEFAULTS.passTimeoutMs);
   t.deepEqual(c.backoff, { minMs: 1000, maxMs: 900_000, factor: 2, jitter: 0.2 });
   t.deepEqual(c.deletionGuard, { maxDeletes: 5, maxDeleteShare: 0.25 });
@@ -75,7 +75,7 @@ log: {level: debug}
   t.is(c.host, `sim:${path.join(dir, 'simhost')}`);
   t.deepEqual(c.hostLabels, { role: 'web', dc: 'fra' });
   t.is(c.stateDir, path.join(dir, 'state'));
-  t.deepEqual(c.intervals, { pollMs: 30_000, pollJitter: 0.2, resyncMs: 600_000, debounceMs: 100 });
+  t.deepEqual(c.intervals, { pollMs: 30_000, pollJitter: 0.2, resyncMs: 600_000, debounceMs: 100, fullObserveMs: 600_000 });
   t.is(c.passTimeoutMs, 120_000);
   t.deepEqual(c.backoff, { minMs: 2000, maxMs: 300_000, factor: 2, jitter: 0.2 });
   t.deepEqual(c.deletionGuard, { maxDeletes: 2, maxDeleteShare: 0.1 });
@@ -95,6 +95,7 @@ log: {level: debug}
   t.deepEqual(o.hostLabels, { role: 'db' });
   t.is(o.intervals.pollMs, 5000);
   t.is(o.intervals.resyncMs, 90_000);
+  t.is(o.intervals.fullObserveMs, 90_000, 'a full observe follows --resync-interval unless set');
   t.is(o.passTimeoutMs, 3_600_000);
   t.is(o.webhook.port, 0);
   t.is(o.stateDir, '/tmp/st');
@@ -235,4 +236,13 @@ test('issue 12: concurrency: 1 by default, from the file, --concurrency wins; ou
   await t.throwsAsync(loadAgentConfig(file, { concurrency: '0' }, { env: {} }), { message: /--concurrency takes a whole number from 1 to 64/ });
   const zero = await writeConfig('source:\n  url: ./repo\nconcurrency: 0\n');
   await t.throwsAsync(loadAgentConfig(zero.file, {}, { env: {} }), { message: /concurrency/ });
+});
+
+test('intervals.fullObserve: how often the agent reads every guest config dir (issue 12)', async (t) => {
+  const { file } = await writeConfig('source:\n  url: ./repo\nintervals: {resync: 5m, fullObserve: 1h}\n');
+  const c = await loadAgentConfig(file, {}, { env: {}, hostname: 'x' });
+  t.is(c.intervals.fullObserveMs, 3_600_000);
+  t.is(c.intervals.resyncMs, 300_000);
+  const bad = await writeConfig('source:\n  url: ./repo\nintervals: {fullObserve: soon}\n');
+  await t.throwsAsync(loadAgentConfig(bad.file, {}, { env: {}, hostname: 'x' }), { message: /fullObserve/ });
 });

@@ -79,3 +79,36 @@ test("the agent's apply logs each action's start and a command that runs long (i
   const doneAt = messages.indexOf('web: created');
   t.true(startAt >= 0 && still > startAt && doneAt > still, messages.join('\n'));
 });
+
+test("the agent's incremental observe (issue 12): a hand edit inside an untouched guest dir (interfaces/0/ip, in place) is still drift on the next pass", async (t) => {
+  const { createObserveCache } = await import('../../src/providers/vserver/observe.js');
+  const { openSync, writeSync, ftruncateSync, closeSync, readFileSync } = await import('node:fs');
+  const dir = await tempDir('pass-incremental');
+  t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
+  const repo = await TestRepo.create(dir);
+  const sim = path.join(dir, 'host');
+  simInit(sim, { name: 'host-a' });
+  await repo.commit({ 'web.yaml': manifest({ name: 'web', context: 1001, state: 'stopped', drift: 'warn' }), 'db.yaml': manifest({ name: 'db', context: 1002, state: 'stopped' }) });
+  // the cache's clock runs 10 s ahead: no read counts as racy, so only the stamp can find the edit
+  const observeCache = createObserveCache({ fullEveryMs: 3_600_000, now: () => Date.now() + 10_000 });
+  const pass = createReconcilePass(
+    { source: { kind: 'git', repo: repo.dir, path: 'manifests' }, host: `sim:${sim}`, hostName: 'host-a', hostLabels: {}, stateDir: path.join(sim, 'var/lib/vsgitops'), deletionGuard: { maxDeletes: 5, maxDeleteShare: 0.25 } },
+    { log: silentLogger(), observeCache },
+  );
+  t.is((await pass(req())).result, 'applied');
+  const quiet = await pass(req());
+  t.is(quiet.result, 'unchanged');
+  t.deepEqual(quiet.drift, []);
+  t.like(observeCache.last, { full: false, read: 0, reused: 2 });
+  const ip = path.join(sim, 'etc/vservers/web/interfaces/0/ip');
+  const before = readFileSync(ip, 'utf8');
+  const after = before.replace('192.0.2.1', '192.0.2.9');
+  t.not(after, before);
+  const fd = openSync(ip, 'r+');
+  ftruncateSync(fd, 0);
+  writeSync(fd, after, 0);
+  closeSync(fd);
+  const edited = await pass(req());
+  t.like(observeCache.last, { full: false, read: 1, reused: 1 });
+  t.deepEqual(edited.drift.map((d) => `${d.kind} ${d.guest}`), ['config web']);
+});

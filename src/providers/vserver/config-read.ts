@@ -9,6 +9,7 @@
  * list files skip blank and `#` lines and allow comma items, booleans count
  * by existence.
  */
+import { createHash } from 'node:crypto';
 import nodeFs from 'node:fs';
 import path from 'node:path';
 import type { Problem } from '../../errors.js';
@@ -124,6 +125,76 @@ export function readConfigTreeSync(dir: string, fs: ReadFs = nodeFs, problems: P
   };
   walk(dir, '', 0);
   return tree;
+}
+
+/** A change this close (ms) to a read's start may share its timestamp tick: 2 s covers 1 s and 2 s granularities. */
+export const RACY_MS = 2000;
+
+/**
+ * Directory listings kept between stamps (the agent's cache): a directory
+ * whose inode, mtime and ctime are those it had when it was listed, listed
+ * more than RACY_MS after its last change, still has the same entries (an
+ * entry added, removed or renamed sets the directory's mtime).
+ */
+export interface ListingMemo {
+  now(): number;
+  get(dir: string): { key: string; names: string[]; listedAt: number } | undefined;
+  set(dir: string, listing: { key: string; names: string[]; listedAt: number }): void;
+}
+
+/**
+ * A cheap fingerprint of everything `readConfigTreeSync` would read from `dir`
+ * (issue 12, the agent's incremental observe): the same walk (same links
+ * followed, same depth), but one lstat per entry instead of a read. Each entry
+ * contributes its path, kind, inode, size, mode, mtime and ctime; a followed
+ * link also its target's. A file edited in place (no directory mtime changes)
+ * changes its own ctime, an added/removed/renamed entry the listing.
+ * `newest` is the latest mtime/ctime seen (ms), for the caller's "changed
+ * within the same timestamp tick as the read" rule. Throws what lstat/readdir
+ * throw: the caller then re-reads. With `memo`, an unchanged directory is not
+ * listed again.
+ */
+export function stampConfigTreeSync(dir: string, fs: ReadFs = nodeFs, memo?: ListingMemo): { stamp: string; newest: number } {
+  const parts: string[] = [];
+  let newest = 0;
+  const stat = (st: nodeFs.Stats): string => {
+    if (st.mtimeMs > newest) newest = st.mtimeMs;
+    if (st.ctimeMs > newest) newest = st.ctimeMs;
+    return `${st.ino}:${st.size}:${st.mode}:${st.mtimeMs}:${st.ctimeMs}`;
+  };
+  const list = (abs: string, st: nodeFs.Stats): string[] => {
+    const key = `${st.dev}:${st.ino}:${st.mtimeMs}:${st.ctimeMs}`;
+    const known = memo?.get(abs);
+    if (known && known.key === key && st.mtimeMs < known.listedAt - RACY_MS && st.ctimeMs < known.listedAt - RACY_MS) return known.names;
+    const listedAt = memo?.now() ?? 0;
+    const names = (fs.readdirSync(abs) as string[]).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    memo?.set(abs, { key, names, listedAt });
+    return names;
+  };
+  /** `st`: the directory itself (a followed link's target) */
+  const walk = (abs: string, rel: string, depth: number, st: nodeFs.Stats): void => {
+    parts.push(`${rel}/=${stat(st)}`);
+    for (const name of list(abs, st)) {
+      const r = rel ? `${rel}/${name}` : name;
+      const a = abs + path.sep + name;
+      const e = fs.lstatSync(a);
+      parts.push(`${r}=${stat(e)}`);
+      if (e.isSymbolicLink()) {
+        if (depth === 0 && NOT_FOLLOWED.has(name)) continue;
+        let t: nodeFs.Stats;
+        try {
+          t = fs.statSync(a);
+        } catch {
+          parts.push(`${r}->dangling`);
+          continue;
+        }
+        parts.push(`${r}->${stat(t)}`);
+        if (t.isDirectory() && depth < MAX_DEPTH) walk(a, r, depth + 1, t);
+      } else if (e.isDirectory() && depth < MAX_DEPTH) walk(a, r, depth + 1, e);
+    }
+  };
+  walk(dir, '', 0, fs.statSync(dir));
+  return { stamp: createHash('sha256').update(parts.join('\n')).digest('base64'), newest };
 }
 
 /** `readConfigTreeSync` behind the promise-returning signature callers already use. */

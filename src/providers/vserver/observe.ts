@@ -15,7 +15,9 @@ import { VsError, type Problem } from '../../errors.js';
 import { LIMIT_NAMES, type CgroupSpec, type LimitName, type LimitValue, type ObservedGuest, type ObservedHost, type RuntimeState, type UnmanagedContext } from '../../model/guest.js';
 import type { CommandRunner } from '../command-runner.js';
 import { readCgroupHostSync, readLiveCgroupSync, resolveCgroupLayout } from './cgroup-layout.js';
-import { parseGuestConfig, problem, readConfigTreeSync, type ConfigEntry, type ReadFs } from './config-read.js';
+import { parseGuestConfig, problem, readConfigTreeSync, stampConfigTreeSync, type ConfigEntry, type ReadFs } from './config-read.js';
+import { GuestConfigCache, type ObserveCacheOptions } from './observe-cache.js';
+export type { ObserveCacheOptions, ObserveCacheStats } from './observe-cache.js';
 import { digestConfigTree, digestHost } from './digest.js';
 import { unmodelledEntries } from './unmodelled.js';
 import { initxPaths } from './initx-config.js'; // issue 10 (initx)
@@ -47,6 +49,12 @@ export interface ObserveDeps {
   hostName: string;
   /** guests read between two turns of the event loop (default 256) */
   batch?: number;
+  /**
+   * Kept by a long-running caller (the agent) between observations: a guest
+   * whose config tree is unchanged since its last read is not read again (see
+   * `ObserveCache`). One-shot commands leave it out and read everything.
+   */
+  cache?: ObserveCache;
 }
 
 const isMissing = (err: unknown): boolean => {
@@ -189,7 +197,7 @@ function runtimeOf(ctx: ContextState, net: NetInfo | undefined, contextName: str
 // ---------------------------------------------------------------- /etc/vservers
 
 /** What observe keeps of a config dir once it is read (the raw tree is dropped). */
-interface GuestRead {
+export interface GuestRead {
   name: string;
   dir: string;
   configDigest: string;
@@ -303,7 +311,8 @@ function listGuestDirs(paths: HostPaths, fs: ReadFs, problems: Problem[]): strin
   return names.sort();
 }
 
-function readGuest(paths: HostPaths, fs: ReadFs, name: string): GuestRead {
+/** What a config dir alone says (no run file target, no /proc): what the agent's cache may keep. */
+function readGuestConfig(paths: HostPaths, fs: ReadFs, name: string): GuestRead {
   const dir = path.join(paths.etcVservers, name);
   const problems: Problem[] = [];
   const tree = readConfigTreeSync(dir, fs, problems);
@@ -342,6 +351,61 @@ function readGuest(paths: HostPaths, fs: ReadFs, name: string): GuestRead {
   }
   const extra = unmodelledEntries(tree, initxPaths(parsed.spec)); // issue 10 (initx): modelled paths are not "kept as is"
   if (extra.length > 0) g.unmodelled = extra;
+  return g;
+}
+
+function readGuest(paths: HostPaths, fs: ReadFs, name: string): GuestRead {
+  const g = readGuestConfig(paths, fs, name);
+  g.runXid = readRunXid(paths, fs, g);
+  return g;
+}
+
+/** The agent's cache: observe's per-guest config reads, kept between observations. */
+export type ObserveCache = GuestConfigCache<GuestRead>;
+
+/** A cache for `ObserveDeps.cache` (the agent keeps one per running configuration). */
+export function createObserveCache(opts: ObserveCacheOptions): ObserveCache {
+  return new GuestConfigCache<GuestRead>(opts);
+}
+
+/** A guest's own copy of a cached read: later steps add problems and the result goes to callers. */
+function copyRead(g: GuestRead): GuestRead {
+  const c: GuestRead = { ...g, spec: copyData(g.spec), problems: [...g.problems] };
+  if (g.unmodelled) c.unmodelled = copyData(g.unmodelled);
+  return c;
+}
+
+/** A deep copy of plain data (objects, arrays, scalars): a tenth of structuredClone's cost on a spec. */
+function copyData<T>(v: T): T {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) return v.map(copyData) as T;
+  const o: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) o[k] = copyData((v as Record<string, unknown>)[k]);
+  return o as T;
+}
+
+/**
+ * readGuest through the cache: the config tree is stamped first (one lstat per
+ * entry), and read only when the cache cannot vouch for its previous read.
+ * The run file's target is read every time (it changes with the context, not
+ * the config dir).
+ */
+function readGuestCached(paths: HostPaths, fs: ReadFs, name: string, cache: ObserveCache): GuestRead {
+  const dir = path.join(paths.etcVservers, name);
+  const startedAt = cache.now();
+  let stamped: { stamp: string; newest: number } | undefined;
+  try {
+    stamped = stampConfigTreeSync(dir, fs, cache);
+  } catch {
+    stamped = undefined; // a vanishing entry, an unreadable dir: read it and report what the read finds
+  }
+  let read = stamped ? cache.reuse(name, stamped.stamp) : undefined;
+  if (!read) {
+    read = readGuestConfig(paths, fs, name);
+    if (stamped) cache.store(name, stamped.stamp, stamped.newest, startedAt, read);
+    else cache.drop(name);
+  }
+  const g = copyRead(read);
   g.runXid = readRunXid(paths, fs, g);
   return g;
 }
@@ -466,15 +530,23 @@ export async function observeHost(paths: HostPaths, deps: ObserveDeps): Promise<
   const proc = readProc(paths, fs, hostProblems);
   const names = listGuestDirs(paths, fs, hostProblems);
 
+  // one observation at a time uses the cache; an overlapping one reads everything
+  const cache = deps.cache?.begin([...proc.contexts.keys()]) ? deps.cache : undefined;
   const guests: GuestRead[] = [];
-  for (let i = 0; i < names.length; i++) {
-    if (i > 0 && i % batch === 0) await yieldToEventLoop();
-    const name = names[i]!;
-    try {
-      guests.push(readGuest(paths, fs, name));
-    } catch (err) {
-      guests.push(brokenGuest(paths, name, err));
+  try {
+    for (let i = 0; i < names.length; i++) {
+      if (i > 0 && i % batch === 0) await yieldToEventLoop();
+      const name = names[i]!;
+      try {
+        guests.push(cache ? readGuestCached(paths, fs, name, cache) : readGuest(paths, fs, name));
+      } catch (err) {
+        cache?.forget(name);
+        guests.push(brokenGuest(paths, name, err));
+      }
     }
+    cache?.end(new Set(names));
+  } finally {
+    cache?.release();
   }
 
   const { verdicts, names: contextNames } = await decideRunning(paths, guests, proc, deps.runner);

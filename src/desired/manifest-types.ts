@@ -13,6 +13,7 @@ export interface RawInterface {
   broadcast?: string;
   scope?: string;
   peer?: string;
+  mac?: string;
   tun?: boolean;
   tap?: boolean;
   nocsum?: boolean;

@@ -191,6 +191,7 @@ export function normalizeManifest(d: ManifestDocument, opts: { lenient?: boolean
         if (peer === undefined) fail([...at, 'peer'], `'${raw.peer}' is not an IPv4 or IPv6 address (optionally with /prefix)`);
         else spec.peer = peer;
       }
+      if (raw.mac !== undefined) spec.mac = raw.mac; // as written (the schema checks its form): the host's spelling is the value
       for (const k of ['tun', 'tap', 'nocsum', 'shared', 'vlandev', 'novlandev', 'disabled'] as const) if (raw[k] === true) spec[k] = true;
       // ---- end issue 10 (iface) ----
       interfaces.push(spec);

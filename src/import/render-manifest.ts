@@ -143,9 +143,9 @@ export function renderGuestManifest(g: ObservedGuest, opts: { dir: string; hostN
       parts.push(`address: ${yamlString(`${i.address}/${i.prefix}`)}`);
       if (i.label !== undefined) parts.push(`label: ${yamlString(i.label)}`);
       // ---- issue 10 (iface): the extras util-vserver reads, in InterfaceSpec order; defaults omitted ----
-      for (const k of ['broadcast', 'scope', 'peer'] as const) if (i[k] !== undefined) parts.push(`${k}: ${yamlString(i[k]!)}`);
+      for (const k of ['broadcast', 'scope', 'peer', 'mac'] as const) if (i[k] !== undefined) parts.push(`${k}: ${yamlString(i[k]!)}`);
       for (const k of ['tun', 'tap', 'nocsum', 'shared', 'vlandev', 'novlandev', 'disabled'] as const) if (i[k]) parts.push(`${k}: true`);
-      const extraNotes = ['bcast', 'scope', 'peer', 'disabled'].flatMap((f) => notesFor(problems, opts.dir, `interfaces/${i.name}/${f}`));
+      const extraNotes = ['bcast', 'scope', 'peer', 'mac', 'disabled'].flatMap((f) => notesFor(problems, opts.dir, `interfaces/${i.name}/${f}`));
       c(extraNotes, '    ');
       // ---- end issue 10 (iface) ----
       p(`    - {${parts.join(', ')}}`);

@@ -61,6 +61,12 @@ export interface InterfaceSpec {
   scope?: string;
   /** `peer` (:634, no fallback): `ip addr add … peer <peer>` (:676) */
   peer?: string;
+  /**
+   * `mac` (:633, no fallback), exactly as written. util-vserver uses it only for an `indirect`
+   * interface (a dummy device), and then replaces a set value by a generated one
+   * (`test -z "$mac" || _generateMac mac …`, :684): its content never reaches a device
+   */
+  mac?: string;
   /** `tun` / `tap` (existence): `tunctl --persist --tun|--tap … <dev>` before the address (:581-606, :674-675) */
   tun?: true;
   tap?: true;

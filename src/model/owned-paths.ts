@@ -56,7 +56,7 @@ const EXACT: Record<string, string> = {
 const IFACE_OWNED = new Set([
   'ip', 'prefix', 'mask', 'dev', 'nodev', 'name', 'disabled',
   // ---- issue 10 (iface): InterfaceSpec extras ----
-  'bcast', 'scope', 'peer', 'tun', 'tap', 'nocsum', 'shared', 'vlandev', 'novlandev',
+  'bcast', 'scope', 'peer', 'mac', 'tun', 'tap', 'nocsum', 'shared', 'vlandev', 'novlandev',
 ]);
 const DLIMIT_OWNED = new Set(['directory', 'space_total', 'inodes_total', 'reserved']);
 

@@ -88,6 +88,8 @@ export function interfaceEffect(x: SpecDifference): Effect | undefined {
   if (x.field === 'network') return x.path === 'network.scope' ? 'config' : undefined;
   if (x.field !== 'interfaces') return undefined;
   if (/^interfaces\[[^\]]*\]\.scope$/.test(x.path)) return 'config';
+  // mac: used only by an `indirect` interface, which replaces a set value by a generated one (:684)
+  if (/^interfaces\[[^\]]*\]\.mac$/.test(x.path)) return 'config';
   const m = /^interfaces\[([^\]]*)\]/.exec(x.path);
   const isDisabled = (v: unknown) => v === undefined || (typeof v === 'object' && v !== null && (v as { disabled?: true }).disabled === true);
   if (m && x.path === m[0] && isDisabled(x.before) && isDisabled(x.after)) return 'config';
@@ -114,7 +116,7 @@ const FIELD_ORDER = [
 const INTERFACE_KEYS = [
   'device', 'address', 'family', 'prefix', 'label',
   // ---- issue 10 (iface) ----
-  'broadcast', 'scope', 'peer', 'tun', 'tap', 'nocsum', 'shared', 'vlandev', 'novlandev', 'disabled',
+  'broadcast', 'scope', 'peer', 'mac', 'tun', 'tap', 'nocsum', 'shared', 'vlandev', 'novlandev', 'disabled',
 ] as const satisfies readonly (keyof InterfaceSpec)[];
 const CGROUP_KEYS = ['memoryLimit', 'cpuShares', 'cpuQuotaUs', 'cpuPeriodUs', 'cpusetCpus', 'cpusetMems'] as const satisfies readonly (keyof CgroupSpec)[];
 const DISK_KEYS = ['directory', 'spaceKiB', 'inodes', 'reservedPercent'] as const satisfies readonly (keyof DiskLimitSpec)[];

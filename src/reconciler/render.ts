@@ -109,7 +109,7 @@ export function formatValue(v: unknown): string {
     const label = o.label !== undefined ? ` label ${String(o.label)}` : '';
     // ---- issue 10 (iface): extras in the manifest's words ----
     let extra = '';
-    for (const k of ['broadcast', 'peer', 'scope']) if (o[k] !== undefined) extra += ` ${k} ${String(o[k])}`;
+    for (const k of ['broadcast', 'peer', 'scope', 'mac']) if (o[k] !== undefined) extra += ` ${k} ${String(o[k])}`;
     for (const k of ['tun', 'tap', 'nocsum', 'shared', 'vlandev', 'novlandev', 'disabled']) if (o[k] === true) extra += ` ${k}`;
     // ---- end issue 10 (iface) ----
     return `${o.device === null ? 'nodev' : String(o.device)} ${o.address}/${o.prefix}${label}${extra}`;

@@ -31,6 +31,7 @@ const CASES: Case[] = [
   { title: 'tun set (tunctl --persist, :674)', change: (s) => { i0(s).tun = true; }, paths: [['interfaces[0].tun', 'restart']] },
   { title: 'nocsum set (:588)', change: (s) => { i0(s).nocsum = true; }, paths: [['interfaces[0].nocsum', 'restart']] },
   { title: 'vlandev set (:653)', change: (s) => { i0(s).vlandev = true; }, paths: [['interfaces[0].vlandev', 'restart']] },
+  { title: 'mac set (used only by an indirect interface, which generates its own: :684)', change: (s) => { i0(s).mac = '02:00:00:00:00:01'; }, paths: [['interfaces[0].mac', 'config']] },
   { title: 'scope set (read, passed to nothing: :632)', change: (s) => { i0(s).scope = 'link'; }, paths: [['interfaces[0].scope', 'config']] },
   { title: 'interface disabled (its address goes at the restart, :708)', change: (s) => { i0(s).disabled = true; }, paths: [['interfaces[0].disabled', 'restart']] },
   { title: 'interface enabled again', base: (s) => { i0(s).disabled = true; }, change: (s) => { delete i0(s).disabled; }, paths: [['interfaces[0].disabled', 'restart']] },

@@ -699,6 +699,9 @@ function readNetwork(v: TreeView): NetworkSpec | undefined {
   return Object.keys(net).length > 0 ? net : undefined;
 }
 
+/** A MAC address as `ip link … address` takes it: six hex pairs separated by `:`. */
+const MAC = /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/;
+
 /** The extras of one interface (issue 10 item 4), set only when the files say so. */
 function readInterfaceExtras(v: TreeView, rel: string, fallback: string | undefined, iface: InterfaceSpec): void {
   const content = (r: string) => v.content(r);
@@ -720,6 +723,12 @@ function readInterfaceExtras(v: TreeView, rel: string, fallback: string | undefi
     const pv = canonicalPeer(p.value);
     if (pv !== undefined) iface.peer = pv;
     else v.report(p.rel, `peer ${JSON.stringify(p.value)} is not an address: ip addr add refuses it; not modelled, kept as is`, 'spec.interfaces');
+  }
+  // `_getInterfaceValue mac '' "$iface"` (:633): no fallback; kept exactly as written
+  const mc = interfaceValue(content, rel, 'mac', undefined);
+  if (mc !== undefined && mc.value !== '') {
+    if (MAC.test(mc.value)) iface.mac = mc.value;
+    else v.report(mc.rel, `mac ${JSON.stringify(mc.value)} is not a MAC address (six hex pairs with ':'); not modelled, kept as is`, 'spec.interfaces');
   }
   // existence flags (`test -e`), UV scripts/vserver.functions:581-590 (_getTunInfo), :653-657 (VLAN rule)
   if (v.exists(`${rel}/tun`)) iface.tun = true;

@@ -33,7 +33,7 @@ export interface MarkEdit {
 export type RenderedFiles = Map<string, RenderedFile>;
 
 // ---- issue 10 (iface): per-interface files of the InterfaceSpec extras (UV scripts/vserver.functions:581-694) ----
-export const IFACE_EXTRA_FILES = ['bcast', 'scope', 'peer', 'tun', 'tap', 'nocsum', 'shared', 'vlandev', 'novlandev'] as const;
+export const IFACE_EXTRA_FILES = ['bcast', 'scope', 'peer', 'mac', 'tun', 'tap', 'nocsum', 'shared', 'vlandev', 'novlandev'] as const;
 /** Files directly in interfaces/ that spec.network renders (NETWORK_FILES); `dev`/`prefix`/`mask` there are read-only fallbacks. */
 export const NETWORK_DIR_FILES = Object.values(NETWORK_FILES).map((f) => `interfaces/${f}`);
 // ---- end issue 10 (iface) ----
@@ -193,6 +193,7 @@ function interfaceKeyFiles(iface: InterfaceSpec, key: string, bcastFallback: str
       return [['bcast', iface.broadcast !== undefined ? line(iface.broadcast) : bcastFallback !== undefined ? line('+') : null]];
     case 'scope':
     case 'peer':
+    case 'mac':
       return [[key, iface[key] !== undefined ? line(iface[key]!) : null]];
     case 'disabled':
     case 'tun':
@@ -206,7 +207,7 @@ function interfaceKeyFiles(iface: InterfaceSpec, key: string, bcastFallback: str
       return [];
   }
 }
-const IFACE_KEYS = ['address', 'prefix', 'device', 'label', 'broadcast', 'scope', 'peer', 'tun', 'tap', 'nocsum', 'shared', 'vlandev', 'novlandev', 'disabled'] as const;
+const IFACE_KEYS = ['address', 'prefix', 'device', 'label', 'broadcast', 'scope', 'peer', 'mac', 'tun', 'tap', 'nocsum', 'shared', 'vlandev', 'novlandev', 'disabled'] as const;
 
 /**
  * interfaces/: every file of a new interface; for one the host has (`before`), only the files of keys

@@ -82,6 +82,15 @@ test('peer (:634, :676): IPv4 as written, IPv6 canonical, prefix kept; not an ad
   t.is(r.problems.filter((p) => p.file.endsWith('interfaces/2/peer')).length, 1);
 });
 
+test('mac (:633, no fallback; used only by an indirect interface, which generates its own, :684): kept exactly as written; not a MAC: reported', (t) => {
+  const r = parse({ 'interfaces/0/ip': '10.0.0.1\n', 'interfaces/0/dev': 'eth0\n', 'interfaces/0/mac': '02:AB:00:00:00:01\n', 'interfaces/mac': '02:00:00:00:00:09\n', 'interfaces/1/ip': '10.0.0.2\n', 'interfaces/1/dev': 'eth0\n', 'interfaces/1/mac': 'zz:00\n' });
+  t.is(r.spec.interfaces[0]!.mac, '02:AB:00:00:00:01', 'the spelling of the file (upper case kept)');
+  t.is(r.spec.interfaces[1]!.mac, undefined);
+  t.regex(r.problems.map((p) => p.message).join('\n'), /mac "zz:00" is not a MAC address/);
+  const noOwn = parse({ 'interfaces/0/ip': '10.0.0.1\n', 'interfaces/0/dev': 'eth0\n', 'interfaces/mac': '02:00:00:00:00:09\n' });
+  t.is(noOwn.spec.interfaces[0]!.mac, undefined, 'interfaces/mac is no fallback');
+});
+
 test('tun, tap, nocsum, shared, vlandev, novlandev, disabled count by existence, whatever the content (_getTunInfo :581-606, :653-657, :708)', (t) => {
   const r = parse({
     'interfaces/0/ip': '10.0.0.1\n', 'interfaces/0/dev': 'tap0\n', 'interfaces/0/tap': 'no\n', 'interfaces/0/nocsum': '', 'interfaces/0/shared': '0\n',
@@ -108,15 +117,16 @@ test('interfaces/{bcast,lback} (chbind --bcast/--lback, :125-131): IPv4 only, an
   t.regex(r.problems.map((p) => p.message).join('\n'), /"127\.0\.0\.x" is not an IPv4 address: chbind --lback/);
 });
 
-test('the modelled interface files are no longer unmodelled nor spec.files material; mac, extip, uid stay unmodelled', (t) => {
+test('the modelled interface files are no longer unmodelled nor spec.files material; extip, uid, indirect stay unmodelled', (t) => {
   const m = tree({
     context: '5\n', 'interfaces/bcast': '', 'interfaces/lback': '', 'interfaces/vlandev': '', 'interfaces/novlandev': '', 'interfaces/scope': '', 'interfaces/extip': '',
     ...Object.fromEntries(['ip', 'bcast', 'scope', 'peer', 'tun', 'tap', 'nocsum', 'shared', 'vlandev', 'novlandev', 'disabled', 'mac', 'uid', 'indirect'].map((f) => [`interfaces/0/${f}`, ''])),
   });
-  t.deepEqual(unmodelledEntries(m), ['interfaces/0/indirect', 'interfaces/0/mac', 'interfaces/0/uid', 'interfaces/extip']);
+  t.deepEqual(unmodelledEntries(m), ['interfaces/0/indirect', 'interfaces/0/uid', 'interfaces/extip']);
   t.is(ownerOf('interfaces/0/bcast'), 'spec.interfaces');
   t.is(ownerOf('interfaces/bcast'), 'spec.network.broadcast');
-  t.is(ownerOf('interfaces/0/mac'), undefined);
+  t.is(ownerOf('interfaces/0/mac'), 'spec.interfaces');
+  t.is(ownerOf('interfaces/0/uid'), undefined);
 });
 
 // ---- config-write: only the files of keys whose value changes ----
@@ -150,6 +160,19 @@ test('apply on an adopted interfaces/ tree: an unchanged interface keeps every b
   const res = await writeConfigFiles(dir, renderConfigFiles(after, { before }));
   t.deepEqual(res, { written: ['interfaces/1/bcast', 'interfaces/1/tap'], removed: ['interfaces/1/tun'] });
   t.deepEqual((await readGuestConfig(dir)).spec.interfaces, after.interfaces);
+});
+
+test('a mac change writes interfaces/N/mac only; removing it from the spec removes the file', async (t) => {
+  const dir = await tmp();
+  await put(dir, { ...HOST, 'interfaces/1/mac': '02:00:00:00:00:02\n' });
+  const before = (await readGuestConfig(dir)).spec;
+  t.is(before.interfaces[1]!.mac, '02:00:00:00:00:02');
+  const changed: GuestSpec = { ...before, interfaces: [before.interfaces[0]!, { ...before.interfaces[1]!, mac: '02:00:00:00:00:03' }] };
+  t.deepEqual(await writeConfigFiles(dir, renderConfigFiles(changed, { before })), { written: ['interfaces/1/mac'], removed: [] });
+  t.is(await fsp.readFile(path.join(dir, 'interfaces/1/mac'), 'utf8'), '02:00:00:00:00:03\n');
+  const dropped: GuestSpec = { ...changed, interfaces: [changed.interfaces[0]!, { ...changed.interfaces[1]! }] };
+  delete dropped.interfaces[1]!.mac;
+  t.deepEqual(await writeConfigFiles(dir, renderConfigFiles(dropped, { before: changed })), { written: [], removed: ['interfaces/1/mac'] });
 });
 
 test('network.broadcast changes: interfaces that inherited it are pinned to their value; unset broadcast under a fallback is written as `+`', async (t) => {

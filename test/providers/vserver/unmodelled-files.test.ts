@@ -19,9 +19,9 @@ test('carried: text files not owned by a field; not carried: links, files below 
     ['hostlink', { link: '/etc/hostname', content: 'h\n' }],
     ['interfaces', null],
     ['interfaces/0', { link: '../../local-interfaces/x', dir: true }],
-    ['interfaces/0/mac', '02:00:00:00:00:01\n'],
+    ['interfaces/0/uid', '1000\n'],
     ['interfaces/1', null],
-    ['interfaces/1/mac', '02:00:00:00:00:02\n'],
+    ['interfaces/1/uid', '1001\n'],
     ['dlimits', null],
     ['dlimits/a', null],
     ['dlimits/a/space_total', '1\n'],
@@ -32,8 +32,8 @@ test('carried: text files not owned by a field; not carried: links, files below 
     ['apps/.svn/entries', 'x\n'],
   ]);
   const un = unmodelledEntries(tr);
-  t.deepEqual(un, ['apps/.svn/entries', 'blob', 'dlimits/b/space_total', 'fstab.remote', 'hostlink', 'interfaces/0/mac', 'interfaces/1/mac', 'motd', 'scripts/pre-start']);
-  t.deepEqual(carriableFiles(tr, un), { 'fstab.remote': 'nfs:/x /x nfs defaults 0 0\n', 'interfaces/1/mac': '02:00:00:00:00:02\n', 'scripts/pre-start': '#!/bin/sh\r\n' });
+  t.deepEqual(un, ['apps/.svn/entries', 'blob', 'dlimits/b/space_total', 'fstab.remote', 'hostlink', 'interfaces/0/uid', 'interfaces/1/uid', 'motd', 'scripts/pre-start']);
+  t.deepEqual(carriableFiles(tr, un), { 'fstab.remote': 'nfs:/x /x nfs defaults 0 0\n', 'interfaces/1/uid': '1001\n', 'scripts/pre-start': '#!/bin/sh\r\n' });
 });
 
 test('content policy: TAB, LF, CR allowed; other controls, U+FFFD and more than 64 KiB refused', (t) => {
@@ -53,7 +53,7 @@ test('ownerOf names the manifest field for every file vsgitops renders', (t) => 
   t.is(ownerOf('dlimits/0/reserved'), 'spec.disk');
   t.is(ownerOf('cgroup/cpu.shares'), 'spec.cpu.shares');
   t.regex(ownerOf('vdir/etc/passwd')!, /guest root/);
-  t.is(ownerOf('interfaces/eth0/mac'), undefined);
+  t.is(ownerOf('interfaces/eth0/uid'), undefined); // a tun's owner: not modelled
   t.is(ownerOf('cgroup/memory.memsw.limit_in_bytes'), undefined);
 });
 

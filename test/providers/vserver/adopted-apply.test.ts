@@ -191,12 +191,12 @@ test('values a manifest cannot hold are reported and left unset (not managed: th
   t.deepEqual(r.problems.map((p) => path.basename(p.file)).filter((f) => f !== 'context').sort(), ['class', 'personality', 'release']);
 });
 
-test('an interface dropped from the spec loses its files even when spec.files carries its mac', async (t) => {
+test('an interface dropped from the spec loses its files even when spec.files carries one it does not model (a tun uid)', async (t) => {
   const dir = await tmp();
-  await put(dir, { 'interfaces/1/ip': '10.0.0.2\n', 'interfaces/1/dev': 'eth0\n', 'interfaces/1/mac': '02:00:00:00:00:02\n' });
-  const res = await writeConfigFiles(dir, renderConfigFiles({ ...base, files: { 'interfaces/1/mac': '02:00:00:00:00:02\n' } }));
+  await put(dir, { 'interfaces/1/ip': '10.0.0.2\n', 'interfaces/1/dev': 'eth0\n', 'interfaces/1/uid': '1000\n' });
+  const res = await writeConfigFiles(dir, renderConfigFiles({ ...base, files: { 'interfaces/1/uid': '1000\n' } }));
   t.true(res.removed.includes('interfaces/1/ip'));
-  t.deepEqual(await fsp.readdir(path.join(dir, 'interfaces/1')), ['mac']);
+  t.deepEqual(await fsp.readdir(path.join(dir, 'interfaces/1')), ['uid']);
 });
 
 test('nflags / ncapabilities: read as bits, a change on a running guest is live (nattribute, issue 10 iface), equal spellings are not rewritten', async (t) => {

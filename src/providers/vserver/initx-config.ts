@@ -53,22 +53,6 @@ import {
   HOOK_PATH,
   HOOK_SKIPPED,
 } from '../../model/initx-rules.js';
-export {
-  CGROUP_CONTROL_NAMES,
-  CGROUP_FILE_NAME,
-  CGROUP_VALUE,
-  RUNLEVEL_VALUE,
-  INIT_ITEM,
-  KILLSEQ_ITEM,
-  ENV_ITEM,
-  DEPENDS_ITEM,
-  SYSCTL_SETTING,
-  SYSCTL_VALUE,
-  SYSCTL_NAME,
-  HOOK_PATH,
-  HOOK_SKIPPED,
-  initxPaths,
-} from '../../model/initx-rules.js';
 
 type Report = (rel: string, message: string, field: string, line?: number) => void;
 

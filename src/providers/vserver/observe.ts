@@ -20,7 +20,7 @@ import { GuestConfigCache, type ObserveCacheOptions } from './observe-cache.js';
 export type { ObserveCacheOptions, ObserveCacheStats } from './observe-cache.js';
 import { digestConfigTree, digestHost } from './digest.js';
 import { unmodelledEntries } from './unmodelled.js';
-import { initxPaths } from './initx-config.js'; // issue 10 (initx)
+import { initxPaths } from '../../model/initx-rules.js'; // issue 10 (initx)
 import { toolPath, type HostPaths } from './host-paths.js';
 import { hex16 } from '../../model/names.js';
 import {

@@ -12,7 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { GuestSpec } from '../../../src/model/guest.js';
 import { parseGuestConfig, readGuestConfig, type ConfigTree } from '../../../src/providers/vserver/config-read.js';
-import { fileArray, initxPaths } from '../../../src/providers/vserver/initx-config.js';
+import { fileArray } from '../../../src/providers/vserver/initx-config.js';
+import { initxPaths } from '../../../src/model/initx-rules.js';
 import { unmodelledEntries } from '../../../src/providers/vserver/unmodelled.js';
 
 const DIR = '/etc/vservers/g';

@@ -63,6 +63,26 @@ function readOrNull(file: string): string | null {
   }
 }
 
+/** The entries of `cur` whose JSON differs from the text last read or written (`gone`: the entry is to be removed). */
+function changedTexts<V>(cur: Map<string, V>, orig: Map<string, string | null>, gone: (v: V) => boolean): [string, string | null][] {
+  const out: [string, string | null][] = [];
+  for (const [k, v] of cur) {
+    const text = gone(v) ? null : JSON.stringify(v);
+    if (text !== orig.get(k)) out.push([k, text]);
+  }
+  return out;
+}
+
+/** Writes each changed entry atomically (or removes it) and remembers its text. */
+function writeChanges(dir: string, file: (k: string) => string, orig: Map<string, string | null>, changes: [string, string | null][]): void {
+  if (changes.length > 0) fs.mkdirSync(dir, { recursive: true });
+  for (const [k, text] of changes) {
+    if (text === null) fs.rmSync(file(k), { force: true });
+    else writeAtomic(file(k), text);
+    orig.set(k, text);
+  }
+}
+
 /** One directory of `<id>.json` files seen as a record, loaded per key. */
 class Shard<V> {
   /** value now (undefined: absent) for every key looked at */
@@ -132,21 +152,11 @@ class Shard<V> {
 
   /** Keys whose value differs from the file, with the new text (null: remove). */
   changes(): [string, string | null][] {
-    const out: [string, string | null][] = [];
-    for (const [k, v] of this.cur) {
-      const text = v === undefined ? null : JSON.stringify(v);
-      if (text !== this.orig.get(k)) out.push([k, text]);
-    }
-    return out;
+    return changedTexts(this.cur, this.orig, (v) => v === undefined);
   }
 
   write(changes: [string, string | null][]): void {
-    if (changes.length > 0) fs.mkdirSync(this.dir, { recursive: true });
-    for (const [k, text] of changes) {
-      if (text === null) fs.rmSync(this.file(k), { force: true });
-      else writeAtomic(this.file(k), text);
-      this.orig.set(k, text);
-    }
+    writeChanges(this.dir, (k) => this.file(k), this.orig, changes);
   }
 }
 
@@ -222,21 +232,11 @@ class AddrShard {
   }
 
   changes(): [string, string | null][] {
-    const out: [string, string | null][] = [];
-    for (const [k, v] of this.cur) {
-      const text = v === null ? null : JSON.stringify(v);
-      if (text !== this.orig.get(k)) out.push([k, text]);
-    }
-    return out;
+    return changedTexts(this.cur, this.orig, (v) => v === null);
   }
 
   write(changes: [string, string | null][]): void {
-    if (changes.length > 0) fs.mkdirSync(this.dir, { recursive: true });
-    for (const [k, text] of changes) {
-      if (text === null) fs.rmSync(this.file(k), { force: true });
-      else writeAtomic(this.file(k), text);
-      this.orig.set(k, text);
-    }
+    writeChanges(this.dir, (k) => this.file(k), this.orig, changes);
   }
 }
 
